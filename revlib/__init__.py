@@ -1,0 +1,29 @@
+"""revlib: one contract turned into bookings, billings, revenue, deferred revenue,
+backlog, MRR and ARR, month by month, to the cent.
+
+>>> import revlib
+>>> google = revlib.Contract(customer="Google", start="2022-01", term_months=36,
+...                          annual_price=1200, services=1000)
+>>> revlib.fmt.usd(google.tcv)
+'$4,600'
+"""
+
+from . import fmt
+from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
+from .engine import BALANCES, COLUMNS, FLOWS, RUN_RATES, annual, schedule
+from .load import load_contracts
+
+__all__ = [
+    "BALANCES",
+    "BILLING_MONTHS",
+    "COLUMNS",
+    "FIELDS",
+    "FLOWS",
+    "RUN_RATES",
+    "Contract",
+    "ContractError",
+    "annual",
+    "fmt",
+    "load_contracts",
+    "schedule",
+]

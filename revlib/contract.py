@@ -1,0 +1,344 @@
+"""One customer contract, and the rules that say what a valid one is.
+
+Every field is checked by a small parser that turns the text of a cell (or a
+Python value) into the number revlib computes with. The same parsers check a
+contract typed in a notebook and every row of a contract file, so both are
+refused for the same reasons, in the same words.
+
+Money is held in whole cents. A price may be one number or, for a ramp deal,
+one number per contract year (``annual_price=[1_000_000, 2_000_000, 3_000_000]``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+
+BILLING_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12, "upfront": None}
+"""Months per invoice for each billing frequency; ``upfront`` bills the whole term."""
+
+FIELDS = (
+    "customer",
+    "start",
+    "term_months",
+    "annual_price",
+    "monthly_price",
+    "billing",
+    "services",
+    "renews",
+    "signed",
+    "contract_id",
+    "segment",
+)
+"""The contract fields, in the order a contract file lists them."""
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f", ""}
+_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
+class ContractError(ValueError):
+    """A contract, or a contract file, that revlib refuses.
+
+    ``problems`` lists every problem found, each as one sentence that says
+    where (``line 7, column billing``) and what is wrong.
+    """
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = "1 problem" if count == 1 else f"{count} problems"
+        super().__init__(f"{head}:\n  " + "\n  ".join(self.problems))
+
+
+class _Bad(ValueError):
+    """One cell's problem, raised by a parser and placed by its caller."""
+
+
+def _text(value) -> str:
+    """The text of a cell or argument, with blanks and NaN as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN from a spreadsheet
+        return ""
+    return str(value).strip()
+
+
+def parse_month(value) -> pd.Period:
+    """A month: ``"2022-01"``, ``"2022-01-15"``, a date, or a monthly Period.
+
+    >>> parse_month("2022-01")
+    Period('2022-01', 'M')
+    >>> parse_month(_dt.date(2022, 3, 31))
+    Period('2022-03', 'M')
+    """
+    if isinstance(value, pd.Period):
+        return value.asfreq("M")
+    if isinstance(value, (_dt.date, pd.Timestamp)):
+        return pd.Period(year=value.year, month=value.month, freq="M")
+    text = _text(value)
+    match = _MONTH.fullmatch(text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise _Bad(f"{text!r} is not a month (write it as YYYY-MM)" if text else "is empty")
+    return pd.Period(year=int(match.group(1)), month=int(match.group(2)), freq="M")
+
+
+def parse_cents(value) -> int:
+    """An amount of money, not negative, in whole cents.
+
+    Accepts ``1200``, ``"1,200.50"`` and ``"$1,200"``.
+
+    >>> parse_cents("$1,200.50")
+    120050
+    """
+    if isinstance(value, bool):
+        raise _Bad(f"{value!r} is not an amount of money")
+    text = _text(value).replace(",", "").replace("$", "").replace("_", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise _Bad(f"{_text(value)!r} is not an amount of money") from None
+    if not amount.is_finite():
+        raise _Bad(f"{_text(value)!r} is not an amount of money")
+    if amount < 0:
+        raise _Bad(f"{_text(value)!r} is negative")
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        raise _Bad(f"{_text(value)!r} has a fraction of a cent")
+    return int(cents)
+
+
+def parse_prices(value) -> tuple[int, ...]:
+    """One price, or one price per contract year (a ramp), in cents.
+
+    A file writes a ramp as prices separated by semicolons: ``"1000;2000;3000"``.
+
+    >>> parse_prices("1000; 2000")
+    (100000, 200000)
+    """
+    if isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        parts = _text(value).split(";")
+    if not parts or any(_text(p) == "" for p in parts):
+        raise _Bad(f"{_text(value)!r} has an empty price")
+    return tuple(parse_cents(p) for p in parts)
+
+
+def parse_term(value) -> int:
+    """A term in whole months, at least 1.
+
+    >>> parse_term("36")
+    36
+    """
+    if isinstance(value, bool):
+        raise _Bad(f"{value!r} is not a number of months")
+    text = _text(value)
+    try:
+        months = Decimal(text)
+    except InvalidOperation:
+        raise _Bad(f"{text!r} is not a number of months" if text else "is empty") from None
+    if not months.is_finite() or months != months.to_integral_value():
+        raise _Bad(f"{text!r} is not a whole number of months")
+    if months < 1:
+        raise _Bad(f"{text!r} is below 1 month")
+    return int(months)
+
+
+def parse_billing(value) -> str:
+    """One of monthly, quarterly, semiannual, annual, upfront (blank is monthly).
+
+    >>> parse_billing("Quarterly")
+    'quarterly'
+    """
+    text = _text(value).lower() or "monthly"
+    if text not in BILLING_MONTHS:
+        raise _Bad(f"{_text(value)!r} is not one of {', '.join(BILLING_MONTHS)}")
+    return text
+
+
+def parse_bool(value) -> bool:
+    """True or false: true/false, yes/no, y/n, 1/0; blank is false.
+
+    >>> parse_bool("Yes")
+    True
+    """
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _Bad(f"{_text(value)!r} is not true or false")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contract:
+    """One customer contract. Every field is checked when it is made.
+
+    >>> google = Contract(customer="Google", start="2022-01", term_months=36,
+    ...                   annual_price=1200, services=1000)
+    >>> google.tcv, google.acv, google.mrr, google.arr
+    (4600.0, 1200.0, 100.0, 1200.0)
+    >>> Contract(customer="X", start="2022-01", term_months=12, annual_price=1200, billing="yearly")
+    Traceback (most recent call last):
+    ...
+    revlib.contract.ContractError: 1 problem:
+      column billing: 'yearly' is not one of monthly, quarterly, semiannual, annual, upfront
+    """
+
+    customer: str
+    start: pd.Period
+    term_months: int
+    annual_price: float | tuple[float, ...] | None = None
+    monthly_price: float | tuple[float, ...] | None = None
+    billing: str = "monthly"
+    services: float = 0.0
+    renews: bool = False
+    signed: pd.Period | None = None
+    contract_id: str | None = None
+    segment: str | None = None
+    _cents: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        parsed, problems = parse_row({name: getattr(self, name) for name in FIELDS})
+        if problems:
+            raise ContractError([f"column {column}: {message}" for column, message in problems])
+        for name in FIELDS:
+            object.__setattr__(self, name, parsed[name])
+        object.__setattr__(self, "_cents", (parsed["_prices"], parsed["_per_year"], parsed["_services"]))
+
+    @property
+    def prices_per_year(self) -> tuple[int, ...]:
+        """The yearly recurring price for each contract year, in cents."""
+        prices, per_year, _ = self._cents
+        return prices if per_year else tuple(12 * p for p in prices)
+
+    @property
+    def services_cents(self) -> int:
+        """The professional services fee, in cents."""
+        return self._cents[2]
+
+    @property
+    def recurring_cents(self) -> int:
+        """The recurring value of one term, in cents (rounded half up to the cent)."""
+        return recurring_value(self.prices_per_year, self.term_months)
+
+    @property
+    def tcv(self) -> float:
+        """Total contract value: the recurring value of the term plus services, in dollars."""
+        return (self.recurring_cents + self.services_cents) / 100
+
+    @property
+    def acv(self) -> float:
+        """Annual contract value: the recurring value per year, no services, in dollars."""
+        prices = self.prices_per_year
+        if len(prices) == 1:
+            return prices[0] / 100
+        return _round_half_up(self.recurring_cents * 12, self.term_months) / 100
+
+    @property
+    def arr(self) -> float:
+        """Annual recurring revenue at the start of service, in dollars."""
+        return self.prices_per_year[0] / 100
+
+    @property
+    def mrr(self) -> float:
+        """Monthly recurring revenue at the start of service, in dollars (ARR / 12, to the cent)."""
+        return _round_half_up(self.prices_per_year[0], 12) / 100
+
+
+def _round_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator to the nearest whole number, halves up (for n >= 0)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def recurring_value(prices_per_year, term_months: int) -> int:
+    """Recurring value of a term in cents: each contract year's price for its months.
+
+    >>> recurring_value((120000,), 36)
+    360000
+    >>> recurring_value((100000, 200000), 18)
+    200000
+    >>> recurring_value((1,), 18)  # one cent a year for 18 months: 1.5 cents, rounded half up
+    2
+    """
+    if len(prices_per_year) == 1:
+        return _round_half_up(prices_per_year[0] * term_months, 12)
+    twelfths = sum(price * min(12, term_months - 12 * year) for year, price in enumerate(prices_per_year))
+    return _round_half_up(twelfths, 12)
+
+
+def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """Check one contract's fields; return the parsed values and every problem as (column, message)."""
+    parsed: dict = {}
+    problems: list[tuple[str, str]] = []
+
+    def take(column, parser, default=None):
+        raw = row.get(column)
+        if default is not None and _text(raw) == "" and not isinstance(raw, (list, tuple)):
+            parsed[column] = default
+            return
+        try:
+            parsed[column] = parser(raw)
+        except _Bad as bad:
+            problems.append((column, str(bad)))
+            parsed[column] = None
+
+    customer = _text(row.get("customer"))
+    if not customer:
+        problems.append(("customer", "is empty"))
+    parsed["customer"] = customer
+    take("start", parse_month)
+    take("term_months", parse_term)
+    take("billing", parse_billing)
+    take("services", parse_cents, default=0)
+    take("renews", parse_bool)
+    take("signed", parse_month, default="")
+    if parsed.get("signed") == "":
+        parsed["signed"] = parsed["start"]
+
+    annual, monthly = row.get("annual_price"), row.get("monthly_price")
+    has_annual = isinstance(annual, (list, tuple)) or _text(annual) != ""
+    has_monthly = isinstance(monthly, (list, tuple)) or _text(monthly) != ""
+    prices, per_year = None, True
+    if has_annual and has_monthly:
+        problems.append(("annual_price", "both annual_price and monthly_price are given; give one"))
+    elif not has_annual and not has_monthly:
+        problems.append(("annual_price", "neither annual_price nor monthly_price is given"))
+    else:
+        column = "annual_price" if has_annual else "monthly_price"
+        per_year = has_annual
+        try:
+            prices = parse_prices(annual if has_annual else monthly)
+        except _Bad as bad:
+            problems.append((column, str(bad)))
+        term = parsed.get("term_months")
+        if prices is not None and term is not None and len(prices) > 1 and len(prices) != -(-term // 12):
+            years = -(-term // 12)
+            problems.append((column, f"{len(prices)} yearly prices for a {term}-month term, which has {years} contract years"))
+
+    start, signed = parsed.get("start"), parsed.get("signed")
+    if start is not None and signed is not None and signed > start:
+        problems.append(("signed", f"{signed} is after start {start}; a contract is signed before it starts"))
+
+    cid = _text(row.get("contract_id"))
+    parsed["contract_id"] = cid or None
+    segment = _text(row.get("segment"))
+    parsed["segment"] = segment or None
+
+    dollars = None
+    if prices is not None:
+        dollars = tuple(p / 100 for p in prices) if len(prices) > 1 else prices[0] / 100
+    parsed["annual_price"] = dollars if per_year else None
+    parsed["monthly_price"] = None if per_year else dollars
+    parsed["_prices"], parsed["_per_year"] = prices, per_year
+    parsed["_services"] = parsed.get("services") or 0
+    if parsed["services"] is not None:
+        parsed["services"] = parsed["_services"] / 100
+    return parsed, problems

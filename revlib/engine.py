@@ -1,0 +1,567 @@
+"""The rules revlib applies, in plain words, and the engine that applies them.
+
+Rules
+-----
+Every amount is held in whole cents. A month is the unit of time: a contract
+starts on the first day of its ``start`` month, and balances are read at month end.
+
+Bookings
+    A contract books its total contract value (TCV: the recurring value of the
+    term plus services) in the month it is ``signed``. A contract that
+    ``renews`` books the recurring value of one more term in the month each
+    renewal starts; those are ``renewal_bookings``, and ``bookings`` includes them.
+Billings
+    Invoices go out in advance, at the start of each billing period of 1, 3, 6
+    or 12 months (monthly, quarterly, semiannual, annual), or once for the whole
+    term (upfront). A term that is not a whole number of periods ends with a
+    shorter invoice for the months left. Services go on the first invoice. Each
+    renewed term is billed like the first. A renewing contract whose billing
+    period is longer than its term (a month-to-month contract paid yearly) is
+    billed every period for the months that period covers.
+Revenue
+    Recurring revenue is recognised evenly, month by month, while the contract is
+    in service, even when the prices of its years differ (a ramp deal is one
+    promise, priced over the whole term). Services are recognised in the first
+    month of service.
+Deferred revenue and unbilled revenue
+    At each month end, for each contract: billed to date less recognised to date.
+    Where that is positive it is deferred revenue (a liability: cash asked for,
+    work not yet done); where negative, unbilled revenue (a contract asset: work
+    done, not yet invoiced). They are summed over contracts, never netted across them.
+Backlog (remaining performance obligations)
+    For each contract at month end: booked to date less recognised to date, the
+    revenue still to be earned from what is signed.
+MRR, ARR and customers
+    MRR is the recurring monthly price of every contract in service that month
+    (services never count); for a ramp deal, the price of the contract year in
+    effect. ARR is 12 times the exact price (a $2,000-a-year contract has ARR
+    $2,000.00 and MRR $166.67 in every month of its term). Customers is the
+    number of distinct customers with recurring revenue that month.
+Cents
+    Where an amount is not a whole number of cents ($1,000 a year is $83.333 a
+    month), each month's revenue and each invoice is rounded down to the cent
+    and the remainder goes to the term's last month and last invoice
+    ($83.33 x 11 + $83.37; billed quarterly, 4 x $250.00). So every contract's
+    billings and revenue add up exactly to its contract value, and a contract
+    billed in advance never shows a cent of unbilled revenue. The recurring
+    value of a term is its price times its length, to the nearest cent.
+
+How the engine works
+--------------------
+Nothing loops over contract-months. Each figure is a sum of *events*: an amount
+in a month, possibly repeating every P months (an invoice every quarter, a
+renewal every term). Events are counted into a (group x month) grid with
+``numpy.bincount``, and a repeat every P months is a cumulative sum taken with
+stride P. The work grows with the number of contracts plus the number of months,
+not their product. Only ramp deals, whose unbilled revenue must be clipped per
+contract, are computed contract by contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .contract import BILLING_MONTHS, Contract, recurring_value
+
+COLUMNS = (
+    "bookings",
+    "renewal_bookings",
+    "billings",
+    "revenue",
+    "recurring_revenue",
+    "services_revenue",
+    "deferred_revenue",
+    "unbilled_revenue",
+    "backlog",
+    "mrr",
+    "arr",
+    "customers",
+)
+"""The columns of a schedule, in order. Every one but ``customers`` is in dollars."""
+
+FLOWS = ("bookings", "renewal_bookings", "billings", "revenue", "recurring_revenue", "services_revenue")
+"""Columns that are amounts of a period: a year's figure is the sum of its months."""
+
+BALANCES = ("deferred_revenue", "unbilled_revenue", "backlog")
+"""Columns read at a month end: a year's figure is its last month's."""
+
+RUN_RATES = ("mrr", "arr", "customers")
+"""Columns that describe the business in a month: a year's figure is its last month's."""
+
+GROUPINGS = ("customer", "segment", "contract")
+"""What ``schedule(..., by=...)`` can split a book by."""
+
+_FLOAT_EXACT = 2**52
+
+
+@dataclass
+class Book:
+    """A list of contracts held as columns (numpy arrays), ready for the engine."""
+
+    customer: np.ndarray
+    segment: np.ndarray
+    label: np.ndarray
+    start: np.ndarray
+    signed: np.ndarray
+    term: np.ndarray
+    period: np.ndarray
+    renews: np.ndarray
+    services: np.ndarray
+    value: np.ndarray
+    first_price: np.ndarray
+    ramps: dict
+
+    @classmethod
+    def of(cls, contracts) -> "Book":
+        """Columns from a Contract, a list of them, a DataFrame or a CSV path."""
+        if isinstance(contracts, cls):
+            return contracts
+        if isinstance(contracts, Contract):
+            contracts = [contracts]
+        elif isinstance(contracts, (pd.DataFrame, str)) or hasattr(contracts, "__fspath__"):
+            from .load import load_contracts
+
+            contracts = load_contracts(contracts)
+        contracts = list(contracts)
+        if not contracts:
+            raise ValueError("no contracts to schedule")
+        n = len(contracts)
+        start = np.fromiter((c.start.ordinal for c in contracts), np.int64, n)
+        signed = np.fromiter((c.signed.ordinal for c in contracts), np.int64, n)
+        term = np.fromiter((c.term_months for c in contracts), np.int64, n)
+        period = np.fromiter(
+            (BILLING_MONTHS[c.billing] or c.term_months for c in contracts), np.int64, n
+        )
+        prices = [c.prices_per_year for c in contracts]
+        first_price = np.fromiter((p[0] for p in prices), np.int64, n)
+        ramps = {i: p for i, p in enumerate(prices) if len(p) > 1}
+        value = (2 * first_price * term + 12) // 24
+        for i, p in ramps.items():
+            value[i] = recurring_value(p, int(term[i]))
+        return cls(
+            customer=np.array([c.customer for c in contracts], dtype=object),
+            segment=np.array([c.segment or "(none)" for c in contracts], dtype=object),
+            label=np.array([c.contract_id or f"#{i + 1}" for i, c in enumerate(contracts)], dtype=object),
+            start=start,
+            signed=signed,
+            term=term,
+            period=period,
+            renews=np.fromiter((c.renews for c in contracts), bool, n),
+            services=np.fromiter((c.services_cents for c in contracts), np.int64, n),
+            value=value,
+            first_price=first_price,
+            ramps=ramps,
+        )
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def take(self, index: np.ndarray) -> "Book":
+        """The contracts at these (increasing) positions, as a smaller Book."""
+        index = np.asarray(index)
+        kept = [i for i in self.ramps if index.size and index[min(np.searchsorted(index, i), index.size - 1)] == i]
+        ramps = {int(np.searchsorted(index, i)): self.ramps[i] for i in kept}
+        return Book(
+            customer=self.customer[index],
+            segment=self.segment[index],
+            label=self.label[index],
+            start=self.start[index],
+            signed=self.signed[index],
+            term=self.term[index],
+            period=self.period[index],
+            renews=self.renews[index],
+            services=self.services[index],
+            value=self.value[index],
+            first_price=self.first_price[index],
+            ramps=ramps,
+        )
+
+
+class _Events:
+    """Amounts placed in (group, month) cells, each possibly repeating every P months."""
+
+    def __init__(self, groups: int, months: int):
+        self.groups, self.months = groups, months
+        self.parts: list[tuple] = []
+
+    def add(self, group, month, amount, ones: int = 0, strides=()):
+        """Add ``amount`` at ``month``; ``ones`` running totals, then a repeat every stride months.
+
+        ``ones=1`` turns an amount into a level that holds from that month on
+        (close it with the negative amount where it stops). Each stride repeats
+        the amount every that many months from there on.
+        """
+        group, month, amount = np.broadcast_arrays(
+            np.asarray(group, np.int64), np.asarray(month, np.int64), np.asarray(amount, np.int64)
+        )
+        keep = (amount != 0) & (month < self.months)
+        if not keep.any():
+            return
+        columns = [np.broadcast_to(np.asarray(s, np.int64), month.shape)[keep] for s in strides]
+        self.parts.append((group[keep], month[keep], amount[keep], ones, columns))
+
+    def grid(self) -> np.ndarray:
+        """The (groups x months) totals, in cents."""
+        total = np.zeros((self.groups, self.months), np.int64)
+        level = np.zeros((self.groups, self.months), np.int64)
+        for group, month, amount, ones, strides in self.parts:
+            for pick, ones_here, repeats in self._patterns(ones, strides):
+                rows, cells = _bincount_rows(group[pick], month[pick], amount[pick], self.months, self.groups)
+                for stride in repeats:
+                    cells = _repeat_every(cells, stride)
+                for _ in range(ones_here - 1):
+                    cells = np.cumsum(cells, axis=1)
+                (level if ones_here else total)[rows] += cells
+        return total + np.cumsum(level, axis=1)
+
+    def _patterns(self, ones: int, strides: list):
+        """Split events by how they repeat: (which events, running totals, strides > 1)."""
+        if not strides:
+            yield slice(None), ones, []
+            return
+        stack = np.stack(strides, axis=1)
+        stack = np.where(stack >= self.months, 0, stack)  # a repeat past the window is no repeat
+        ones_each = ones + (stack == 1).sum(axis=1)
+        stack = np.sort(np.where(stack == 1, 0, stack), axis=1)
+        base = self.months + 1
+        code = ones_each
+        for column in stack.T:
+            code = code * base + column
+        which, codes = pd.factorize(code)
+        for k, key in enumerate(codes.tolist()):
+            repeats = []
+            for _ in range(stack.shape[1]):
+                key, stride = divmod(key, base)
+                if stride:
+                    repeats.append(stride)
+            yield (which == k if len(codes) > 1 else slice(None)), key, repeats
+
+
+def _bincount_rows(group, month, amount, months, groups):
+    """Sum amounts into a compact (distinct groups x months) grid, exactly in cents."""
+    if groups == 1:
+        rows, compact = np.zeros(1, np.int64), np.zeros(len(group), np.int64)
+    else:
+        compact, rows = pd.factorize(group)
+    index = compact * months + month
+    size = len(rows) * months
+    if np.abs(amount).sum() < _FLOAT_EXACT:
+        cells = np.rint(np.bincount(index, weights=amount, minlength=size)).astype(np.int64)
+    else:  # beyond what a float adds exactly: add whole numbers
+        cells = np.zeros(size, np.int64)
+        np.add.at(cells, index, amount)
+    return rows, cells.reshape(len(rows), months)
+
+
+def _repeat_every(cells: np.ndarray, stride: int) -> np.ndarray:
+    """Each amount repeated every ``stride`` months from where it stands (a strided cumulative sum)."""
+    groups, months = cells.shape
+    padded = -(-months // stride) * stride
+    work = np.zeros((groups, padded), np.int64)
+    work[:, :months] = cells
+    return work.reshape(groups, padded // stride, stride).cumsum(axis=1).reshape(groups, padded)[:, :months]
+
+
+def _flows(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
+    """Monthly bookings, billings, revenue, MRR and ARR of a book, in cents, per group."""
+    s = book.start - origin
+    signed = book.signed - origin
+    T, p, ren = book.term, book.period, book.renews
+    V, S = book.value, book.services
+    r = V // T
+    last_r = V - (T - 1) * r
+    g = group
+    no_repeat = np.where(ren, T, months)  # a stride past the window repeats nothing
+
+    def new():
+        return _Events(groups, months)
+
+    bookings, renewal, services = new(), new(), new()
+    bookings.add(g, signed, V + S)
+    renewal.add(g[ren], (s + T)[ren], V[ren], strides=(T[ren],))
+    services.add(g, s, S)
+
+    recurring = new()
+    recurring.add(g, s, r, ones=1)
+    recurring.add(g[~ren], (s + T)[~ren], -r[~ren], ones=1)
+    recurring.add(g, s + T - 1, last_r - r, strides=(no_repeat,))
+
+    billings = new()
+    billings.add(g, s, S)
+    ramp = np.zeros(len(book), bool)
+    ramp[list(book.ramps)] = True
+    level = ~ramp & (~ren | (p <= T))
+    n = -(-T // p)
+    b = (V * p) // T
+    last_b = V - (n - 1) * b
+    several = level & (n > 1)
+    billings.add(g[several], s[several], b[several], strides=(p[several], no_repeat[several]))
+    end = s + (n - 1) * p
+    billings.add(g[several], end[several], -b[several], strides=(p[several], no_repeat[several]))
+    billings.add(g[level], end[level], last_b[level], strides=(no_repeat[level],))
+    _bill_longer_periods(billings, g, s, T, p, r, last_r, ren & (p > T) & ~ramp, months)
+    _bill_ramps(billings, book, g, s, months)
+
+    mrr, arr = new(), new()
+    _run_rates(mrr, arr, book, g, s, months)
+    return {
+        "bookings_signed": bookings.grid(),
+        "renewal_bookings": renewal.grid(),
+        "billings": billings.grid(),
+        "recurring_revenue": recurring.grid(),
+        "services_revenue": services.grid(),
+        "mrr": mrr.grid(),
+        "arr": arr.grid(),
+    }
+
+
+def _bill_longer_periods(billings, g, s, T, p, r, last_r, pick, months):
+    """Renewing contracts billed over periods longer than their term: each invoice is the revenue it covers."""
+    even = pick & (r == last_r)
+    billings.add(g[even], s[even], (p * r)[even], strides=(p[even],))
+    uneven = np.flatnonzero(pick & (r != last_r))
+    if not len(uneven):
+        return
+    count = np.maximum(0, -(-(months - s[uneven]) // p[uneven]))
+    which = np.repeat(uneven, count)
+    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    P, TT = p[which], T[which]
+    term_ends = (k + 1) * P // TT - k * P // TT
+    billings.add(g[which], s[which] + k * P, P * r[which] + (last_r - r)[which] * term_ends)
+
+
+def _bill_ramps(billings, book, g, s, months):
+    """Ramp deals: each invoice is the price of the months it covers, down to the cent; the rest on the last."""
+    for i, prices in book.ramps.items():
+        T, p = int(book.term[i]), int(book.period[i])
+        starts = list(range(0, T, p))
+        amounts = []
+        for a in starts:
+            twelfths = sum(prices[m // 12] for m in range(a, min(a + p, T)))
+            amounts.append(twelfths // 12)
+        amounts[-1] = int(book.value[i]) - sum(amounts[:-1])
+        stride = T if book.renews[i] else months
+        billings.add(g[i], s[i] + np.array(starts), np.array(amounts), strides=(stride,))
+
+
+def _run_rates(mrr, arr, book, g, s, months):
+    """MRR and ARR: the price in effect each month while the contract is in service."""
+    T, ren, price = book.term, book.renews, book.first_price
+    ramp = np.zeros(len(book), bool)
+    ramp[list(book.ramps)] = True
+    flat = ~ramp
+    ends = flat & ~ren
+    for events, amount in ((mrr, (2 * price + 12) // 24), (arr, price)):
+        events.add(g[flat], s[flat], amount[flat], ones=1)
+        events.add(g[ends], (s + T)[ends], -amount[ends], ones=1)
+    for i, prices in book.ramps.items():
+        term = int(T[i])
+        stride = term if ren[i] else months
+        for year, yearly in enumerate(prices):
+            first, stop = s[i] + 12 * year, s[i] + min(12 * year + 12, term)
+            for events, amount in ((mrr, (2 * yearly + 12) // 24), (arr, yearly)):
+                events.add(g[i], [first, stop], [amount, -amount], ones=1, strides=(stride,))
+
+
+def _active_customers(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> np.ndarray:
+    """Distinct customers with recurring revenue in each (group, month)."""
+    s = book.start - origin
+    spans = []  # (contract index, first month, month after the last)
+    flat = np.ones(len(book), bool)
+    flat[list(book.ramps)] = False
+    pick = flat & (book.first_price > 0)
+    end = np.where(book.renews, months, s + book.term)
+    spans.append((np.flatnonzero(pick), s[pick], end[pick]))
+    for i, prices in book.ramps.items():
+        term = int(book.term[i])
+        if book.renews[i] and all(prices):
+            spans.append(([i], [s[i]], [months]))
+            continue
+        repeats = range(0, max(months - int(s[i]), 0), term) if book.renews[i] else [0]
+        for shift in repeats:
+            for year, yearly in enumerate(prices):
+                if yearly:
+                    first = s[i] + shift + 12 * year
+                    spans.append(([i], [first], [s[i] + shift + min(12 * year + 12, term)]))
+    who = np.concatenate([np.asarray(x, np.int64) for x, _, _ in spans])
+    first = np.concatenate([np.asarray(a, np.int64) for _, a, _ in spans])
+    stop = np.minimum(np.concatenate([np.asarray(e, np.int64) for _, _, e in spans]), months)
+    keep = first < stop
+    who, first, stop = who[keep], first[keep], stop[keep]
+    counts = np.zeros((groups, months + 1), np.int64)
+    if len(who):
+        customer, _ = pd.factorize(book.customer)
+        key = group[who] * (customer.max() + 1) + customer[who]
+        order = np.argsort(key * (months + 1) + first, kind="stable")
+        key, first, stop = key[order], first[order], stop[order]
+        offset = key * (months + 2)
+        reach = np.maximum.accumulate(stop + offset) - offset  # furthest end so far, per customer
+        new = np.ones(len(key), bool)
+        new[1:] = (key[1:] != key[:-1]) | (first[1:] > reach[:-1])
+        run_start = np.flatnonzero(new)
+        run_last = np.r_[run_start[1:], len(key)] - 1
+        run_group = group[who[order]][run_start]
+        np.add.at(counts, (run_group, first[run_start]), 1)
+        np.add.at(counts, (run_group, reach[run_last]), -1)
+    return np.cumsum(counts, axis=1)[:, :months]
+
+
+def _period(ordinal: int) -> pd.Period:
+    return pd.Period(ordinal=ordinal, freq="M")
+
+
+def _month(value) -> int:
+    from .contract import parse_month
+
+    return parse_month(value).ordinal
+
+
+def default_span(book: Book) -> tuple[int, int]:
+    """First and last month (ordinals) a schedule shows when none is chosen.
+
+    From the first signed or start month to the end of the last non-renewing
+    contract, and at least 36 months.
+    """
+    first = int(min(book.signed.min(), book.start.min()))
+    ends = (book.start + book.term - 1)[~book.renews]
+    last = max(first + 35, int(ends.max()) if len(ends) else first)
+    return first, last
+
+
+def schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
+    """The month-by-month figures of a book of contracts.
+
+    Parameters
+    ----------
+    contracts : Contract, list of Contract, DataFrame or CSV path
+    start, end : month, optional
+        The first and last month to show (``"2022-01"``, a date or a Period).
+        By default from the first signed or start month to the end of the
+        last non-renewing contract, and at least 36 months.
+    by : {None, "customer", "segment", "contract"}
+        Split the book: one row per group and month, summing to the book.
+
+    Returns
+    -------
+    DataFrame indexed by a monthly ``PeriodIndex`` named ``month`` (or by
+    ``(by, month)``), with the columns in :data:`COLUMNS`: dollars, each a
+    whole number of cents, and ``customers`` as a count.
+
+    Examples
+    --------
+    >>> from revlib import Contract, schedule
+    >>> google = Contract(customer="Google", start="2022-01", term_months=36,
+    ...                   annual_price=1200, services=1000)
+    >>> s = schedule(google)
+    >>> s.loc["2022-01", ["bookings", "billings", "revenue", "deferred_revenue", "mrr", "arr"]].tolist()
+    [4600.0, 1100.0, 1100.0, 0.0, 100.0, 1200.0]
+    >>> s.loc["2022-02", ["billings", "revenue", "backlog"]].tolist()
+    [100.0, 100.0, 3400.0]
+    """
+    book = Book.of(contracts)
+    first, last = default_span(book)
+    if start is not None:
+        first = _month(start)
+        last = max(last, first)
+    if end is not None:
+        last = _month(end)
+    if last < first:
+        raise ValueError(f"end {_period(last)} is before start {_period(first)}")
+    origin = int(min(book.signed.min(), first))
+    months = last - origin + 1
+
+    labels, group = _groups(book, by)
+    cents = _cents(book, group, len(labels), origin, months)
+    shown = slice(first - origin, months)
+    index = pd.period_range(_period(first), _period(last), freq="M", name="month")
+    data = {}
+    for column in COLUMNS:
+        values = cents[column][:, shown].ravel()
+        data[column] = values if column == "customers" else values / 100
+    if by is None:
+        return pd.DataFrame(data, index=index, columns=list(COLUMNS))
+    rows = pd.MultiIndex.from_product([pd.Index(labels, dtype=str), index], names=[by, "month"])
+    return pd.DataFrame(data, index=rows, columns=list(COLUMNS))
+
+
+def _groups(book: Book, by) -> tuple[list, np.ndarray]:
+    """Group labels (sorted) and each contract's group number."""
+    if by is None:
+        return ["book"], np.zeros(len(book), np.int64)
+    if by not in GROUPINGS:
+        raise ValueError(f"by={by!r} is not one of None, {', '.join(map(repr, GROUPINGS))}")
+    names = {"customer": book.customer, "segment": book.segment, "contract": book.label}[by].astype(str)
+    if by == "contract":
+        return list(names), np.arange(len(book), dtype=np.int64)
+    labels, group = np.unique(names, return_inverse=True)
+    return list(labels), group.astype(np.int64)
+
+
+def _cents(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
+    """Every schedule column in cents, as (groups x months) arrays from ``origin``."""
+    ramp = np.zeros(len(book), bool)
+    ramp[list(book.ramps)] = True
+    flat = np.flatnonzero(~ramp)
+    flows = _flows(book.take(flat) if book.ramps else book, group[flat], groups, origin, months)
+    owed = np.cumsum(flows["billings"] - flows["recurring_revenue"] - flows["services_revenue"], axis=1)
+    unbilled = np.zeros_like(owed)
+    if book.ramps:
+        ramps = np.flatnonzero(ramp)
+        each = _flows(book.take(ramps), np.arange(len(ramps)), len(ramps), origin, months)
+        balance = np.cumsum(each["billings"] - each["recurring_revenue"] - each["services_revenue"], axis=1)
+        for name in flows:
+            np.add.at(flows[name], group[ramps], each[name])
+        np.add.at(owed, group[ramps], np.maximum(balance, 0))
+        np.add.at(unbilled, group[ramps], np.maximum(-balance, 0))
+    out = {
+        "bookings": flows["bookings_signed"] + flows["renewal_bookings"],
+        "renewal_bookings": flows["renewal_bookings"],
+        "billings": flows["billings"],
+        "recurring_revenue": flows["recurring_revenue"],
+        "services_revenue": flows["services_revenue"],
+        "mrr": flows["mrr"],
+        "arr": flows["arr"],
+    }
+    out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
+    out["deferred_revenue"] = owed
+    out["unbilled_revenue"] = unbilled
+    out["backlog"] = np.cumsum(out["bookings"] - out["revenue"], axis=1)
+    out["customers"] = _active_customers(book, group, groups, origin, months)
+    return out
+
+
+def annual(schedule: pd.DataFrame, fiscal_year_start: int = 1) -> pd.DataFrame:
+    """One row per fiscal year, named by the calendar year in which it ends (``FY2022``).
+
+    Flows are summed over the year's months; balances and run rates are read
+    at the year's last month. A schedule split ``by`` a group keeps the split.
+    A year the schedule only partly covers is summed over the months it shows.
+
+    >>> from revlib import Contract, schedule
+    >>> a = Contract(customer="A", start="2022-01", term_months=48, annual_price=6_000_000, billing="annual")
+    >>> annual(schedule(a)).loc["FY2022", ["bookings", "billings", "revenue", "deferred_revenue"]].tolist()
+    [24000000.0, 6000000.0, 6000000.0, 0.0]
+    >>> annual(schedule(a), fiscal_year_start=7).index[:2].tolist()
+    ['FY2022', 'FY2023']
+    """
+    if not 1 <= int(fiscal_year_start) <= 12:
+        raise ValueError(f"fiscal_year_start={fiscal_year_start!r} is not a month number from 1 to 12")
+    months = schedule.index.get_level_values("month")
+    shift = 0 if fiscal_year_start == 1 else 13 - int(fiscal_year_start)
+    year = (months + shift).year if shift else months.year
+    label = pd.Index([f"FY{y}" for y in year], name="fiscal_year")
+    keys = [label] if schedule.index.nlevels == 1 else [schedule.index.get_level_values(0), label]
+    money = [c for c in schedule.columns if c != "customers"]
+    cents = (schedule[money] * 100).round().astype(np.int64)
+    if "customers" in schedule.columns:
+        cents["customers"] = schedule["customers"]
+    grouped = cents.groupby(keys, sort=False)
+    flows = [c for c in schedule.columns if c in FLOWS]
+    rest = [c for c in schedule.columns if c not in FLOWS]
+    result = pd.concat([grouped[flows].sum(), grouped[rest].last()], axis=1)[list(schedule.columns)]
+    for column in money:
+        result[column] = result[column] / 100
+    return result

@@ -1,0 +1,90 @@
+"""Property tests on random books: the engine agrees with a plain reading of the rules, and ties out."""
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import revlib
+from reference import book_months
+from strategies import books, contracts
+
+
+def cents(frame):
+    money = [c for c in frame.columns if c != "customers"]
+    out = (frame[money] * 100).round().astype("int64")
+    out["customers"] = frame["customers"]
+    return out
+
+
+@settings(max_examples=1500)
+@given(books, st.integers(-3, 6), st.integers(0, 30))
+def test_engine_agrees_with_the_month_by_month_reference(book, shift, extra):
+    first = min(c.signed for c in book) + shift
+    last = first + 20 + extra
+    frame = cents(revlib.schedule(book, start=first, end=last))
+    expected = book_months(book, first.ordinal, last.ordinal)
+    for column in revlib.COLUMNS:
+        want = [expected[m.ordinal].get(column, 0) for m in frame.index]
+        assert frame[column].tolist() == want, column
+
+
+@settings(max_examples=1500)
+@given(contracts())
+def test_each_contract_ties_out_to_its_value(contract):
+    """Bookings, billings and revenue each add up to the contract value; balances end at zero."""
+    end = contract.start + contract.term_months - 1
+    frame = cents(revlib.schedule(contract, end=max(end, contract.start + 35)))
+    if contract.renews:
+        term = frame.loc[: contract.start + contract.term_months - 1]
+        value = contract.recurring_cents + contract.services_cents
+        assert term["bookings"].sum() == value
+        assert term["revenue"].sum() == value
+        assert term["backlog"].iloc[-1] == 0
+    else:
+        value = round(contract.tcv * 100)
+        assert frame["bookings"].sum() == value
+        assert frame["billings"].sum() == value
+        assert frame["revenue"].sum() == value
+        last = frame.iloc[-1]
+        assert last["deferred_revenue"] == last["unbilled_revenue"] == last["backlog"] == 0
+    assert (frame[["deferred_revenue", "unbilled_revenue", "backlog"]] >= 0).all().all()
+    if len(contract.prices_per_year) == 1:
+        assert (frame["unbilled_revenue"] == 0).all(), "billed in advance: never unbilled"
+
+
+@settings(max_examples=1000)
+@given(books)
+def test_balances_follow_from_flows(book):
+    frame = cents(revlib.schedule(book))
+    billed = frame["billings"].cumsum()
+    earned = frame["revenue"].cumsum()
+    booked = frame["bookings"].cumsum()
+    assert ((frame["deferred_revenue"] - frame["unbilled_revenue"]) == billed - earned).all()
+    assert (frame["backlog"] == booked - earned).all()
+    assert (frame["revenue"] == frame["recurring_revenue"] + frame["services_revenue"]).all()
+
+
+@settings(max_examples=600)
+@given(books, st.sampled_from(["customer", "segment", "contract"]))
+def test_split_schedules_sum_to_the_book(book, by):
+    whole = cents(revlib.schedule(book))
+    split = cents(revlib.schedule(book, by=by))
+    summed = split.groupby(level="month").sum()
+    columns = [c for c in revlib.COLUMNS if by == "customer" or c != "customers"]
+    pd.testing.assert_frame_equal(summed[columns], whole[columns], check_freq=False)
+    assert set(split.index.get_level_values(0)) <= {
+        {"customer": c.customer, "segment": c.segment or "(none)", "contract": c.contract_id}[by] or f"#{i + 1}"
+        for i, c in enumerate(book)
+    }
+
+
+@settings(max_examples=300)
+@given(books, st.integers(1, 12))
+def test_fiscal_years_sum_flows_and_keep_year_end_balances(book, fiscal_start):
+    monthly = cents(revlib.schedule(book))
+    yearly = cents(revlib.annual(revlib.schedule(book), fiscal_year_start=fiscal_start))
+    assert yearly["billings"].sum() == monthly["billings"].sum()
+    assert yearly["revenue"].sum() == monthly["revenue"].sum()
+    assert yearly["backlog"].iloc[-1] == monthly["backlog"].iloc[-1]
+    assert np.isin(yearly["arr"], monthly["arr"]).all()
