@@ -1,0 +1,116 @@
+"""The series' worked examples, built from their terms, and the key figures each one teaches.
+
+Notebooks, widgets and tests all build the examples here, so a figure shown in
+a chart, printed in a notebook and checked in a test comes from one place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .contract import Contract
+from .engine import annual, schedule
+from .load import load_contracts
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+"""The project's ``data/`` folder (the example books)."""
+
+
+def google(annual_price=1200, term_years=3, billing="monthly", services=1000, start="2022-01") -> Contract:
+    """The Google example: a multi-year contract with services up front.
+
+    >>> google().tcv
+    4600.0
+    >>> google(annual_price=2400).tcv
+    8200.0
+    """
+    return Contract(
+        customer="Google",
+        start=start,
+        term_months=int(term_years * 12),
+        annual_price=annual_price,
+        billing=billing,
+        services=services,
+    )
+
+
+def contract_figures(contract: Contract) -> dict[str, float]:
+    """What one contract teaches: its value, its first two months, its run rate.
+
+    >>> figures = contract_figures(google())
+    >>> figures["Bookings (TCV)"], figures["First-month billings"], figures["Deferred revenue after month 1"]
+    (4600.0, 1100.0, 0.0)
+    """
+    s = schedule(contract)
+    first, second = s.iloc[0], s.iloc[1] if len(s) > 1 else s.iloc[0] * 0
+    return {
+        "Bookings (TCV)": float(s["bookings"].iloc[0]),
+        "ACV": contract.acv,
+        "First-month billings": float(first["billings"]),
+        "First-month revenue": float(first["revenue"]),
+        "Second-month billings": float(second["billings"]),
+        "Second-month revenue": float(second["revenue"]),
+        "MRR": float(first["mrr"]),
+        "ARR": float(first["arr"]),
+        "Deferred revenue after month 1": float(first["deferred_revenue"]),
+        "Deferred revenue after month 2": float(second["deferred_revenue"]),
+    }
+
+
+def customers_ab(
+    a_tcv=24_000_000, a_term_years=4, a_billing="annual", b_tcv=6_000_000, b_term_years=2, b_billing="monthly"
+) -> list[Contract]:
+    """Customer A (from January 2022) and Customer B (from February 2022), each given by its TCV.
+
+    >>> [c.acv for c in customers_ab()]
+    [6000000.0, 3000000.0]
+    """
+    return [
+        Contract(customer="Customer A", start="2022-01", term_months=int(a_term_years * 12),
+                 annual_price=round(a_tcv / a_term_years, 2), billing=a_billing),
+        Contract(customer="Customer B", start="2022-02", term_months=int(b_term_years * 12),
+                 annual_price=round(b_tcv / b_term_years, 2), billing=b_billing),
+    ]
+
+
+def fiscal_year_figures(book, fiscal_year=2022, fiscal_year_start=1) -> dict[str, float]:
+    """A fiscal year's bookings, billings and revenue, and its year-end balances.
+
+    >>> figures = fiscal_year_figures(customers_ab())
+    >>> figures["Bookings"], figures["Billings"], figures["Revenue"], figures["Backlog at year end"]
+    (30000000.0, 8750000.0, 8750000.0, 21250000.0)
+    """
+    year = annual(schedule(book, start=f"{fiscal_year - 1}-01", end=f"{fiscal_year + 1}-12"), fiscal_year_start)
+    row = year.loc[f"FY{fiscal_year}"]
+    return {
+        "Bookings": float(row["bookings"]),
+        "Billings": float(row["billings"]),
+        "Revenue": float(row["revenue"]),
+        "Deferred revenue at year end": float(row["deferred_revenue"]),
+        "Backlog at year end": float(row["backlog"]),
+        "ARR at year end": float(row["arr"]),
+    }
+
+
+def nine_clients(path=None) -> list[Contract]:
+    """The nine-client book: one new client a month through September 2022.
+
+    >>> len(nine_clients())
+    9
+    """
+    return load_contracts(path or DATA / "nine_clients.csv")
+
+
+def book_figures(book) -> pd.DataFrame:
+    """The yearly summary the nine-client model is read from, one row per year.
+
+    Bookings, billings and revenue summed over each year; deferred revenue, MRR
+    and ARR at its end.
+
+    >>> book_figures(nine_clients()).loc["FY2022", ["bookings", "mrr"]].tolist()
+    [5680.0, 360.0]
+    """
+    columns = ["bookings", "billings", "revenue", "services_revenue", "deferred_revenue", "backlog", "mrr", "arr", "customers"]
+    return annual(schedule(book))[columns]

@@ -1,0 +1,194 @@
+"""The series' charts (matplotlib), in dollars, with one colour per metric throughout.
+
+Each function draws on ``ax`` when given one (or a new figure when not) and
+returns the figure, so a notebook ends the cell with ``plt.show()`` and a
+widget can render the same chart to an image.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .fmt import usd, usd_axis
+
+LABELS = {
+    "bookings": "Bookings",
+    "renewal_bookings": "Renewal bookings",
+    "billings": "Billings",
+    "revenue": "Revenue",
+    "recurring_revenue": "Recurring revenue",
+    "services_revenue": "Services revenue",
+    "deferred_revenue": "Deferred revenue",
+    "unbilled_revenue": "Unbilled revenue",
+    "backlog": "Backlog",
+    "mrr": "MRR",
+    "arr": "ARR",
+    "customers": "Customers",
+}
+"""How each schedule column is named on a chart."""
+
+COLORS = {
+    "bookings": "#1f4e79",
+    "renewal_bookings": "#6b8fb5",
+    "billings": "#c55a11",
+    "revenue": "#2e7d32",
+    "recurring_revenue": "#66a86a",
+    "services_revenue": "#9ccc65",
+    "deferred_revenue": "#7b1fa2",
+    "unbilled_revenue": "#ad1457",
+    "backlog": "#546e7a",
+    "mrr": "#f9a825",
+    "arr": "#ef6c00",
+    "customers": "#455a64",
+}
+"""One colour per metric, the same on every chart."""
+
+plt.rcParams.update({"figure.dpi": 90, "font.size": 10, "axes.titlesize": 12, "axes.spines.top": False,
+                     "axes.spines.right": False, "svg.hashsalt": "revlib"})
+
+
+def _axes(ax, size=(9, 4)):
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    return fig, ax
+
+
+def _month_ticks(ax, months: pd.PeriodIndex) -> None:
+    """Label every n-th month so that at most about twelve labels show."""
+    step = max(1, int(np.ceil(len(months) / 12)))
+    if step > 1 and step % 3:
+        step += 3 - step % 3
+    ticks = list(range(0, len(months), step))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([months[i].strftime("%b\n%Y") for i in ticks], rotation=0)
+    ax.set_xlim(-0.6, len(months) - 0.4)
+
+
+def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_revenue"), title=None, ax=None) -> Figure:
+    """Month-by-month lines of the chosen columns: flows as steps, balances as lines.
+
+    >>> from revlib import examples, schedule
+    >>> fig = monthly(schedule(examples.google()), title="Google")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['Billings', 'Revenue', 'Deferred revenue']
+    >>> plt.close(fig)
+    """
+    fig, ax = _axes(ax)
+    months = schedule.index
+    x = np.arange(len(months))
+    for column in columns:
+        values = schedule[column].to_numpy()
+        style = {"drawstyle": "steps-mid"} if column in ("bookings", "renewal_bookings", "billings", "revenue",
+                                                          "recurring_revenue", "services_revenue") else {}
+        ax.plot(x, values, label=LABELS[column], color=COLORS[column], linewidth=2, **style)
+    _month_ticks(ax, months)
+    usd_axis(ax.yaxis)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper right", frameon=False)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def yearly(years: pd.DataFrame, columns=("bookings", "billings", "revenue"), title=None, ax=None, labels=True) -> Figure:
+    """Side-by-side bars per fiscal year, each labelled with its amount.
+
+    >>> from revlib import annual, examples, schedule
+    >>> fig = yearly(annual(schedule(examples.customers_ab())))
+    >>> [t.get_text() for t in fig.axes[0].get_xticklabels()][:2]
+    ['FY2022', 'FY2023']
+    >>> plt.close(fig)
+    """
+    fig, ax = _axes(ax)
+    x = np.arange(len(years))
+    width = 0.8 / len(columns)
+    for i, column in enumerate(columns):
+        values = years[column].to_numpy(dtype=float)
+        bars = ax.bar(x + (i - (len(columns) - 1) / 2) * width, values, width * 0.95,
+                      label=LABELS[column], color=COLORS[column])
+        if labels:
+            ax.bar_label(bars, labels=[usd(v, short=True) if v else "" for v in values], fontsize=8, padding=2)
+    ax.set_xticks(x)
+    ax.set_xticklabels(list(years.index))
+    usd_axis(ax.yaxis)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper right", frameon=False)
+    ax.margins(y=0.15)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def life(schedule: pd.DataFrame, title=None, ax=None) -> Figure:
+    """One contract's life: cumulative bookings, billings and revenue, with the gaps named.
+
+    Backlog is the gap between what was booked and what was earned; deferred
+    revenue is the gap between what was billed and what was earned.
+
+    >>> from revlib import examples, schedule
+    >>> fig = life(schedule(examples.google(billing="annual", services=0)))
+    >>> sorted(t.get_text() for t in fig.axes[0].get_legend().get_texts())[:2]
+    ['Backlog (booked, not yet earned)', 'Billings to date']
+    >>> plt.close(fig)
+    """
+    fig, ax = _axes(ax, size=(9, 4.5))
+    x = np.arange(len(schedule))
+    booked = schedule["bookings"].cumsum().to_numpy()
+    billed = schedule["billings"].cumsum().to_numpy()
+    earned = schedule["revenue"].cumsum().to_numpy()
+    ax.fill_between(x, earned, booked, where=booked > earned, step="mid", color=COLORS["backlog"], alpha=0.15,
+                    label="Backlog (booked, not yet earned)")
+    ax.fill_between(x, earned, billed, where=billed > earned, step="mid", color=COLORS["deferred_revenue"],
+                    alpha=0.35, label="Deferred revenue (billed, not yet earned)")
+    for column, values in (("bookings", booked), ("billings", billed), ("revenue", earned)):
+        ax.plot(x, values, drawstyle="steps-mid", color=COLORS[column], linewidth=2, label=f"{LABELS[column]} to date")
+    _month_ticks(ax, schedule.index)
+    usd_axis(ax.yaxis)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "deferred_revenue", "mrr"),
+           title=None, fig=None) -> Figure:
+    """One small chart per metric, stacked on a shared month axis, so the bumps line up.
+
+    >>> from revlib import examples, schedule
+    >>> fig = panels(schedule(examples.nine_clients()))
+    >>> len(fig.axes)
+    5
+    >>> plt.close(fig)
+    """
+    if fig is None:
+        fig = plt.figure(figsize=(9, 1.6 * len(columns) + 0.6), layout="constrained")
+    axes = fig.subplots(len(columns), 1, sharex=True)
+    axes = np.atleast_1d(axes)
+    x = np.arange(len(schedule))
+    for ax, column in zip(axes, columns):
+        values = schedule[column].to_numpy()
+        ax.bar(x, values, width=0.85, color=COLORS[column])
+        ax.set_ylabel(LABELS[column], rotation=0, ha="right", va="center")
+        usd_axis(ax.yaxis)
+        ax.grid(axis="y", alpha=0.3)
+        top = values.max() if len(values) else 0
+        ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+    _month_ticks(axes[-1], schedule.index)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (for an image widget), then closed."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()

@@ -1,0 +1,217 @@
+"""Live controls for workshops: change a term, watch the figures and the chart follow.
+
+Each function returns an :class:`Explorer`: controls, a table of figures and a
+chart that update together. A test (or a facilitator's script) can set a
+control's ``.value`` and read ``explorer.figures`` to see what the room sees.
+
+>>> explorer = contract_explorer()
+>>> explorer.controls["annual_price"].value = 2400
+>>> explorer.figures["Bookings (TCV)"]
+8200.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from html import escape
+
+import ipywidgets as W
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import examples, plot
+from .contract import BILLING_MONTHS, ContractError
+from .engine import annual, schedule
+from .fmt import usd
+from .scenarios import SCENARIOS, apply
+
+BILLINGS = list(BILLING_MONTHS)
+
+
+@dataclass
+class View:
+    """What an explorer shows: named figures, a table, and a chart drawn on a figure."""
+
+    figures: dict
+    table: pd.DataFrame
+    figure: Figure
+
+
+class Explorer(W.VBox):
+    """Controls, a table of figures and a chart that are recomputed whenever a control changes."""
+
+    def __init__(self, controls: dict, compute, note: str = ""):
+        self.controls = controls
+        self.compute = compute
+        self.figures: dict = {}
+        self.table = pd.DataFrame()
+        self.message = W.HTML()
+        self.summary = W.HTML()
+        self.chart = W.Image(format="png", layout=W.Layout(max_width="900px", width="100%"))
+        self._quiet = False
+        for control in controls.values():
+            control.observe(self._changed, names="value")
+        rows = [W.HBox(list(controls.values())[i:i + 3]) for i in range(0, len(controls), 3)]
+        parts = ([W.HTML(f"<p>{escape(note)}</p>")] if note else []) + rows + [self.message, self.summary, self.chart]
+        super().__init__(parts)
+        self.refresh()
+
+    @property
+    def values(self) -> dict:
+        """Each control's current value, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _changed(self, _change):
+        if not self._quiet:
+            self.refresh()
+
+    def set(self, **values):
+        """Set several controls at once, recomputing once."""
+        self._quiet = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._quiet = False
+        self.refresh()
+
+    def refresh(self):
+        """Recompute the figures, the table and the chart from the controls."""
+        try:
+            view = self.compute(**self.values)
+        except ContractError as error:
+            self.message.value = f"<p style='color:#b71c1c'>{escape(str(error))}</p>"
+            return
+        self.message.value = ""
+        self.figures, self.table = view.figures, view.table
+        self.summary.value = figures_html(view.figures) + money_html(view.table)
+        self.chart.value = plot.png(view.figure)
+
+
+def figures_html(figures: dict) -> str:
+    """Key figures as a two-column HTML table, in dollars."""
+    rows = "".join(
+        f"<tr><td style='text-align:left;padding-right:1.5em'>{escape(name)}</td>"
+        f"<td style='text-align:right' class='figure' data-name='{escape(name)}'>{escape(usd(value))}</td></tr>"
+        for name, value in figures.items()
+    )
+    return f"<table class='revlib-figures'>{rows}</table>"
+
+
+def money_html(table: pd.DataFrame) -> str:
+    """A schedule-like table as HTML, money in dollars and headers as people read them."""
+    if table.empty:
+        return ""
+    shown = table.rename(columns=plot.LABELS)
+    formatters = {c: (str if c == "Customers" else usd) for c in shown.columns}
+    return shown.to_html(formatters=formatters, classes="revlib-table", border=0)
+
+
+def _figure(height=3.6):
+    return Figure(figsize=(9, height), dpi=90, layout="constrained")
+
+
+def contract_explorer(annual_price=1200, term_years=3, billing="monthly", services=1000) -> Explorer:
+    """The Google contract with its price, term, billing and services under the room's control."""
+    controls = {
+        "annual_price": W.IntSlider(annual_price, min=0, max=max(12_000, annual_price), step=100,
+                                    description="Price a year ($)", style={"description_width": "initial"}),
+        "term_years": W.IntSlider(term_years, min=1, max=5, description="Term (years)",
+                                  style={"description_width": "initial"}),
+        "billing": W.Dropdown(options=BILLINGS, value=billing, description="Billing"),
+        "services": W.IntSlider(services, min=0, max=max(5_000, services), step=100, description="Services ($)",
+                                style={"description_width": "initial"}),
+    }
+
+    def compute(annual_price, term_years, billing, services):
+        contract = examples.google(annual_price, term_years, billing, services)
+        s = schedule(contract)
+        fig = _figure()
+        plot.monthly(s, columns=("billings", "revenue", "deferred_revenue"), ax=fig.add_subplot(),
+                     title="Billings, revenue and deferred revenue each month")
+        years = annual(s)[["bookings", "billings", "revenue", "deferred_revenue", "backlog"]]
+        return View(examples.contract_figures(contract), years, fig)
+
+    return Explorer(controls, compute, "Move a control: the figures, the yearly table and the chart are recomputed.")
+
+
+def customers_ab_explorer(a_tcv=24_000_000, a_term_years=4, a_billing="annual", b_tcv=6_000_000, b_term_years=2,
+                          b_billing="monthly", fiscal_year=2022) -> Explorer:
+    """Customers A and B with each one's billing frequency and term under control."""
+    controls = {
+        "a_billing": W.Dropdown(options=BILLINGS, value=a_billing, description="A billing"),
+        "a_term_years": W.IntSlider(a_term_years, min=1, max=6, description="A term (years)",
+                                    style={"description_width": "initial"}),
+        "b_billing": W.Dropdown(options=BILLINGS, value=b_billing, description="B billing"),
+        "b_term_years": W.IntSlider(b_term_years, min=1, max=6, description="B term (years)",
+                                    style={"description_width": "initial"}),
+    }
+
+    def compute(a_billing, a_term_years, b_billing, b_term_years):
+        book = examples.customers_ab(a_tcv, a_term_years, a_billing, b_tcv, b_term_years, b_billing)
+        years = annual(schedule(book))[["bookings", "billings", "revenue", "deferred_revenue", "backlog"]]
+        fig = _figure()
+        plot.yearly(years, ax=fig.add_subplot(), title="Bookings, billings and revenue by fiscal year")
+        return View(examples.fiscal_year_figures(book, fiscal_year), years, fig)
+
+    return Explorer(controls, compute, f"Each customer keeps its TCV; the figures are for FY{fiscal_year}.")
+
+
+def nine_clients_explorer(contracts=None, scenario="base") -> Explorer:
+    """The nine-client book: pick a scenario, and change one client's terms at a time."""
+    book = list(contracts or examples.nine_clients())
+    names = [c.customer for c in book]
+    edits = {c.customer: c for c in book}
+    first = book[0]
+    controls = {
+        "scenario": W.Dropdown(options=list(SCENARIOS), value=scenario, description="Scenario"),
+        "client": W.Dropdown(options=names, value=names[0], description="Client"),
+        "term_months": W.IntSlider(first.term_months, min=1, max=48, description="Term (months)",
+                                   style={"description_width": "initial"}),
+        "billing": W.Dropdown(options=BILLINGS, value=first.billing, description="Billing"),
+        "monthly_price": W.IntSlider(_monthly(first), min=0, max=200, step=5, description="Monthly price ($)",
+                                     style={"description_width": "initial"}),
+        "services": W.IntSlider(int(first.services), min=0, max=1000, step=50, description="Services ($)",
+                                style={"description_width": "initial"}),
+    }
+    state = {"client": names[0]}
+
+    def compute(scenario, client, term_months, billing, monthly_price, services):
+        if client != state["client"]:  # a new client picked: show its terms, change nothing
+            state["client"] = client
+            chosen = edits[client]
+            explorer.set(term_months=chosen.term_months, billing=chosen.billing,
+                         monthly_price=_monthly(chosen), services=int(chosen.services))
+            raise _Shown()
+        edits[client] = replace(edits[client], term_months=term_months, billing=billing,
+                                monthly_price=monthly_price, annual_price=None, services=services)
+        changed = apply([edits[n] for n in names], scenario)
+        years = examples.book_figures(changed)
+        fig = _figure(height=7.5)
+        plot.panels(schedule(changed), fig=fig, title=SCENARIOS[scenario])
+        figures = {f"{label} {year}": float(years.loc[year, column])
+                   for column, label in (("bookings", "Bookings"), ("billings", "Billings"), ("revenue", "Revenue"))
+                   for year in years.index}
+        figures[f"ARR at end of {years.index[-1]}"] = float(years["arr"].iloc[-1])
+        return View(figures, years, fig)
+
+    explorer = _NineClients(controls, compute, "Pick a scenario, or a client and change its terms.")
+    return explorer
+
+
+class _Shown(Exception):
+    """Raised when the controls were reset to show another client: the refresh already happened."""
+
+
+class _NineClients(Explorer):
+    def refresh(self):
+        try:
+            super().refresh()
+        except _Shown:
+            pass
+
+
+def _monthly(contract) -> int:
+    if contract.monthly_price is not None and not isinstance(contract.monthly_price, tuple):
+        return int(contract.monthly_price)
+    return int(round(contract.mrr))
