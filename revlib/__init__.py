@@ -8,8 +8,9 @@ backlog, MRR and ARR, month by month, to the cent.
 '$4,600'
 """
 
-from . import fmt
+from . import examples, exercises, fmt, scenarios
 from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
+from .exercises import check
 from .engine import BALANCES, COLUMNS, FLOWS, RUN_RATES, annual, schedule
 from .load import load_contracts
 
@@ -23,7 +24,11 @@ __all__ = [
     "Contract",
     "ContractError",
     "annual",
+    "check",
+    "examples",
+    "exercises",
     "fmt",
     "load_contracts",
+    "scenarios",
     "schedule",
 ]

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+LABELS = {
+    "bookings": "Bookings",
+    "renewal_bookings": "Renewal bookings",
+    "billings": "Billings",
+    "revenue": "Revenue",
+    "recurring_revenue": "Recurring revenue",
+    "services_revenue": "Services revenue",
+    "deferred_revenue": "Deferred revenue",
+    "unbilled_revenue": "Unbilled revenue",
+    "backlog": "Backlog",
+    "mrr": "MRR",
+    "arr": "ARR",
+    "customers": "Customers",
+}
+"""How each schedule column is named on a chart."""
+
 _SCALES = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K"))
 
 
@@ -39,3 +55,49 @@ def usd_axis(axis, short: bool = True) -> None:
     from matplotlib.ticker import FuncFormatter
 
     axis.set_major_formatter(FuncFormatter(lambda value, _: usd(value, short=short)))
+
+
+def lines(figures: dict) -> str:
+    """Named figures, one a line, in dollars: what a key-figures cell prints.
+
+    >>> print(lines({"Bookings (TCV)": 4600, "MRR": 100}))
+    Bookings (TCV): $4,600
+    MRR: $100
+    """
+    return "\n".join(f"{name}: {usd(value)}" for name, value in figures.items())
+
+
+def table(frame, short: bool = False):
+    """A copy of a schedule-like table with money as dollars and headers as people read them.
+
+    >>> import pandas as pd
+    >>> table(pd.DataFrame({"bookings": [4600.0], "customers": [1]}, index=["FY2022"]))
+           Bookings  Customers
+    FY2022   $4,600          1
+    """
+    shown = frame.copy()
+    for column in shown.columns:
+        if column != "customers":
+            shown[column] = [usd(v, short=short) for v in shown[column]]
+    return shown.rename(columns=LABELS)
+
+
+def terms(contracts):
+    """The terms of a list of contracts as a table, one row per contract.
+
+    >>> from revlib import Contract
+    >>> row = terms([Contract(customer="Google", start="2022-01", term_months=36, annual_price=1200,
+    ...                       services=1000)]).loc["Google"]
+    >>> row["Price a year"], row["Services"], row["TCV"], row["ACV"]
+    ('$1,200', '$1,000', '$4,600', '$1,200')
+    """
+    import pandas as pd
+
+    rows = []
+    for c in contracts:
+        prices = c.prices_per_year
+        price = " / ".join(usd(p / 100) for p in prices) if len(prices) > 1 else usd(prices[0] / 100)
+        rows.append({"Customer": c.customer, "Start": str(c.start), "Term (months)": c.term_months,
+                     "Price a year": price, "Billing": c.billing, "Services": usd(c.services),
+                     "Renews": "yes" if c.renews else "no", "TCV": usd(c.tcv), "ACV": usd(c.acv)})
+    return pd.DataFrame(rows).set_index("Customer")

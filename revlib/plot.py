@@ -12,23 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .fmt import usd, usd_axis
-
-LABELS = {
-    "bookings": "Bookings",
-    "renewal_bookings": "Renewal bookings",
-    "billings": "Billings",
-    "revenue": "Revenue",
-    "recurring_revenue": "Recurring revenue",
-    "services_revenue": "Services revenue",
-    "deferred_revenue": "Deferred revenue",
-    "unbilled_revenue": "Unbilled revenue",
-    "backlog": "Backlog",
-    "mrr": "MRR",
-    "arr": "ARR",
-    "customers": "Customers",
-}
-"""How each schedule column is named on a chart."""
+from .fmt import LABELS, usd, usd_axis
 
 COLORS = {
     "bookings": "#1f4e79",

@@ -57,3 +57,61 @@ def _monthly_contract(contract: Contract) -> Contract:
     terms = dict(annual_price=None, monthly_price=None, term_months=1, renews=True)
     terms[kind] = price
     return replace(contract, **terms)
+
+
+def claims(contracts, scenario: str) -> dict[str, bool]:
+    """What the scenario shows about the book, each claim checked against the base case.
+
+    >>> from revlib.examples import nine_clients
+    >>> claims(nine_clients(), "monthly_payments")
+    {'Bookings keep their spikes: they are the same as in the base case': True, \
+'Deferred revenue is zero every month': True, 'Billings equal revenue every month': True}
+    """
+    from .engine import schedule
+
+    contracts = list(contracts)
+    base = schedule(contracts)
+    s = schedule(apply(contracts, scenario), start=base.index[0], end=base.index[-1])
+
+    def same(*columns):
+        return all((s[c] == base[c]).all() for c in columns)
+
+    def equal(*columns):
+        return all((s[columns[0]] == s[c]).all() for c in columns[1:])
+
+    no_deferred = bool((s["deferred_revenue"] == 0).all())
+    if scenario == "base":
+        month = s["bookings"].idxmax()
+        per = schedule(contracts, start=month, end=month, by="contract")["bookings"]
+        biggest = contracts[[c.contract_id or f"#{i + 1}" for i, c in enumerate(contracts)].index(per.idxmax()[0])]
+        return {
+            f"The bookings spike in {month.strftime('%b %Y')} comes from {biggest.customer}'s "
+            f"{biggest.term_months}-month contract": biggest.term_months > 12,
+        }
+    if scenario == "monthly_contracts":
+        return {
+            "Bookings have no spikes: each month books just that month's MRR plus services":
+                bool((s["bookings"] == s["mrr"] + s["services_revenue"]).all()),
+            "Billings, revenue, deferred revenue, MRR and ARR are the same as in the base case":
+                same("billings", "revenue", "deferred_revenue", "mrr", "arr"),
+        }
+    if scenario == "monthly_payments":
+        return {
+            "Bookings keep their spikes: they are the same as in the base case": same("bookings"),
+            "Deferred revenue is zero every month": no_deferred,
+            "Billings equal revenue every month": equal("billings", "revenue"),
+        }
+    if scenario == "monthly_both":
+        return {
+            "Bookings, billings and revenue are equal every month": equal("bookings", "billings", "revenue"),
+            "Deferred revenue is zero every month": no_deferred,
+            "The only bumps are services: revenue is MRR plus services": bool(
+                (s["revenue"] == s["mrr"] + s["services_revenue"]).all()),
+        }
+    if scenario == "monthly_both_no_services":
+        return {
+            "Bookings, billings, revenue and MRR are equal every month": equal("bookings", "billings", "revenue", "mrr"),
+            "Deferred revenue is zero every month": no_deferred,
+            "ARR is the same as in the base case": same("arr"),
+        }
+    raise ValueError(f"scenario {scenario!r} is not one of {', '.join(SCENARIOS)}")

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from . import examples, plot
 from .contract import BILLING_MONTHS, ContractError
 from .engine import annual, schedule
-from .fmt import usd
+from .fmt import LABELS, usd
 from .scenarios import SCENARIOS, apply
 
 BILLINGS = list(BILLING_MONTHS)
@@ -102,7 +102,7 @@ def money_html(table: pd.DataFrame) -> str:
     """A schedule-like table as HTML, money in dollars and headers as people read them."""
     if table.empty:
         return ""
-    shown = table.rename(columns=plot.LABELS)
+    shown = table.rename(columns=LABELS)
     formatters = {c: (str if c == "Customers" else usd) for c in shown.columns}
     return shown.to_html(formatters=formatters, classes="revlib-table", border=0)
 
