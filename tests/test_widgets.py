@@ -1,0 +1,71 @@
+"""Widgets: set a control's value from Python, as a facilitator would, and check what the room sees."""
+
+import pytest
+
+from revlib import examples, scenarios, widgets
+from revlib.fmt import usd
+
+
+def test_contract_explorer_follows_every_control():
+    w = widgets.contract_explorer()
+    assert w.figures["Bookings (TCV)"] == 4600
+    w.controls["annual_price"].value = 2400
+    assert w.figures["Bookings (TCV)"] == 8200 and "$8,200" in w.summary.value
+    w.controls["term_years"].value = 1
+    assert w.figures["Bookings (TCV)"] == 3400
+    w.controls["services"].value = 0
+    assert w.figures["First-month billings"] == 200
+    w.controls["billing"].value = "annual"
+    assert w.figures["First-month billings"] == 2400
+    assert w.figures["Deferred revenue after month 1"] == 2200
+    assert w.figures == examples.contract_figures(examples.google(2400, 1, "annual", 0))
+    assert w.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_contract_explorer_redraws_the_chart_when_terms_change():
+    w = widgets.contract_explorer()
+    before = w.chart.value
+    w.controls["billing"].value = "quarterly"
+    assert w.chart.value != before
+
+
+def test_customers_ab_explorer():
+    w = widgets.customers_ab_explorer()
+    assert (w.figures["Bookings"], w.figures["Billings"], w.figures["Revenue"]) == (30e6, 8.75e6, 8.75e6)
+    w.controls["b_billing"].value = "annual"
+    assert w.figures["Billings"] == 9e6 and w.figures["Revenue"] == 8.75e6
+    w.controls["a_term_years"].value = 2
+    expected = examples.fiscal_year_figures(examples.customers_ab(a_term_years=2, b_billing="annual"))
+    assert w.figures == expected
+    assert usd(expected["Billings"]) in w.summary.value
+
+
+@pytest.mark.parametrize("scenario", list(scenarios.SCENARIOS))
+def test_nine_clients_explorer_scenarios(scenario):
+    w = widgets.nine_clients_explorer()
+    w.controls["scenario"].value = scenario
+    years = examples.book_figures(scenarios.apply(examples.nine_clients(), scenario))
+    assert w.figures["Bookings FY2022"] == years.loc["FY2022", "bookings"]
+    assert w.figures["Billings FY2023"] == years.loc["FY2023", "billings"]
+    assert w.figures["ARR at end of FY2024"] == 4320
+
+
+def test_nine_clients_explorer_edits_one_client_at_a_time():
+    w = widgets.nine_clients_explorer()
+    w.controls["client"].value = "Facebook"
+    assert (w.values["term_months"], w.values["billing"], w.values["monthly_price"]) == (1, "monthly", 20)
+    w.controls["term_months"].value = 12
+    book = examples.nine_clients()
+    book[1] = book[1].__class__(customer="Facebook", start="2022-02", term_months=12, monthly_price=20, renews=True)
+    assert w.figures["Bookings FY2022"] == examples.book_figures(book).loc["FY2022", "bookings"]
+    w.controls["client"].value = "Zuora"  # switching shows Zuora's terms and keeps Facebook's edit
+    assert (w.values["term_months"], w.values["billing"]) == (24, "quarterly")
+    assert w.figures["Bookings FY2022"] == examples.book_figures(book).loc["FY2022", "bookings"]
+
+
+def test_a_bad_value_is_shown_not_raised():
+    w = widgets.nine_clients_explorer()
+    w.controls["client"].value = "Blue Apron"
+    before = dict(w.figures)
+    w.controls["term_months"].value = 1
+    assert w.figures != before and w.message.value == ""
