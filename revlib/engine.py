@@ -30,7 +30,9 @@ Deferred revenue and unbilled revenue
     done, not yet invoiced). They are summed over contracts, never netted across them.
 Backlog (remaining performance obligations)
     For each contract at month end: booked to date less recognised to date, the
-    revenue still to be earned from what is signed.
+    revenue still to be earned from what is signed. Current backlog (cRPO) is
+    the part of it to be recognised in the next 12 months; a renewal that has
+    not started yet is not booked, so it is in neither.
 MRR, ARR and customers
     MRR is the recurring monthly price of every contract in service that month
     (services never count); for a ramp deal, the price of the contract year in
@@ -76,6 +78,7 @@ COLUMNS = (
     "deferred_revenue",
     "unbilled_revenue",
     "backlog",
+    "current_backlog",
     "mrr",
     "arr",
     "customers",
@@ -85,7 +88,7 @@ COLUMNS = (
 FLOWS = ("bookings", "renewal_bookings", "billings", "revenue", "recurring_revenue", "services_revenue")
 """Columns that are amounts of a period: a year's figure is the sum of its months."""
 
-BALANCES = ("deferred_revenue", "unbilled_revenue", "backlog")
+BALANCES = ("deferred_revenue", "unbilled_revenue", "backlog", "current_backlog")
 """Columns read at a month end: a year's figure is its last month's."""
 
 RUN_RATES = ("mrr", "arr", "customers")
@@ -305,6 +308,9 @@ def _flows(book: Book, group: np.ndarray, groups: int, origin: int, months: int)
     _bill_longer_periods(billings, g, s, T, p, r, last_r, ren & (p > T) & ~ramp, months)
     _bill_ramps(billings, book, g, s, months)
 
+    unbooked = new()
+    _unbooked_revenue(unbooked, g, s, signed, T, r, last_r, S, ren)
+
     mrr, arr = new(), new()
     _run_rates(mrr, arr, book, g, s, months)
     return {
@@ -315,7 +321,37 @@ def _flows(book: Book, group: np.ndarray, groups: int, origin: int, months: int)
         "services_revenue": services.grid(),
         "mrr": mrr.grid(),
         "arr": arr.grid(),
+        "unbooked": unbooked.grid(),
     }
+
+
+def _unbooked_revenue(events, g, s, signed, T, r, last_r, S, ren):
+    """For each month, the next 12 months' revenue that belongs to terms not booked yet.
+
+    A month of revenue at x, from a term booked at b, counts from month x - 12
+    up to the month before b: that is, while it is in the next 12 months but
+    its term is not yet signed (a first term signed later, or a renewal that has
+    not started). Each month of revenue is placed at x - 12 and taken away at b.
+    """
+    # The first term, booked when signed: its months within 12 months of signing.
+    within = np.clip(signed + 12 - s, 0, T)
+    has = within > 0
+    whole = has & (within == T)
+    value = within * r + np.where(whole, last_r - r, 0)
+    events.add(g[has], (s - 12)[has], r[has], ones=2)
+    events.add(g[has], (s - 12 + within)[has], -r[has], ones=2)
+    events.add(g[whole], (s + T - 13)[whole], (last_r - r)[whole], ones=1)
+    events.add(g[has], (s - 12)[has], S[has], ones=1)
+    events.add(g[has], signed[has], -(value + S)[has], ones=1)
+    # Each renewal, booked when it starts: its first 12 months, every term.
+    within = np.minimum(T, 12)[ren]
+    first, Tr, rr = (s + T)[ren], T[ren], r[ren]
+    whole = Tr <= 12
+    events.add(g[ren], first - 12, rr, ones=2, strides=(Tr,))
+    events.add(g[ren], first - 12 + within, -rr, ones=2, strides=(Tr,))
+    events.add(g[ren][whole], (first + Tr - 13)[whole], (last_r[ren] - rr)[whole], ones=1, strides=(Tr[whole],))
+    value = within * rr + np.where(whole, last_r[ren] - rr, 0)
+    events.add(g[ren], first, -value, ones=1, strides=(Tr,))
 
 
 def _bill_longer_periods(billings, g, s, T, p, r, last_r, pick, months):
@@ -470,12 +506,13 @@ def schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
         last = _month(end)
     if last < first:
         raise ValueError(f"end {_period(last)} is before start {_period(first)}")
-    origin = int(min(book.signed.min(), first))
-    months = last - origin + 1
+    # Twelve months before the first event and after the window, for what lies 12 months ahead.
+    origin = int(min(book.signed.min(), first)) - 12
+    months = last - origin + 1 + 12
 
     labels, group = _groups(book, by)
     cents = _cents(book, group, len(labels), origin, months)
-    shown = slice(first - origin, months)
+    shown = slice(first - origin, last - origin + 1)
     index = pd.period_range(_period(first), _period(last), freq="M", name="month")
     data = {}
     for column in COLUMNS:
@@ -529,6 +566,10 @@ def _cents(book: Book, group: np.ndarray, groups: int, origin: int, months: int)
     out["deferred_revenue"] = owed
     out["unbilled_revenue"] = unbilled
     out["backlog"] = np.cumsum(out["bookings"] - out["revenue"], axis=1)
+    earned = np.cumsum(out["revenue"], axis=1)
+    ahead = np.zeros_like(earned)
+    ahead[:, :-12] = earned[:, 12:] - earned[:, :-12]  # revenue of the next 12 months
+    out["current_backlog"] = ahead - flows["unbooked"]
     out["customers"] = _active_customers(book, group, groups, origin, months)
     return out
 

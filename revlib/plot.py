@@ -140,28 +140,31 @@ def life(schedule: pd.DataFrame, title=None, ax=None) -> Figure:
 
 
 def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "deferred_revenue", "mrr"),
-           title=None, fig=None) -> Figure:
-    """One small chart per metric, stacked on a shared month axis, so the bumps line up.
+           title=None, fig=None, top=None) -> Figure:
+    """One small chart per metric, stacked on a shared month axis and one dollar scale, so bumps compare.
+
+    ``top`` fixes the scale (to compare several books or scenarios chart by chart).
 
     >>> from revlib import examples, schedule
     >>> fig = panels(schedule(examples.nine_clients()))
-    >>> len(fig.axes)
-    5
+    >>> len(fig.axes), fig.axes[0].get_ylim() == fig.axes[-1].get_ylim()
+    (5, True)
     >>> plt.close(fig)
     """
     if fig is None:
-        fig = plt.figure(figsize=(9, 1.6 * len(columns) + 0.6), layout="constrained")
-    axes = fig.subplots(len(columns), 1, sharex=True)
-    axes = np.atleast_1d(axes)
+        fig = plt.figure(figsize=(9, 1.5 * len(columns) + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(columns), 1, sharex=True, sharey=True))
     x = np.arange(len(schedule))
+    highest = float(top if top is not None else schedule[list(columns)].to_numpy().max(initial=0))
     for ax, column in zip(axes, columns):
         values = schedule[column].to_numpy()
         ax.bar(x, values, width=0.85, color=COLORS[column])
         ax.set_ylabel(LABELS[column], rotation=0, ha="right", va="center")
-        usd_axis(ax.yaxis)
         ax.grid(axis="y", alpha=0.3)
-        top = values.max() if len(values) else 0
-        ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+        if not values.any():
+            ax.text(0.5, 0.5, "zero every month", transform=ax.transAxes, ha="center", va="center", color="#666666")
+    axes[0].set_ylim(0, highest * 1.1 if highest > 0 else 1)
+    usd_axis(axes[0].yaxis)
     _month_ticks(axes[-1], schedule.index)
     if title:
         fig.suptitle(title)

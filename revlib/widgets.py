@@ -195,7 +195,7 @@ def nine_clients_explorer(contracts=None, scenario="base") -> Explorer:
         figures[f"ARR at end of {years.index[-1]}"] = float(years["arr"].iloc[-1])
         return View(figures, years, fig)
 
-    explorer = _NineClients(controls, compute, "Pick a scenario, or a client and change its terms.")
+    explorer = NineClientsExplorer(controls, compute, "Pick a scenario, or a client and change its terms.")
     return explorer
 
 
@@ -203,7 +203,9 @@ class _Shown(Exception):
     """Raised when the controls were reset to show another client: the refresh already happened."""
 
 
-class _NineClients(Explorer):
+class NineClientsExplorer(Explorer):
+    """The nine-client explorer: switching clients shows that client's terms before anything is recomputed."""
+
     def refresh(self):
         try:
             super().refresh()

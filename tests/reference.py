@@ -70,8 +70,10 @@ def book_months(contracts, first: int, last: int) -> dict[int, dict[str, int]]:
     active = {m: set() for m in range(origin, last + 1)}
     for contract in contracts:
         owed = booked = 0
-        for m, row in contract_months(contract, origin, last).items():
-            revenue = row["recurring_revenue"] + row["services_revenue"]
+        rows = contract_months(contract, origin, last + 12)
+        earned = {m: row["recurring_revenue"] + row["services_revenue"] for m, row in rows.items()}
+        for m in range(origin, last + 1):
+            row, revenue = rows[m], earned[m]
             owed += row["billings"] - revenue
             booked += row["bookings"] - revenue
             for key, value in row.items():
@@ -80,6 +82,8 @@ def book_months(contracts, first: int, last: int) -> dict[int, dict[str, int]]:
             total[m]["deferred_revenue"] += max(owed, 0)
             total[m]["unbilled_revenue"] += max(-owed, 0)
             total[m]["backlog"] += booked
+            # what is booked and will be earned within a year: a renewal not yet started is not booked
+            total[m]["current_backlog"] += min(booked, sum(earned[x] for x in range(m + 1, m + 13)))
             if row["arr"] > 0:
                 active[m].add(contract.customer)
     for m in total:

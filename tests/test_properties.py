@@ -88,3 +88,11 @@ def test_fiscal_years_sum_flows_and_keep_year_end_balances(book, fiscal_start):
     assert yearly["revenue"].sum() == monthly["revenue"].sum()
     assert yearly["backlog"].iloc[-1] == monthly["backlog"].iloc[-1]
     assert np.isin(yearly["arr"], monthly["arr"]).all()
+
+
+@settings(max_examples=500)
+@given(books)
+def test_current_backlog_is_the_part_of_backlog_due_within_a_year(book):
+    frame = cents(revlib.schedule(book))
+    assert (frame["current_backlog"] >= 0).all()
+    assert (frame["current_backlog"] <= frame["backlog"]).all()

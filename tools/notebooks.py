@@ -129,10 +129,10 @@ def main(argv: list[str]) -> int:
     if command != "run":
         print(__doc__)
         return 2
-    targets = [NOTEBOOKS / n if not n.startswith(str(NOTEBOOKS)) else Path(n) for n in names] if names else series()
+    targets = [Path(n) if Path(n).exists() else NOTEBOOKS / n for n in names] if names else series()
     for path in targets:
-        print(f"executing {path.relative_to(ROOT)}", flush=True)
-        execute(Path(path))
+        print(f"executing {path.resolve().relative_to(ROOT)}", flush=True)
+        execute(path.resolve())
     return 0
 
 

@@ -1,0 +1,67 @@
+"""Reading a book from the outside, as an analyst of a public company must.
+
+An analyst sees revenue in the income statement and deferred revenue on the
+balance sheet, but not the invoices. From those two they estimate billings:
+revenue plus the change in deferred revenue. The estimate misses one thing,
+revenue earned before it is billed (unbilled revenue), so
+
+    billings = revenue + change in deferred revenue - change in unbilled revenue
+
+holds exactly, and the gap between real and calculated billings is the change
+in unbilled revenue, with its sign turned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+CALCULATED = ("revenue", "deferred_revenue_change", "calculated_billings", "billings",
+              "unbilled_revenue_change", "gap")
+"""The columns of :func:`calculated_billings`."""
+
+
+def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+    """Billings as an outside analyst calculates them, beside the real ones, per period.
+
+    ``freq`` is a pandas period frequency: ``"M"``, ``"Q"`` (calendar quarters),
+    ``"Q-JAN"`` (quarters of a fiscal year ending in January) or ``"Y"``.
+    The first period is shown only when the schedule starts before anything
+    was booked, so that its opening balances are known to be zero.
+
+    Columns: ``revenue``, ``deferred_revenue_change``, ``calculated_billings``
+    (their sum), ``billings`` (the real invoices), ``unbilled_revenue_change`` and
+    ``gap`` (real less calculated: minus the change in unbilled revenue).
+
+    >>> from revlib import Contract, schedule
+    >>> ramp = Contract(customer="R", start="2022-01", term_months=36, billing="annual",
+    ...                 annual_price=[1_000_000, 2_000_000, 3_000_000])
+    >>> yearly = calculated_billings(schedule(ramp), freq="Y")
+    >>> yearly.loc["2022", ["billings", "calculated_billings", "gap"]].tolist()
+    [1000000.0, 1999999.92, -999999.92]
+    """
+    if isinstance(schedule.index, pd.MultiIndex):
+        parts = {key: calculated_billings(part.droplevel(0), freq) for key, part in schedule.groupby(level=0)}
+        return pd.concat(parts, names=[schedule.index.names[0]])
+    cents = (schedule[["revenue", "billings", "deferred_revenue", "unbilled_revenue", "backlog", "bookings"]] * 100)
+    cents = cents.round().astype(np.int64)
+    period = schedule.index.asfreq(freq)
+    period.name = "period"
+    grouped = cents.groupby(period, sort=True)
+    flows = grouped[["revenue", "billings"]].sum()
+    closing = grouped[["deferred_revenue", "unbilled_revenue"]].last()
+    opening = closing.shift(1)
+    nothing_before = cents["backlog"].iloc[0] == cents["bookings"].iloc[0] - cents["revenue"].iloc[0]
+    if nothing_before:
+        opening.iloc[0] = 0
+    known = opening.notna().all(axis=1)
+    flows, closing, opening = flows[known], closing[known], opening[known].astype(np.int64)
+    out = pd.DataFrame(index=flows.index)
+    out["revenue"] = flows["revenue"]
+    out["deferred_revenue_change"] = closing["deferred_revenue"] - opening["deferred_revenue"]
+    out["calculated_billings"] = out["revenue"] + out["deferred_revenue_change"]
+    out["billings"] = flows["billings"]
+    out["unbilled_revenue_change"] = closing["unbilled_revenue"] - opening["unbilled_revenue"]
+    out["gap"] = out["billings"] - out["calculated_billings"]
+    assert (out["gap"] == -out["unbilled_revenue_change"]).all(), "billings must tie out to the cent"
+    return out / 100
