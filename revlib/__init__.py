@@ -9,7 +9,7 @@ backlog, MRR and ARR, month by month, to the cent.
 """
 
 from . import examples, exercises, fmt, scenarios
-from .analysis import calculated_billings
+from .analysis import backlog_split, calculated_billings
 from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
 from .exercises import check
 from .engine import BALANCES, COLUMNS, FLOWS, RUN_RATES, annual, schedule
@@ -25,6 +25,7 @@ __all__ = [
     "Contract",
     "ContractError",
     "annual",
+    "backlog_split",
     "calculated_billings",
     "check",
     "examples",

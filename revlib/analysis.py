@@ -65,3 +65,34 @@ def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame
     out["gap"] = out["billings"] - out["calculated_billings"]
     assert (out["gap"] == -out["unbilled_revenue_change"]).all(), "billings must tie out to the cent"
     return out / 100
+
+
+SPLIT = ("backlog", "current_backlog", "non_current_backlog", "deferred_revenue", "unbilled_revenue", "not_yet_billed")
+"""The columns of :func:`backlog_split`."""
+
+
+def backlog_split(schedule: pd.DataFrame) -> pd.DataFrame:
+    """Backlog taken apart: when it will be earned, and how much of it is already billed.
+
+    ``current_backlog`` is due within 12 months and ``non_current_backlog``
+    later. ``deferred_revenue`` is billed and not yet earned; ``not_yet_billed``
+    is booked and not yet invoiced. Unbilled revenue, earned and not yet
+    invoiced, has already left backlog but not yet been billed, so
+
+        backlog = deferred_revenue + not_yet_billed - unbilled_revenue
+
+    >>> from revlib import Contract, schedule
+    >>> s = schedule(Contract(customer="X", start="2022-01", term_months=24, annual_price=1200, billing="annual"))
+    >>> backlog_split(s).loc["2022-01"].tolist()
+    [2300.0, 1200.0, 1100.0, 1100.0, 0.0, 1200.0]
+    """
+    cents = (schedule[["backlog", "current_backlog", "deferred_revenue", "unbilled_revenue"]] * 100).round()
+    cents = cents.astype(np.int64)
+    out = pd.DataFrame(index=schedule.index)
+    out["backlog"] = cents["backlog"]
+    out["current_backlog"] = cents["current_backlog"]
+    out["non_current_backlog"] = cents["backlog"] - cents["current_backlog"]
+    out["deferred_revenue"] = cents["deferred_revenue"]
+    out["unbilled_revenue"] = cents["unbilled_revenue"]
+    out["not_yet_billed"] = cents["backlog"] - cents["deferred_revenue"] + cents["unbilled_revenue"]
+    return out / 100

@@ -114,3 +114,30 @@ def book_figures(book) -> pd.DataFrame:
     """
     columns = ["bookings", "billings", "revenue", "services_revenue", "deferred_revenue", "backlog", "mrr", "arr", "customers"]
     return annual(schedule(book))[columns]
+
+
+def ramp(prices=(1_000_000, 2_000_000, 3_000_000), billing="annual", start="2022-01") -> Contract:
+    """A ramp deal: one price per contract year, the term as many years as there are prices.
+
+    >>> ramp().tcv, ramp().acv
+    (6000000.0, 2000000.0)
+    """
+    prices = list(prices)
+    return Contract(customer="Ramp Co", start=start, term_months=12 * len(prices),
+                    annual_price=prices if len(prices) > 1 else prices[0], billing=billing)
+
+
+def ramp_figures(contract: Contract) -> dict[str, float]:
+    """A ramp deal year by year: billings, revenue and year-end unbilled revenue.
+
+    >>> figures = ramp_figures(ramp())
+    >>> figures["Billings, year 1"], figures["Unbilled revenue, end of year 1"]
+    (1000000.0, 999999.92)
+    """
+    years = annual(schedule(contract))
+    figures = {"TCV": contract.tcv, "ACV": contract.acv}
+    for n, (_, row) in enumerate(years.iterrows(), start=1):
+        figures[f"Billings, year {n}"] = float(row["billings"])
+        figures[f"Revenue, year {n}"] = float(row["revenue"])
+        figures[f"Unbilled revenue, end of year {n}"] = float(row["unbilled_revenue"])
+    return figures

@@ -159,3 +159,28 @@ def _nine_deferred_monthly():
 def _start_backlog_6():
     c = Contract(customer="Upfront Co", start="2022-01", term_months=12, annual_price=12_000, billing="upfront")
     return schedule(c).loc["2022-06", "backlog"]
+
+
+# Notebook 04: bookings, billings and backlog ------------------------------------------------
+
+@question("backlog.monthly_6", "A $1,200 one-year contract billed monthly: what is its backlog after six months?",
+          "Backlog falls by one month of revenue each month.",
+          "the backlog after six months")
+def _backlog_monthly_6():
+    c = Contract(customer="X", start="2022-01", term_months=12, annual_price=1200)
+    return schedule(c).loc["2022-06", "backlog"]
+
+
+@question("backlog.upfront_deferred", "$12,000 paid up front for a year: what is deferred revenue after the first month?",
+          "One month, a twelfth of the year, has been earned.",
+          "the deferred revenue after the first month")
+def _backlog_upfront_deferred():
+    c = Contract(customer="X", start="2022-01", term_months=12, annual_price=12_000, billing="upfront")
+    return schedule(c).loc["2022-01", "deferred_revenue"]
+
+
+@question("ramp.unbilled_year1", "The $1M / $2M / $3M ramp billed annually: what is its unbilled revenue at the end of year one?",
+          "Revenue is the $6M spread evenly over 36 months, each month rounded down to the cent; year one billed $1M.",
+          "the unbilled revenue at the end of year one")
+def _ramp_unbilled_year1():
+    return examples.ramp_figures(examples.ramp())["Unbilled revenue, end of year 1"]

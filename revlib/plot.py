@@ -24,6 +24,10 @@ COLORS = {
     "deferred_revenue": "#7b1fa2",
     "unbilled_revenue": "#ad1457",
     "backlog": "#546e7a",
+    "current_backlog": "#37474f",
+    "non_current_backlog": "#b0bec5",
+    "not_yet_billed": "#90a4ae",
+    "calculated_billings": "#8d6e63",
     "mrr": "#f9a825",
     "arr": "#ef6c00",
     "customers": "#455a64",
@@ -168,6 +172,58 @@ def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "
     _month_ticks(axes[-1], schedule.index)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def backlog(split: pd.DataFrame, title=None, ax=None) -> Figure:
+    """Backlog as stacked bars, current on non-current, with deferred revenue as a line.
+
+    >>> from revlib import backlog_split, examples, schedule
+    >>> fig = backlog(backlog_split(schedule(examples.nine_clients())))
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['Deferred revenue', 'Current backlog', 'Non-current backlog']
+    >>> plt.close(fig)
+    """
+    fig, ax = _axes(ax)
+    x = np.arange(len(split))
+    current = split["current_backlog"].to_numpy()
+    ax.bar(x, current, width=0.85, color=COLORS["current_backlog"], label=LABELS["current_backlog"])
+    ax.bar(x, split["non_current_backlog"].to_numpy(), width=0.85, bottom=current,
+           color=COLORS["non_current_backlog"], label=LABELS["non_current_backlog"])
+    ax.plot(x, split["deferred_revenue"].to_numpy(), color=COLORS["deferred_revenue"], linewidth=2.5,
+            label=LABELS["deferred_revenue"])
+    _month_ticks(ax, split.index)
+    usd_axis(ax.yaxis)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper right", frameon=False)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def billings_compared(periods: pd.DataFrame, title=None, ax=None) -> Figure:
+    """Real billings beside billings calculated from revenue and deferred revenue, per period.
+
+    >>> from revlib import calculated_billings, examples, schedule
+    >>> fig = billings_compared(calculated_billings(schedule(examples.nine_clients())))
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['Billings', 'Calculated billings']
+    >>> plt.close(fig)
+    """
+    fig, ax = _axes(ax)
+    x = np.arange(len(periods))
+    ax.bar(x - 0.2, periods["billings"].to_numpy(), 0.4, color=COLORS["billings"], label=LABELS["billings"])
+    ax.bar(x + 0.2, periods["calculated_billings"].to_numpy(), 0.4, color=COLORS["calculated_billings"],
+           label=LABELS["calculated_billings"])
+    ax.axhline(0, color="#333333", linewidth=0.8)
+    step = max(1, int(np.ceil(len(periods) / 12)))
+    ax.set_xticks(x[::step])
+    ax.set_xticklabels([str(p) for p in periods.index[::step]])
+    usd_axis(ax.yaxis)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    if title:
+        ax.set_title(title)
     return fig
 
 

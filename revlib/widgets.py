@@ -199,6 +199,28 @@ def nine_clients_explorer(contracts=None, scenario="base") -> Explorer:
     return explorer
 
 
+def ramp_explorer(prices=(1_000_000, 2_000_000, 3_000_000), billing="annual") -> Explorer:
+    """A ramp deal with each year's price and the billing frequency under control."""
+    top = max(5_000_000, *prices)
+    controls = {
+        f"year_{n}": W.IntSlider(int(price), min=0, max=int(top), step=250_000, description=f"Year {n} price ($)",
+                                 style={"description_width": "initial"})
+        for n, price in enumerate(prices, start=1)
+    }
+    controls["billing"] = W.Dropdown(options=BILLINGS, value=billing, description="Billing")
+
+    def compute(billing, **years):
+        contract = examples.ramp([years[f"year_{n}"] for n in range(1, len(years) + 1)], billing)
+        s = schedule(contract)
+        fig = _figure()
+        plot.monthly(s, columns=("billings", "revenue", "unbilled_revenue", "deferred_revenue"), ax=fig.add_subplot(),
+                     title="Billings follow the prices; revenue is spread evenly")
+        table = annual(s)[["billings", "revenue", "unbilled_revenue", "deferred_revenue", "backlog", "arr"]]
+        return View(examples.ramp_figures(contract), table, fig)
+
+    return Explorer(controls, compute, "Set each year's price: revenue stays even, billings and unbilled revenue move.")
+
+
 class _Shown(Exception):
     """Raised when the controls were reset to show another client: the refresh already happened."""
 

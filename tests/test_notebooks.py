@@ -63,6 +63,15 @@ def test_nine_clients_in_each_scenario(tmp_path, scenario):
     assert printed["Services, all years"] == usd(0 if scenario == "monthly_both_no_services" else 600)
 
 
+def test_backlog_notebook_with_another_ramp(tmp_path):
+    printed = run("04_bookings_billings_backlog", tmp_path, ramp_prices=[3_000_000, 2_000_000, 1_000_000],
+                  ramp_billing="quarterly")
+    expected = examples.ramp_figures(examples.ramp([3_000_000, 2_000_000, 1_000_000], "quarterly"))
+    for name, value in expected.items():
+        assert printed[name] == usd(value), name
+    assert printed["Unbilled revenue, end of year 1"] == "$0"
+
+
 def test_start_here_with_another_contract(tmp_path):
     printed = run("00_start_here", tmp_path, annual_price=12_000, term_years=1, billing="upfront")
     assert printed["Bookings (TCV)"] == "$12,000"
@@ -104,7 +113,7 @@ def test_revealed_answers_agree_with_revlib():
         for cell in nbformat.read(path, as_version=4).cells:
             for key, answer in re.findall(r"\(`([a-z_.0-9]+)`\).*?<summary>Answer</summary>\s*(.*?)</details>",
                                           cell.source, flags=re.S):
-                figure = re.search(r"\\\$[\d,]+|Zero", answer).group(0).replace("\\", "")
+                figure = re.search(r"\\\$[\d,]+(?:\.\d\d)?|Zero", answer).group(0).replace("\\", "")
                 assert figure == ("Zero" if exercises.answer(key) == 0 else usd(exercises.answer(key))), key
                 seen += 1
     assert seen >= 8

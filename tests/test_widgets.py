@@ -69,3 +69,13 @@ def test_a_bad_value_is_shown_not_raised():
     before = dict(w.figures)
     w.controls["term_months"].value = 1
     assert w.figures != before and w.message.value == ""
+
+
+def test_ramp_explorer_prices_and_billing():
+    w = widgets.ramp_explorer()
+    assert w.figures["Unbilled revenue, end of year 1"] == 999_999.92
+    w.set(year_1=2_000_000, year_3=2_000_000)
+    assert w.figures["Unbilled revenue, end of year 1"] == 0 and w.figures["TCV"] == 6_000_000
+    w.controls["billing"].value = "quarterly"
+    assert w.figures == examples.ramp_figures(examples.ramp([2_000_000, 2_000_000, 2_000_000], "quarterly"))
+    assert "$6,000,000" in w.summary.value
