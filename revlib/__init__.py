@@ -10,6 +10,7 @@ backlog, MRR and ARR, month by month, to the cent.
 
 from . import examples, exercises, fmt, scenarios
 from .analysis import backlog_split, calculated_billings
+from .bridge import arr_bridge, net_bookings
 from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
 from .exercises import check
 from .engine import BALANCES, COLUMNS, FLOWS, RUN_RATES, annual, schedule
@@ -25,6 +26,7 @@ __all__ = [
     "Contract",
     "ContractError",
     "annual",
+    "arr_bridge",
     "backlog_split",
     "calculated_billings",
     "check",
@@ -32,6 +34,7 @@ __all__ = [
     "exercises",
     "fmt",
     "load_contracts",
+    "net_bookings",
     "scenarios",
     "schedule",
 ]

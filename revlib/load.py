@@ -14,13 +14,14 @@ REQUIRED = ("customer", "start", "term_months")
 """Columns every contract file must have (plus annual_price or monthly_price)."""
 
 
-def load_contracts(source) -> list[Contract]:
+def load_contracts(source, progress=None) -> list[Contract]:
     """Read contracts from a CSV file (a path or open file) or a DataFrame.
 
     The columns are the :class:`Contract` field names. Line numbers are the
     ones a spreadsheet shows: the header is line 1, the first contract line 2.
     On any problem a :class:`ContractError` lists **every** problem and no
-    contract is returned.
+    contract is returned. ``progress``, if given, is called as
+    ``progress(rows_read, rows_in_file)`` as the rows are checked.
 
     >>> import io
     >>> book = load_contracts(io.StringIO(
@@ -43,7 +44,9 @@ def load_contracts(source) -> list[Contract]:
     first_seen: dict = {}
     ids_seen: dict = {}
     has_ids = "contract_id" in header
-    for line, cells in rows:
+    for done, (line, cells) in enumerate(rows, start=1):
+        if progress is not None and (done % 2000 == 0 or done == len(rows)):
+            progress(done, len(rows))
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
             problems.append(f"line {line}: {len(cells)} cells, but the header names {len(header)} columns")
         record = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}

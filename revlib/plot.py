@@ -227,6 +227,52 @@ def billings_compared(periods: pd.DataFrame, title=None, ax=None) -> Figure:
     return fig
 
 
+def bridge(row: pd.Series, title=None, ax=None) -> Figure:
+    """One period's ARR bridge as a waterfall: starting ARR, each movement, ending ARR.
+
+    >>> from revlib import arr_bridge, examples, schedule
+    >>> year = arr_bridge(schedule(examples.nine_clients(), by="customer"), "Y").iloc[0]
+    >>> [t.get_text() for t in bridge(year).axes[0].get_xticklabels()]
+    ['Starting ARR', 'New', 'Expansion', 'Contraction', 'Churn', 'Reactivation', 'Ending ARR']
+    >>> plt.close("all")
+    """
+    fig, ax = _axes(ax)
+    steps = ["new", "expansion", "contraction", "churn", "reactivation"]
+    names = ["starting_arr", *steps, "ending_arr"]
+    level, bottoms, heights, colors = 0.0, [], [], []
+    for name in names:
+        value = float(row[name])
+        if name in ("starting_arr", "ending_arr"):
+            bottoms.append(0.0)
+            heights.append(value)
+            colors.append(COLORS["arr"])
+            level = value
+        else:
+            bottoms.append(level if value >= 0 else level + value)
+            heights.append(abs(value))
+            colors.append("#2e7d32" if value >= 0 else "#c62828")
+            level += value
+    x = np.arange(len(names))
+    bars = ax.bar(x, heights, bottom=bottoms, color=colors, width=0.7)
+    top = max(b + h for b, h in zip(bottoms, heights))
+    for bar, name in zip(bars, names):
+        if row[name]:
+            inside = name not in ("starting_arr", "ending_arr") and bar.get_height() > 0.08 * top
+            y = bar.get_y() + (bar.get_height() / 2 if inside else bar.get_height())
+            ax.annotate(usd(row[name], short=True), (bar.get_x() + bar.get_width() / 2, y),
+                        xytext=(0, 0 if inside else 3), textcoords="offset points", ha="center",
+                        va="center" if inside else "bottom", fontsize=9, fontweight="bold",
+                        color="white" if inside else "#222222")
+    ax.set_xticks(x)
+    ax.set_xticklabels([LABELS[n] for n in names])
+    usd_axis(ax.yaxis)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def png(fig: Figure) -> bytes:
     """The figure as PNG bytes (for an image widget), then closed."""
     import io

@@ -221,6 +221,34 @@ def ramp_explorer(prices=(1_000_000, 2_000_000, 3_000_000), billing="annual") ->
     return Explorer(controls, compute, "Set each year's price: revenue stays even, billings and unbilled revenue move.")
 
 
+def book_explorer(contracts, segment=None, fiscal_year_start=1, end=None) -> Explorer:
+    """A real book: pick a segment and the fiscal year's first month; see the years and the last ARR bridge."""
+    from .report import build
+
+    contracts = list(contracts)
+    segments = ["(all)"] + sorted({c.segment for c in contracts if c.segment})
+    months = [(pd.Period(f"2022-{m:02d}", "M").strftime("%B"), m) for m in range(1, 13)]
+    controls = {
+        "segment": W.Dropdown(options=segments, value=segment or "(all)", description="Segment"),
+        "fiscal_year_start": W.Dropdown(options=months, value=fiscal_year_start, description="Year starts",
+                                        style={"description_width": "initial"}),
+    }
+
+    def compute(segment, fiscal_year_start):
+        report = build(contracts, fiscal_year_start, None if segment == "(all)" else segment, end=end)
+        last = report.bridge.index[-1]
+        fig = _figure()
+        plot.bridge(report.bridge.loc[last], ax=fig.add_subplot(), title=f"What moved ARR in {last}")
+        figures = {f"{label}, {last}": float(report.yearly.loc[last, column])
+                   for column, label in (("bookings", "Bookings"), ("billings", "Billings"), ("revenue", "Revenue"))}
+        figures.update({f"ARR {name}, {last}": float(report.bridge.loc[last, key])
+                        for key, name in (("new", "new"), ("churn", "churned"), ("ending_arr", "at year end"))})
+        table = report.yearly[["bookings", "billings", "revenue", "deferred_revenue", "backlog", "arr", "customers"]]
+        return View(figures, table, fig)
+
+    return Explorer(controls, compute, "Pick a segment to pilot on, or move the fiscal year.")
+
+
 class _Shown(Exception):
     """Raised when the controls were reset to show another client: the refresh already happened."""
 

@@ -1,0 +1,126 @@
+"""What moved ARR, and what kind of business each booking was.
+
+The ARR bridge explains the change in ARR over each period, customer by
+customer, month by month:
+
+- **new**: a customer's first month with ARR;
+- **expansion**: a customer's ARR rises;
+- **contraction**: it falls, but not to zero;
+- **churn**: it falls to zero;
+- **reactivation**: a customer who had churned has ARR again.
+
+A period's movements are the sum of its months' movements, so starting ARR
+plus the movements is the ending ARR, to the cent.
+
+Net bookings split what was booked: a customer's first contract is **new**, a
+further contract of an existing customer is **expansion**, and a renewal is a
+**renewal**. Gross bookings are all three; net new bookings leave renewals out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .engine import Book, schedule
+
+BRIDGE = ("starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr")
+"""The columns of :func:`arr_bridge`; contraction and churn are negative."""
+
+KINDS = ("new", "expansion", "renewal")
+"""The kinds of booking :func:`net_bookings` tells apart."""
+
+
+def _opening_known(per_customer: pd.DataFrame) -> bool:
+    """True when nothing was booked before the schedule's first month (so ARR before it was zero)."""
+    first = per_customer.groupby(level=0).head(1)
+    return bool((first["backlog"] == first["bookings"] - first["revenue"]).all())
+
+
+def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
+    """Starting ARR, its movements and ending ARR for each period.
+
+    ``schedule_by_customer`` is ``schedule(contracts, by="customer")``. When it
+    starts before anything was booked, the first month's ARR is all new;
+    otherwise the bridge starts from the first month's ARR, and a customer's
+    history before the schedule is not known (a returning customer counts as new).
+    ``per_customer=True`` gives the same columns for each customer and period
+    with any ARR or movement; they add up to the bridge.
+
+    >>> from revlib import Contract, schedule
+    >>> book = [Contract(customer="A", start="2022-01", term_months=12, annual_price=1200),
+    ...         Contract(customer="A", start="2022-04", term_months=9, annual_price=600),
+    ...         Contract(customer="B", start="2022-02", term_months=6, annual_price=2400)]
+    >>> bridge = arr_bridge(schedule(book, by="customer", end="2022-12"), freq="Q")
+    >>> bridge.loc["2022Q1"].tolist()
+    [0.0, 3600.0, 0.0, 0.0, 0.0, 0.0, 3600.0]
+    >>> bridge.loc["2022Q3"].tolist()
+    [4200.0, 0.0, 0.0, 0.0, -2400.0, 0.0, 1800.0]
+    """
+    if schedule_by_customer.index.nlevels != 2:
+        raise ValueError("arr_bridge needs a schedule split by customer: schedule(contracts, by='customer')")
+    arr = (schedule_by_customer["arr"] * 100).round().astype(np.int64).unstack(level=0)
+    months = arr.index
+    values = arr.to_numpy()
+    before = np.zeros((1, values.shape[1]), np.int64)
+    if not _opening_known(schedule_by_customer):
+        before = values[:1]
+    previous = np.vstack([before, values[:-1]])
+    seen_before = np.maximum.accumulate(np.vstack([before > 0, values[:-1] > 0]), axis=0)
+    start_up = (previous == 0) & (values > 0)
+    moves = {
+        "new": np.where(start_up & ~seen_before, values, 0),
+        "reactivation": np.where(start_up & seen_before, values, 0),
+        "expansion": np.where((previous > 0) & (values > previous), values - previous, 0),
+        "contraction": np.where((previous > 0) & (values > 0) & (values < previous), values - previous, 0),
+        "churn": np.where((previous > 0) & (values == 0), -previous, 0),
+    }
+    period = months.asfreq(freq)
+    frames = {}
+    for name, grid in moves.items():
+        frames[name] = pd.DataFrame(grid, index=months, columns=arr.columns).groupby(period).sum().stack()
+    ending = arr.groupby(period).last().stack()
+    starting = pd.DataFrame(previous, index=months, columns=arr.columns).groupby(period).first().stack()
+    table = pd.DataFrame({"starting_arr": starting, **frames, "ending_arr": ending})[list(BRIDGE)]
+    table.index.names = ["period", "customer"]
+    movements = table[["new", "expansion", "contraction", "churn", "reactivation"]].sum(axis=1)
+    assert (table["starting_arr"] + movements == table["ending_arr"]).all(), "the bridge must tie out to the cent"
+    if per_customer:
+        active = (table != 0).any(axis=1)
+        return table[active] / 100
+    return table.groupby(level="period").sum() / 100
+
+
+def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFrame:
+    """Bookings per period split into new customers, expansion and renewals, with gross and net new.
+
+    A customer's earliest-signed contract is new business; each further
+    contract of the same customer is expansion (a downgrade signed as a new
+    contract is booked here too; the fall in ARR shows in :func:`arr_bridge`).
+
+    >>> from revlib import Contract
+    >>> book = [Contract(customer="A", start="2022-01", term_months=12, annual_price=1200, renews=True),
+    ...         Contract(customer="A", start="2022-06", term_months=7, monthly_price=50),
+    ...         Contract(customer="B", start="2022-03", term_months=12, annual_price=600)]
+    >>> net_bookings(book, freq="Y").loc["2022"].tolist()
+    [1800.0, 350.0, 0.0, 2150.0, 2150.0]
+    """
+    book = Book.of(contracts)
+    per = schedule(book, start=start, end=end, by="contract")
+    cents = (per[["bookings", "renewal_bookings"]] * 100).round().astype(np.int64)
+    signed_value = cents["bookings"] - cents["renewal_bookings"]
+    order = np.lexsort((np.arange(len(book)), book.start, book.signed))
+    first = np.zeros(len(book), bool)
+    _, first_of_customer = np.unique(book.customer[order].astype(str), return_index=True)
+    first[order[first_of_customer]] = True
+    is_first = np.repeat(first, len(per) // len(book))  # rows run contract by contract, in book order
+    months = per.index.get_level_values("month")
+    frame = pd.DataFrame({
+        "new": np.where(is_first, signed_value, 0),
+        "expansion": np.where(is_first, 0, signed_value),
+        "renewal": cents["renewal_bookings"].to_numpy(),
+    }, index=months.asfreq(freq).rename("period"))
+    out = frame.groupby(level="period").sum()
+    out["gross_bookings"] = out["new"] + out["expansion"] + out["renewal"]
+    out["net_new_bookings"] = out["new"] + out["expansion"]
+    return out / 100

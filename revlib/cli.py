@@ -1,0 +1,102 @@
+"""The command line: ``python -m revlib report CONTRACTS.csv --out report.xlsx``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import report
+from .contract import ContractError
+from .fmt import usd
+from .load import load_contracts
+
+DESCRIPTION = """\
+Turn a contract export into the monthly RevOps report: a schedule of bookings, billings,
+revenue, deferred revenue, backlog, MRR and ARR; a yearly summary; the same per customer;
+the ARR bridge; net bookings; and a sheet of tie-out checks. The file is checked first:
+if any line has a problem, every problem is listed and no workbook is written (exit code 2).
+"""
+
+COLUMNS_HELP = """\
+columns: customer, start, term_months, annual_price or monthly_price (required);
+billing, services, renews, signed, contract_id, segment (optional). See README.md.
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m revlib", description="revlib's command line.")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("report", help="write the RevOps report workbook for a contract file",
+                              description=DESCRIPTION, epilog=COLUMNS_HELP,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("contracts", metavar="CONTRACTS.csv", help="the contract export to report on (CSV, UTF-8)")
+    run.add_argument("--out", required=True, metavar="REPORT.xlsx", help="where to write the Excel workbook")
+    run.add_argument("--fiscal-year-start", type=int, default=1, metavar="MONTH",
+                     help="the month (1-12) the fiscal year starts in; a year is named by the calendar year it "
+                          "ends in (default 1: calendar years)")
+    run.add_argument("--segment", metavar="NAME", help="report on one segment only (the file's segment column)")
+    run.add_argument("--start", metavar="YYYY-MM", help="first month of the schedule (default: the first signing)")
+    run.add_argument("--end", metavar="YYYY-MM",
+                     help="last month of the schedule (default: the last non-renewing contract's end, "
+                          "and at least 36 months)")
+    return main
+
+
+def _progress_bar(stream):
+    """A progress bar on the terminal for files large enough to wait for."""
+    def show(done, total):
+        if total < 5000:
+            return
+        filled = int(30 * done / total)
+        stream.write(f"\rchecking contracts [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+    return show
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    if not 1 <= args.fiscal_year_start <= 12:
+        print(f"revlib: --fiscal-year-start {args.fiscal_year_start} is not a month number from 1 to 12",
+              file=sys.stderr)
+        return 2
+    path = Path(args.contracts)
+    try:
+        contracts = load_contracts(path, progress=_progress_bar(sys.stderr))
+        built = report.build(contracts, args.fiscal_year_start, args.segment, args.start, args.end)
+    except FileNotFoundError:
+        print(f"revlib: {path}: no such file", file=sys.stderr)
+        return 2
+    except ContractError as error:
+        count = len(error.problems)
+        print(f"revlib: {path} has {count} problem{'s' if count > 1 else ''}; no workbook was written.",
+              file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"revlib: {error}", file=sys.stderr)
+        return 2
+    out = report.write_workbook(built, args.out)
+    print(summary(built, path, args.segment, out))
+    return 0 if (built.checks["result"] == "pass").all() else 1
+
+
+def summary(built: report.Report, path: Path, segment, out: Path) -> str:
+    """What the terminal shows after a report is written."""
+    months = built.monthly.index
+    customers = built.contracts["customer"].nunique()
+    lines = [f"{path.name}{f' (segment {segment})' if segment else ''}: {len(built.contracts)} contracts, "
+             f"{customers} customers, {months[0]} to {months[-1]}", ""]
+    header = f"{'':8} {'bookings':>14} {'billings':>14} {'revenue':>14} {'ending ARR':>14}"
+    lines.append(header)
+    for year, row in built.yearly.iterrows():
+        lines.append(f"{year:8} {usd(row['bookings']):>14} {usd(row['billings']):>14} {usd(row['revenue']):>14} "
+                     f"{usd(row['arr']):>14}")
+    passed = (built.checks["result"] == "pass").sum()
+    lines += ["", f"checks: {passed} of {len(built.checks)} pass"]
+    lines += [f"  FAIL {row.check}: {row.detail}" for row in built.checks.itertuples() if row.result != "pass"]
+    lines.append(f"wrote {out}")
+    return "\n".join(lines)

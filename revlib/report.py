@@ -1,0 +1,260 @@
+"""The monthly RevOps report: every figure, every tie-out, and an Excel workbook for finance.
+
+:func:`build` computes the report's tables from a book of contracts;
+:func:`checks` proves the figures tie out; :func:`write_workbook` saves it all
+as a workbook that opens ready to read. ``python -m revlib report`` runs them
+from the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .bridge import arr_bridge, net_bookings
+from .contract import Contract
+from .engine import Book, annual, schedule
+from .fmt import LABELS
+
+MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
+
+
+def fiscal_freq(fiscal_year_start: int) -> str:
+    """The pandas yearly frequency whose years end where the fiscal year does.
+
+    >>> fiscal_freq(1), fiscal_freq(2)
+    ('Y-DEC', 'Y-JAN')
+    """
+    end = (int(fiscal_year_start) - 2) % 12
+    return "Y-" + ("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()[end])
+
+
+def in_segment(contracts, segment: str | None) -> list[Contract]:
+    """The contracts of one segment (all of them for None); a segment with no contracts is an error."""
+    contracts = list(contracts)
+    if segment is None:
+        return contracts
+    chosen = [c for c in contracts if c.segment == segment]
+    if not chosen:
+        known = sorted({c.segment for c in contracts if c.segment})
+        raise ValueError(f"no contracts in segment {segment!r}; the segments are {', '.join(known) or 'none'}")
+    return chosen
+
+
+@dataclass
+class Report:
+    """The report's tables, each a DataFrame, in the order the workbook shows them."""
+
+    monthly: pd.DataFrame
+    yearly: pd.DataFrame
+    per_customer: pd.DataFrame
+    bridge: pd.DataFrame
+    bridge_by_customer: pd.DataFrame
+    bookings: pd.DataFrame
+    checks: pd.DataFrame
+    contracts: pd.DataFrame
+
+
+def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None, end=None) -> Report:
+    """Every table of the report for a book (or one segment of it).
+
+    >>> from revlib import examples
+    >>> report = build(examples.customers_ab())
+    >>> report.yearly.loc["FY2022", ["bookings", "billings", "revenue"]].tolist()
+    [30000000.0, 8750000.0, 8750000.0]
+    >>> report.checks["result"].unique().tolist()
+    ['pass']
+    """
+    contracts = in_segment(contracts, segment)
+    monthly = schedule(contracts, start=start, end=end)
+    per = schedule(contracts, start=start, end=end, by="customer")
+    freq = fiscal_freq(fiscal_year_start)
+    bridge = arr_bridge(per, freq=freq)
+    bridge.index = [f"FY{p.year}" for p in bridge.index]
+    bridge.index.name = "fiscal_year"
+    movers = arr_bridge(per, freq=freq, per_customer=True)
+    movers.index = movers.index.set_levels([f"FY{p.year}" for p in movers.index.levels[0]], level=0)
+    movers.index.names = ["fiscal_year", "customer"]
+    bookings = net_bookings(contracts, freq=freq, start=start, end=end)
+    bookings.index = [f"FY{p.year}" for p in bookings.index]
+    bookings.index.name = "fiscal_year"
+    return Report(
+        monthly=monthly,
+        yearly=annual(monthly, fiscal_year_start),
+        per_customer=annual(per, fiscal_year_start),
+        bridge=bridge,
+        bridge_by_customer=movers,
+        bookings=bookings,
+        checks=checks(contracts, monthly, per),
+        contracts=contract_table(contracts),
+    )
+
+
+def contract_table(contracts) -> pd.DataFrame:
+    """The contracts as read, with the values revlib derives from them (TCV, ACV, ARR)."""
+    rows = []
+    for i, c in enumerate(contracts):
+        prices = c.prices_per_year
+        rows.append({
+            "contract": c.contract_id or f"#{i + 1}", "customer": c.customer, "segment": c.segment or "",
+            "signed": str(c.signed), "start": str(c.start), "term_months": c.term_months,
+            "price_per_year": "; ".join(f"{p / 100:.2f}" for p in prices) if len(prices) > 1 else prices[0] / 100,
+            "billing": c.billing, "services": c.services, "renews": c.renews, "tcv": c.tcv, "acv": c.acv,
+            "arr": c.arr,
+        })
+    return pd.DataFrame(rows).set_index("contract")
+
+
+def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.DataFrame:
+    """Each tie-out the report relies on, with pass or FAIL and what was checked.
+
+    >>> from revlib import Contract, schedule
+    >>> book = [Contract(customer="X", start="2022-01", term_months=12, annual_price=1000, billing="quarterly")]
+    >>> checks(book, schedule(book), schedule(book, by="customer"))["result"].tolist()
+    ['pass', 'pass', 'pass', 'pass', 'pass', 'pass']
+    """
+    contracts = list(contracts)
+    cents = (monthly.drop(columns="customers") * 100).round().astype(np.int64)
+    rows = []
+
+    def add(name, failures, checked):
+        detail = f"{checked}" if not failures else f"{len(failures)} failed: " + ", ".join(map(str, failures[:10]))
+        rows.append({"check": name, "result": "pass" if not failures else "FAIL", "detail": detail})
+
+    known = _opening_known(monthly)
+    months = [str(m) for m in monthly.index]
+    booked, earned, billed = (cents[c].cumsum() for c in ("bookings", "revenue", "billings"))
+    if known:
+        bad = [months[i] for i in np.flatnonzero(booked != earned + cents["backlog"])]
+        add("Bookings to date = revenue to date + backlog, every month", bad, f"{len(months)} months")
+        owed = cents["deferred_revenue"] - cents["unbilled_revenue"]
+        bad = [months[i] for i in np.flatnonzero(billed != earned + owed)]
+        add("Billings to date = revenue to date + deferred revenue - unbilled revenue, every month", bad,
+            f"{len(months)} months")
+    else:
+        step = cents["bookings"] - cents["revenue"]
+        bad = [months[i] for i in np.flatnonzero(cents["backlog"].diff().iloc[1:] != step.iloc[1:]) + 1]
+        add("Bookings = revenue + change in backlog, every month", bad, f"{len(months) - 1} months")
+        owed = cents["deferred_revenue"] - cents["unbilled_revenue"]
+        bad = [months[i] for i in np.flatnonzero(owed.diff().iloc[1:] != (cents["billings"] - cents["revenue"]).iloc[1:]) + 1]
+        add("Billings = revenue + change in deferred revenue - change in unbilled revenue, every month", bad,
+            f"{len(months) - 1} months")
+
+    summed = (per_customer.drop(columns="customers") * 100).round().astype(np.int64).groupby(level="month").sum()
+    bad = [c for c in summed.columns if not (summed[c] == cents[c]).all()]
+    add("The customers' schedules add up to the book's", bad, f"{per_customer.index.levels[0].size} customers")
+
+    book = Book.of(contracts)
+    span_end = int((book.start + book.term - 1).max())
+    each = schedule(contracts, end=pd.Period(ordinal=span_end, freq="M"), by="contract")
+    each = (each[["bookings", "renewal_bookings", "billings", "revenue"]] * 100).round().astype(np.int64)
+    labels = list(dict.fromkeys(each.index.get_level_values(0)))
+    totals = each.groupby(level=0, sort=False).sum().reindex(labels)
+    value = book.value + book.services
+    signed = (totals["bookings"] - totals["renewal_bookings"]).to_numpy()
+    add("Each contract books its TCV once, when signed", [labels[i] for i in np.flatnonzero(signed != value)],
+        f"{len(labels)} contracts")
+    ends = ~book.renews
+    bad = [labels[i] for i in np.flatnonzero(ends & ((totals["billings"].to_numpy() != value) |
+                                                      (totals["revenue"].to_numpy() != value)))]
+    add("Each non-renewing contract bills and earns exactly its TCV", bad, f"{int(ends.sum())} contracts")
+    position = np.repeat(np.arange(len(labels)), len(each) // len(labels))
+    month = each.index.get_level_values("month").asi8
+    in_first_term = (month >= book.start[position]) & (month < (book.start + book.term)[position])
+    first_term = np.bincount(position, weights=np.where(in_first_term, each["revenue"], 0), minlength=len(labels))
+    first_terms = [labels[i] for i in np.flatnonzero(book.renews & (np.rint(first_term) != value))]
+    add("Each renewing contract earns exactly its TCV over its first term", first_terms,
+        f"{int(book.renews.sum())} contracts")
+    return pd.DataFrame(rows)
+
+
+def _opening_known(monthly: pd.DataFrame) -> bool:
+    first = monthly.iloc[0]
+    return bool(round(first["backlog"] - (first["bookings"] - first["revenue"]), 2) == 0)
+
+
+def write_workbook(report: Report, path) -> Path:
+    """Save the report as an Excel workbook: one sheet per table, ready to read.
+
+    Money is formatted as dollars, headers are frozen and filterable, columns
+    are sized to their contents, and text from the contract file (customer
+    names, segments) is stored as text, never as a formula. The file is
+    written whole or not at all.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    path = Path(path)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    sheets = [
+        ("Checks", report.checks.set_index("check")),
+        ("Yearly summary", report.yearly),
+        ("Monthly schedule", report.monthly),
+        ("Per customer", report.per_customer),
+        ("ARR bridge", report.bridge),
+        ("ARR by customer", report.bridge_by_customer),
+        ("Net bookings", report.bookings),
+        ("Contracts", report.contracts),
+    ]
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE3EA")
+    for title, frame in sheets:
+        sheet = workbook.create_sheet(title)
+        frame = frame.reset_index()
+        headers = [_header(c) for c in frame.columns]
+        sheet.append(headers)
+        for cell in sheet[1]:
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        money = [c not in ("customers", "term_months") and pd.api.types.is_float_dtype(frame[c]) for c in frame.columns]
+        for row in frame.itertuples(index=False, name=None):
+            sheet.append([_plain(v) for v in row])
+        for column, (name, is_money) in enumerate(zip(frame.columns, money), start=1):
+            width = len(headers[column - 1])
+            for cell in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+                cell = cell[0]
+                if isinstance(cell.value, str):
+                    cell.data_type, cell.quotePrefix = "s", True  # text stays text, even "=..."
+                elif is_money:
+                    cell.number_format = MONEY_FORMAT
+                shown = f"${cell.value:,.2f}" if is_money and isinstance(cell.value, float) else str(cell.value)
+                width = max(width, len(shown))
+            sheet.column_dimensions[sheet.cell(1, column).column_letter].width = min(width + 2, 60)
+        sheet.freeze_panes = "B2"
+        sheet.auto_filter.ref = sheet.dimensions
+        if title == "Checks":
+            for row in sheet.iter_rows(min_row=2):
+                row[1].font = Font(bold=True, color="1B5E20" if row[1].value == "pass" else "B71C1C")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        workbook.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
+
+
+def _header(name) -> str:
+    return LABELS.get(name, str(name).replace("_", " ").capitalize())
+
+
+def _plain(value):
+    """A cell value openpyxl writes as it is: numbers, text, booleans."""
+    if isinstance(value, pd.Period):
+        return str(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return value

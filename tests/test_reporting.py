@@ -1,0 +1,205 @@
+"""RevOps reporting: the ARR bridge, net bookings, the sample book and the report command."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import revlib
+from revlib import Contract, arr_bridge, load_contracts, net_bookings, schedule
+from strategies import books
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample_book.csv"
+
+
+def c(customer, start, term, price, **terms):
+    return Contract(customer=customer, start=start, term_months=term, monthly_price=price, **terms)
+
+
+def test_each_kind_of_arr_movement():
+    book = [
+        c("New", "2022-01", 12, 100),
+        c("Grows", "2022-01", 12, 100), c("Grows", "2022-04", 9, 50),
+        c("Shrinks", "2022-01", 3, 100), c("Shrinks", "2022-04", 9, 60),
+        c("Leaves", "2022-01", 6, 100),
+        c("Returns", "2022-01", 2, 100), c("Returns", "2022-06", 7, 80),
+    ]
+    moves = arr_bridge(schedule(book, by="customer", end="2022-12"), freq="M", per_customer=True)
+    assert moves.loc[("2022-01", "New"), "new"] == 1200
+    assert moves.loc[("2022-04", "Grows"), "expansion"] == 600
+    assert moves.loc[("2022-04", "Shrinks"), "contraction"] == -480
+    assert moves.loc[("2022-07", "Leaves"), "churn"] == -1200
+    assert moves.loc[("2022-03", "Returns"), "churn"] == -1200
+    assert moves.loc[("2022-06", "Returns"), "reactivation"] == 960
+    year = arr_bridge(schedule(book, by="customer", end="2022-12"), freq="Y").loc["2022"]
+    assert year.to_dict() == {"starting_arr": 0, "new": 6000, "expansion": 600, "contraction": -480,
+                              "churn": -2400, "reactivation": 960, "ending_arr": 4680}
+
+
+def test_a_bridge_from_a_later_month_starts_from_that_months_arr():
+    book = [c("A", "2022-01", 24, 100)]
+    bridge = arr_bridge(schedule(book, by="customer", start="2022-06", end="2022-12"), freq="M")
+    assert bridge["starting_arr"].iloc[0] == 1200 and bridge["new"].sum() == 0
+
+
+def test_arr_bridge_needs_a_split_schedule():
+    with pytest.raises(ValueError, match="by='customer'"):
+        arr_bridge(schedule([c("A", "2022-01", 12, 100)]))
+
+
+@settings(max_examples=300)
+@given(books, st.sampled_from(["M", "Q", "Y"]))
+def test_the_bridge_ties_out_and_the_customers_add_up(book, freq):
+    per = schedule(book, by="customer")
+    bridge = arr_bridge(per, freq)
+    movements = bridge[["new", "expansion", "contraction", "churn", "reactivation"]].sum(axis=1)
+    assert ((bridge["starting_arr"] + movements).round(2) == bridge["ending_arr"]).all()
+    assert (bridge["starting_arr"].iloc[1:].to_numpy() == bridge["ending_arr"].iloc[:-1].to_numpy()).all()
+    arr = schedule(book)["arr"]
+    assert bridge["ending_arr"].iloc[-1] == arr.iloc[-1]
+    summed = arr_bridge(per, freq, per_customer=True).groupby(level="period").sum()
+    pd.testing.assert_frame_equal(summed.round(2), bridge.loc[summed.index].round(2))
+
+
+@settings(max_examples=300)
+@given(books)
+def test_gross_bookings_are_the_schedules_bookings(book):
+    split = net_bookings(book, freq="Q")
+    s = schedule(book)
+    by_quarter = s["bookings"].groupby(s.index.asfreq("Q")).sum()
+    assert (split["gross_bookings"].round(2) == by_quarter.round(2)).all()
+    assert (split["renewal"].round(2) == s["renewal_bookings"].groupby(s.index.asfreq("Q")).sum().round(2)).all()
+    customers = {x.customer for x in book}
+    assert (split["new"] > 0).sum() <= len(customers)
+
+
+def test_net_bookings_kinds():
+    book = [c("A", "2022-01", 12, 100, renews=True), c("A", "2022-03", 10, 10), c("B", "2022-02", 1, 5)]
+    year = net_bookings(book, freq="Y").loc["2023"]
+    assert year["renewal"] == 1200 and year["new"] == 0 and year["net_new_bookings"] == 0
+    first = net_bookings(book, freq="Y").loc["2022"]
+    assert (first["new"], first["expansion"]) == (1205, 100)
+
+
+# The sample book -------------------------------------------------------------------------------
+
+def test_the_sample_book_is_what_its_script_makes(tmp_path):
+    out = tmp_path / "book.csv"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_sample_book.py"), str(out)], check=True,
+                   capture_output=True)
+    assert out.read_text() == SAMPLE.read_text()
+
+
+def test_the_sample_book_has_every_kind_of_contract():
+    book = load_contracts(SAMPLE)
+    assert 250 <= len(book) <= 350
+    assert {x.billing for x in book} == set(revlib.BILLING_MONTHS)
+    assert {x.segment for x in book} == {"EMEA", "Americas", "APAC"}
+    assert any(len(x.prices_per_year) > 1 for x in book) and any(x.signed < x.start for x in book)
+    assert any(x.renews for x in book) and any(not x.renews for x in book)
+    assert any(x.services for x in book) and {1, 12, 24, 36} <= {x.term_months for x in book}
+    bridge = arr_bridge(schedule(book, by="customer", end="2024-12"), "Y")
+    assert (bridge[["expansion", "reactivation"]].sum() > 0).all()
+    assert (bridge[["contraction", "churn"]].sum() < 0).all()
+
+
+def test_the_sample_books_yearly_figures():
+    years = revlib.annual(schedule(load_contracts(SAMPLE), end="2024-12"))
+    pinned = {
+        "FY2022": (4525906.99, 2637806.65, 1842359.93, 795446.72, 2774947.06, 2717320.0, 84),
+        "FY2023": (6386167.97, 5360234.42, 4654662.07, 1522718.99, 4506452.96, 5268740.0, 150),
+        "FY2024": (5481484.58, 6048826.39, 6231437.66, 1475574.14, 3756499.88, 5917020.0, 169),
+    }
+    columns = ["bookings", "billings", "revenue", "deferred_revenue", "backlog", "arr", "customers"]
+    for year, figures in pinned.items():
+        assert tuple(years.loc[year, columns]) == figures, year
+
+
+# The report command ---------------------------------------------------------------------------
+
+def report(*args):
+    return subprocess.run([sys.executable, "-m", "revlib", "report", *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT)
+
+
+def test_the_report_command_writes_a_workbook_ready_to_read(tmp_path):
+    out = tmp_path / "report.xlsx"
+    result = report(SAMPLE, "--out", out, "--fiscal-year-start", 2)
+    assert result.returncode == 0, result.stderr
+    assert "275 contracts, 200 customers" in result.stdout and "checks: 6 of 6 pass" in result.stdout
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["Checks", "Yearly summary", "Monthly schedule", "Per customer", "ARR bridge",
+                                   "ARR by customer", "Net bookings", "Contracts"]
+    checks = workbook["Checks"]
+    assert [row[1].value for row in checks.iter_rows(min_row=2)] == ["pass"] * 6
+    yearly = workbook["Yearly summary"]
+    assert yearly.freeze_panes == "B2" and yearly["A1"].value == "Fiscal year" and yearly["B1"].value == "Bookings"
+    assert yearly["B2"].number_format.startswith('"$"#,##0.00')
+    assert yearly.column_dimensions["B"].width > 8
+    expected = revlib.annual(schedule(load_contracts(SAMPLE)), fiscal_year_start=2)
+    assert [r[0].value for r in yearly.iter_rows(min_row=2)] == list(expected.index)
+    assert [r[3].value for r in yearly.iter_rows(min_row=2)] == list(expected["billings"])
+
+
+def test_the_report_for_one_segment(tmp_path):
+    out = tmp_path / "emea.xlsx"
+    result = report(SAMPLE, "--out", out, "--segment", "EMEA")
+    assert result.returncode == 0 and "(segment EMEA)" in result.stdout
+    segments = {row[2].value for row in openpyxl.load_workbook(out)["Contracts"].iter_rows(min_row=2)}
+    assert segments == {"EMEA"}
+    assert report(SAMPLE, "--out", out, "--segment", "Mars").returncode == 2
+
+
+def test_a_bad_file_is_refused_and_nothing_is_written(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer,start,term_months,annual_price,billing\nA,2022-01,12,1200,yearly\n,2022-13,0,-5,\n")
+    out = tmp_path / "report.xlsx"
+    result = report(bad, "--out", out)
+    assert result.returncode == 2
+    assert "no workbook was written" in result.stderr
+    assert "line 2, column billing: 'yearly' is not one of" in result.stderr
+    for column in ("customer", "start", "term_months", "annual_price"):
+        assert f"line 3, column {column}:" in result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def test_text_from_the_file_is_never_a_formula(tmp_path):
+    names = ['=HYPERLINK("http://example.invalid","click")', "+1+1", "-2+3", "@SUM(A1)"]
+    lines = "".join(f'"{n.replace(chr(34), chr(34) * 2)}",2022-01,12,1200,=cmd\n' for n in names)
+    book = tmp_path / "crm.csv"
+    book.write_text("customer,start,term_months,annual_price,segment\n" + lines)
+    out = tmp_path / "report.xlsx"
+    assert report(book, "--out", out).returncode == 0
+    workbook = openpyxl.load_workbook(out)
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value[:1] in "=+-@"]
+    assert {cell.value for cell in cells} >= set(names) | {"=cmd"}
+    assert all(cell.data_type == "s" for cell in cells)
+
+
+def test_help_explains_every_option():
+    result = subprocess.run([sys.executable, "-m", "revlib", "report", "--help"], capture_output=True, text=True,
+                            cwd=ROOT)
+    for option in ("--out", "--fiscal-year-start", "--segment", "--start", "--end", "CONTRACTS.csv"):
+        assert option in result.stdout
+
+
+def test_a_large_file_shows_progress(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 6000
+    frame = pd.DataFrame({"customer": [f"Customer {i % 2500}" for i in range(n)],
+                          "start": [str(pd.Period("2022-01", "M") + int(k)) for k in rng.integers(0, 24, n)],
+                          "term_months": rng.choice([1, 12, 24], n), "monthly_price": rng.integers(10, 500, n),
+                          "contract_id": [f"K{i}" for i in range(n)]})
+    big = tmp_path / "big.csv"
+    frame.to_csv(big, index=False)
+    result = report(big, "--out", tmp_path / "big.xlsx")
+    assert result.returncode == 0, result.stderr
+    assert "checking contracts [" in result.stderr and "6,000/6,000" in result.stderr
