@@ -184,3 +184,39 @@ def _backlog_upfront_deferred():
           "the unbilled revenue at the end of year one")
 def _ramp_unbilled_year1():
     return examples.ramp_figures(examples.ramp())["Unbilled revenue, end of year 1"]
+
+
+# Notebook 05: RevOps reporting on the sample book --------------------------------------------
+
+def _sample():
+    from .load import load_contracts
+
+    return load_contracts(DATA_SAMPLE)
+
+
+DATA_SAMPLE = examples.DATA / "sample_book.csv"
+
+
+@question("sample.arr_2024", "What is the sample book's ARR at the end of 2024?",
+          "Read the ARR bridge's ending ARR for 2024, or the schedule's ARR in December 2024.",
+          "ARR at the end of 2024")
+def _sample_arr_2024():
+    return schedule(_sample(), end="2024-12")["arr"].iloc[-1]
+
+
+@question("sample.churn_2024", "How much ARR churned in 2024 (as a positive number)?",
+          "Churn is ARR lost from customers whose ARR fell to zero; add up 2024's months.",
+          "ARR churned in 2024")
+def _sample_churn_2024():
+    from .bridge import arr_bridge
+
+    return -arr_bridge(schedule(_sample(), by="customer", end="2024-12"), "Y").loc["2024", "churn"]
+
+
+@question("sample.net_new_2023", "What were the sample book's net new bookings in 2023?",
+          "Net new bookings are new customers plus expansion, leaving renewals out.",
+          "net new bookings in 2023")
+def _sample_net_new_2023():
+    from .bridge import net_bookings
+
+    return net_bookings(_sample(), freq="Y", end="2024-12").loc["2023", "net_new_bookings"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 LABELS = {
     "bookings": "Bookings",
     "renewal_bookings": "Renewal bookings",
@@ -88,16 +90,15 @@ def lines(figures: dict) -> str:
 
 
 def table(frame, short: bool = False):
-    """A copy of a schedule-like table with money as dollars and headers as people read them.
+    """A copy of a schedule-like table with money (its float columns) as dollars and headers as people read them.
 
-    >>> import pandas as pd
     >>> table(pd.DataFrame({"bookings": [4600.0], "customers": [1]}, index=["FY2022"]))
            Bookings  Customers
     FY2022   $4,600          1
     """
     shown = frame.copy()
     for column in shown.columns:
-        if column != "customers":
+        if column != "customers" and pd.api.types.is_float_dtype(shown[column]):
             shown[column] = [usd(v, short=short) for v in shown[column]]
     return shown.rename(columns=LABELS)
 
@@ -111,7 +112,6 @@ def terms(contracts):
     >>> row["Price a year"], row["Services"], row["TCV"], row["ACV"]
     ('$1,200', '$1,000', '$4,600', '$1,200')
     """
-    import pandas as pd
 
     rows = []
     for c in contracts:

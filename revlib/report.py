@@ -95,6 +95,37 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
     )
 
 
+def arr_trace(contracts, month) -> pd.DataFrame:
+    """ARR in a month traced to the contract fields that produce it, one row per contract in service.
+
+    Worked out from the fields alone (start, term, renewal, the price of the
+    contract year in effect), without the engine, so it can prove the
+    schedule's ARR.
+
+    >>> from revlib import examples, schedule
+    >>> trace = arr_trace(examples.nine_clients(), "2022-12")
+    >>> bool(trace["arr"].sum() == schedule(examples.nine_clients()).loc["2022-12", "arr"])
+    True
+    """
+    from .contract import parse_month
+
+    month = parse_month(month)
+    rows = []
+    for i, c in enumerate(contracts):
+        served = (month - c.start).n
+        if served < 0 or (served >= c.term_months and not c.renews):
+            continue
+        year = (served % c.term_months) // 12
+        prices = c.prices_per_year
+        price = prices[year] if len(prices) > 1 else prices[0]
+        if price:
+            rows.append({"contract": c.contract_id or f"#{i + 1}", "customer": c.customer, "start": str(c.start),
+                         "term_months": c.term_months, "renews": c.renews, "contract_year": served // 12 + 1,
+                         "arr": price / 100})
+    return pd.DataFrame(rows, columns=["contract", "customer", "start", "term_months", "renews", "contract_year",
+                                       "arr"]).set_index("contract")
+
+
 def contract_table(contracts) -> pd.DataFrame:
     """The contracts as read, with the values revlib derives from them (TCV, ACV, ARR)."""
     rows = []

@@ -11,6 +11,7 @@ import papermill
 import pytest
 
 import revlib
+import revlib.report
 from revlib import examples, exercises, scenarios
 from revlib.fmt import usd
 
@@ -70,6 +71,17 @@ def test_backlog_notebook_with_another_ramp(tmp_path):
     for name, value in expected.items():
         assert printed[name] == usd(value), name
     assert printed["Unbilled revenue, end of year 1"] == "$0"
+
+
+def test_revops_notebook_with_another_pilot_segment(tmp_path):
+    printed = run("05_revops_reporting", tmp_path, segment="APAC", fiscal_year_start=2)
+    book = revlib.load_contracts(NOTEBOOKS.parent / "data" / "sample_book.csv")
+    whole = revlib.report.build(book, fiscal_year_start=2, end="2024-12")
+    pilot = revlib.report.build(book, fiscal_year_start=2, segment="APAC", end="2024-12")
+    last = whole.yearly.index[-1]
+    assert printed[f"ARR at end of {last}, APAC"] == usd(pilot.yearly.loc[last, "arr"])
+    assert printed[f"Bookings {last}"] == usd(whole.yearly.loc[last, "bookings"])
+    assert printed[f"ARR churn, {last}"] == usd(whole.bridge.loc[last, "churn"])
 
 
 def test_start_here_with_another_contract(tmp_path):

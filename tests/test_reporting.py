@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import revlib
+import revlib.report
 from revlib import Contract, arr_bridge, load_contracts, net_bookings, schedule
 from strategies import books
 
@@ -78,6 +79,14 @@ def test_gross_bookings_are_the_schedules_bookings(book):
     assert (split["renewal"].round(2) == s["renewal_bookings"].groupby(s.index.asfreq("Q")).sum().round(2)).all()
     customers = {x.customer for x in book}
     assert (split["new"] > 0).sum() <= len(customers)
+
+
+@settings(max_examples=300)
+@given(books, st.integers(0, 40))
+def test_arr_traced_to_contract_fields_matches_the_schedule(book, offset):
+    s = schedule(book)
+    month = s.index[min(offset, len(s) - 1)]
+    assert round(revlib.report.arr_trace(book, month)["arr"].sum(), 2) == s.loc[month, "arr"]
 
 
 def test_net_bookings_kinds():

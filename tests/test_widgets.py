@@ -79,3 +79,19 @@ def test_ramp_explorer_prices_and_billing():
     w.controls["billing"].value = "quarterly"
     assert w.figures == examples.ramp_figures(examples.ramp([2_000_000, 2_000_000, 2_000_000], "quarterly"))
     assert "$6,000,000" in w.summary.value
+
+
+def test_book_explorer_segments_and_fiscal_years():
+    from revlib import load_contracts, report
+
+    book = load_contracts(examples.DATA / "sample_book.csv")
+    w = widgets.book_explorer(book, end="2024-12")
+    whole = report.build(book, end="2024-12")
+    assert w.figures["ARR at year end, FY2024"] == whole.bridge.loc["FY2024", "ending_arr"]
+    w.controls["segment"].value = "APAC"
+    apac = report.build(book, segment="APAC", end="2024-12")
+    assert w.figures["ARR churned, FY2024"] == apac.bridge.loc["FY2024", "churn"]
+    w.controls["fiscal_year_start"].value = 7
+    shifted = report.build(book, fiscal_year_start=7, segment="APAC", end="2024-12")
+    last = shifted.yearly.index[-1]
+    assert w.figures[f"Bookings, {last}"] == shifted.yearly.loc[last, "bookings"]
