@@ -4,21 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install start test notebooks check-notebooks
+TEMPLATE := $(VENV)/share/jupyter/voila/templates/revlib
 
-$(INSTALLED): requirements.txt pyproject.toml
+.PHONY: install start test notebooks app site browser
+
+$(INSTALLED): requirements.txt pyproject.toml tools/voila/revlib/index.html.j2 tools/voila/revlib/conf.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	mkdir -p $(TEMPLATE) && cp tools/voila/revlib/* $(TEMPLATE)/
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
 
 start: $(INSTALLED)  ## install, then open the series in JupyterLab
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
-test: $(INSTALLED)  ## install, then run every test: revlib, its docs, and every notebook
+browser:  ## Debian's Chromium, for the real-browser tests (skipped when it is missing and CI is not set)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(INSTALLED) browser  ## install, then run every test: revlib, its docs, every notebook, and the browser tests
 	$(BIN)/python -m pytest
 
 notebooks: $(INSTALLED)  ## re-execute every notebook in place (navigation regenerated first)
 	$(BIN)/python tools/notebooks.py run
+
+app: $(INSTALLED)  ## the workshop app on 127.0.0.1, no code showing (settings in voila.json)
+	$(BIN)/voila notebooks/07_contract_explorer.ipynb
+
+site: $(INSTALLED)  ## build site/: every notebook as a web page, with an index
+	$(BIN)/python tools/site.py

@@ -220,3 +220,121 @@ def _sample_net_new_2023():
     from .bridge import net_bookings
 
     return net_bookings(_sample(), freq="Y", end="2024-12").loc["2023", "net_new_bookings"]
+
+
+# Notebook 06: workshop exercises, in rising difficulty ---------------------------------------
+
+def _deal(**terms):
+    base = dict(customer="Workshop Co", start="2024-01", term_months=24, annual_price=6000, services=2500)
+    return Contract(**{**base, **terms})
+
+
+WORKSHOP = []
+"""The workshop's exercises, in order."""
+
+
+def _workshop(key, prompt, hint, subject):
+    WORKSHOP.append(key)
+    return question(key, prompt, hint, subject)
+
+
+@_workshop("ex.tcv", "Exercise 1. A two-year contract at $6,000 a year with $2,500 of onboarding services. What is its TCV?",
+           "Every year of the term, plus the services.", "the TCV")
+def _ex_tcv():
+    return _deal().tcv
+
+
+@_workshop("ex.acv", "Exercise 2. The same contract: what is its ACV?", "One year of the subscription; services do not recur.",
+           "the ACV")
+def _ex_acv():
+    return _deal().acv
+
+
+@_workshop("ex.mrr", "Exercise 3. The same contract: what is its MRR?", "The monthly price of the subscription.", "the MRR")
+def _ex_mrr():
+    return _deal().mrr
+
+
+@_workshop("ex.first_invoice", "Exercise 4. The same contract billed quarterly: how much is the first invoice?",
+           "Three months of subscription, and the services go on the first invoice.", "the first invoice")
+def _ex_first_invoice():
+    return schedule(_deal(billing="quarterly"))["billings"].iloc[0]
+
+
+@_workshop("ex.first_revenue", "Exercise 5. The same contract: how much revenue is recognised in its first month?",
+           "One month of subscription, and services are earned in the first month.", "the first month's revenue")
+def _ex_first_revenue():
+    return schedule(_deal(billing="quarterly"))["revenue"].iloc[0]
+
+
+@_workshop("ex.deferred_3", "Exercise 6. The same subscription without services, billed annually: "
+           "what is the deferred revenue after three months?",
+           "A year was billed up front; take away what three months earned.", "the deferred revenue after three months")
+def _ex_deferred_3():
+    return schedule(_deal(billing="annual", services=0))["deferred_revenue"].iloc[2]
+
+
+@_workshop("ex.quarterly_year", "Exercise 7. A one-year contract at $10,000 a year starts in May 2024, billed quarterly. "
+           "How much is billed in calendar 2024?",
+           "Count the quarterly invoices that go out from May to December.", "2024's billings")
+def _ex_quarterly_year():
+    c = Contract(customer="Quarterly Co", start="2024-05", term_months=12, annual_price=10_000, billing="quarterly")
+    return schedule(c).loc["2024-01":"2024-12", "billings"].sum()
+
+
+@_workshop("ex.backlog_6", "Exercise 8. A three-year contract at $12,000 a year, billed annually: "
+           "what is its backlog after six months?",
+           "Backlog is booked less earned, whatever was billed.", "the backlog after six months")
+def _ex_backlog_6():
+    c = Contract(customer="Backlog Co", start="2024-01", term_months=36, annual_price=12_000, billing="annual")
+    return schedule(c).loc["2024-06", "backlog"]
+
+
+@_workshop("ex.current_backlog", "Exercise 9. The same contract: how much of that backlog is current (due in the next 12 months)?",
+           "Current backlog is the revenue of the next twelve months that is already booked.", "the current backlog")
+def _ex_current_backlog():
+    c = Contract(customer="Backlog Co", start="2024-01", term_months=36, annual_price=12_000, billing="annual")
+    return schedule(c).loc["2024-06", "current_backlog"]
+
+
+@_workshop("ex.renewal", "Exercise 10. A one-year contract at $1,200 that renews every year, with $300 of services. "
+           "How much does it book in its second year?",
+           "A renewal books one more term of the subscription; services are not repeated.", "the second year's bookings")
+def _ex_renewal():
+    c = Contract(customer="Renewal Co", start="2024-01", term_months=12, annual_price=1200, services=300, renews=True)
+    return schedule(c).loc["2025-01":"2025-12", "bookings"].sum()
+
+
+@_workshop("ex.ramp_unbilled", "Exercise 11. A two-year ramp deal, $100,000 in year one and $200,000 in year two, billed annually. "
+           "What is its unbilled revenue at the end of year one?",
+           "Revenue is the total spread evenly over 24 months; year one billed only its own price.",
+           "the unbilled revenue at the end of year one")
+def _ex_ramp_unbilled():
+    return examples.ramp_figures(examples.ramp([100_000, 200_000]))["Unbilled revenue, end of year 1"]
+
+
+@_workshop("ex.calculated_billings", "Exercise 12. The same ramp: what are its calculated billings for year one "
+           "(revenue plus the change in deferred revenue)?",
+           "Deferred revenue is zero at both ends of year one.", "year one's calculated billings")
+def _ex_calculated_billings():
+    from .analysis import calculated_billings
+
+    return calculated_billings(schedule(examples.ramp([100_000, 200_000])), freq="Y")["calculated_billings"].iloc[0]
+
+
+@_workshop("ex.expansion", "Exercise 13. Customer A pays $1,000 a month all of 2024, and signs a second contract at $500 a month "
+           "from July. Customer B pays $2,000 a month from January to June, then leaves. "
+           "What is the year's expansion ARR?",
+           "Expansion is the rise in ARR of a customer who was already paying.", "the year's expansion ARR")
+def _ex_expansion():
+    from .bridge import arr_bridge
+
+    book = [Contract(customer="A", start="2024-01", term_months=12, monthly_price=1000),
+            Contract(customer="A", start="2024-07", term_months=6, monthly_price=500),
+            Contract(customer="B", start="2024-01", term_months=6, monthly_price=2000)]
+    return arr_bridge(schedule(book, by="customer", end="2024-12"), "Y").loc["2024", "expansion"]
+
+
+def score(answers: dict) -> dict:
+    """Each workshop exercise's verdict for a participant's answers (missing ones are not yet answered)."""
+    return {key: check(key, answers.get(key)) for key in WORKSHOP}

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from . import examples, plot
-from .contract import BILLING_MONTHS, ContractError
+from .contract import BILLING_MONTHS, Contract, ContractError
 from .engine import annual, schedule
 from .fmt import LABELS, usd
 from .scenarios import SCENARIOS, apply
@@ -103,6 +103,7 @@ def money_html(table: pd.DataFrame) -> str:
     if table.empty:
         return ""
     shown = table.rename(columns=LABELS)
+    shown.index.names = [LABELS.get(name, name) for name in shown.index.names]
     formatters = {c: (str if c == "Customers" else usd) for c in shown.columns}
     return shown.to_html(formatters=formatters, classes="revlib-table", border=0)
 
@@ -247,6 +248,117 @@ def book_explorer(contracts, segment=None, fiscal_year_start=1, end=None) -> Exp
         return View(figures, table, fig)
 
     return Explorer(controls, compute, "Pick a segment to pilot on, or move the fiscal year.")
+
+
+PRESETS = {
+    "google": "The Google $4,600 contract",
+    "ab": "Customers A and B",
+    "nine": "The nine clients",
+    "custom": "Your own contract",
+}
+"""The workshop app's presets: the series' examples, and a contract of the room's own."""
+
+
+def app_book(preset="google", billing="as signed", customers=1, annual_price=1200, term_months=36, services=1000,
+             renews=False, ramp=0):
+    """The contracts the workshop app shows: a preset, or the room's own contract signed by several customers.
+
+    ``billing`` other than ``"as signed"`` bills every contract that way. The
+    room's own contract is signed by ``customers`` customers, one a month;
+    ``ramp`` raises its price by that percentage each contract year.
+
+    >>> [c.tcv for c in app_book("ab")]
+    [24000000.0, 6000000.0]
+    >>> [c.billing for c in app_book("nine", billing="annual")][:2]
+    ['annual', 'annual']
+    >>> app_book("custom", customers=2, annual_price=1000, term_months=24, services=0, ramp=10)[1].annual_price
+    (1000.0, 1100.0)
+    """
+    from dataclasses import replace as _replace
+
+    if preset == "ab":
+        book = examples.customers_ab()
+    elif preset == "nine":
+        book = examples.nine_clients()
+    elif preset in ("google", "custom"):
+        years = -(-int(term_months) // 12)
+        prices = [round(annual_price * (1 + ramp / 100) ** year, 2) for year in range(years)] if ramp else annual_price
+        book = [Contract(customer=f"Customer {n + 1}", start=pd.Period("2022-01", "M") + n, term_months=term_months,
+                         annual_price=prices, services=services, renews=renews, billing="monthly")
+                for n in range(int(customers))]
+    else:
+        raise ValueError(f"preset {preset!r} is not one of {', '.join(PRESETS)}")
+    if billing != "as signed":
+        book = [_replace(c, billing=billing) for c in book]
+    return book
+
+
+def app_figures(book) -> dict[str, float]:
+    """The figures the workshop app shows for a book: its first year, and where it stands at the end of it.
+
+    >>> app_figures(app_book("google"))["Bookings (TCV)"]
+    4600.0
+    """
+    s = schedule(book)
+    year = s.iloc[:12]
+    end = year.iloc[-1]
+    return {
+        "Bookings (TCV)": float(s["bookings"].sum() - s["renewal_bookings"].sum()),
+        "Billings, first 12 months": float(year["billings"].sum().round(2)),
+        "Revenue, first 12 months": float(year["revenue"].sum().round(2)),
+        "Deferred revenue after month 1": float(year["deferred_revenue"].iloc[0]),
+        "Deferred revenue after month 12": float(end["deferred_revenue"]),
+        "Unbilled revenue after month 12": float(end["unbilled_revenue"]),
+        "Backlog after month 12": float(end["backlog"]),
+        "MRR in month 12": float(end["mrr"]),
+        "ARR in month 12": float(end["arr"]),
+    }
+
+
+def contract_app(preset="google") -> Explorer:
+    """The workshop's one-screen app: presets, or a contract built with controls; figures, a table and a chart."""
+    google = dict(customers=1, annual_price=1200, term_months=36, services=1000, renews=False, ramp=0)
+    wide = {"description_width": "initial"}
+    controls = {
+        "preset": W.Dropdown(options=[(label, key) for key, label in PRESETS.items()], value=preset,
+                             description="Example", style=wide),
+        "billing": W.Dropdown(options=["as signed", *BILLINGS], value="as signed", description="Billing"),
+        "customers": W.IntSlider(google["customers"], min=1, max=12, description="Customers", style=wide),
+        "annual_price": W.IntSlider(google["annual_price"], min=0, max=60_000, step=100, description="Price a year ($)",
+                                    style=wide),
+        "term_months": W.IntSlider(google["term_months"], min=1, max=60, description="Term (months)", style=wide),
+        "services": W.IntSlider(google["services"], min=0, max=20_000, step=100, description="Services ($)", style=wide),
+        "renews": W.Checkbox(google["renews"], description="Renews"),
+        "ramp": W.IntSlider(google["ramp"], min=0, max=100, step=5, description="Ramp (% a year)", style=wide),
+    }
+    own = [name for name in controls if name not in ("preset", "billing")]
+
+    def compute(preset, billing, **terms):
+        for name in own:
+            controls[name].disabled = preset in ("ab", "nine")
+        book = app_book(preset, billing, **terms)
+        s = schedule(book)
+        fig = _figure(height=3.8)
+        plot.monthly(s, columns=("billings", "revenue", "deferred_revenue", "mrr"), ax=fig.add_subplot(),
+                     title=PRESETS[preset])
+        table = annual(s)[["bookings", "billings", "revenue", "deferred_revenue", "backlog", "mrr", "arr"]]
+        return View(app_figures(book), table, fig)
+
+    app = Explorer(controls, compute, "Pick an example, change how it is billed, or build your own contract.")
+
+    def preset_chosen(change):
+        if change["new"] == "google":
+            app.set(billing="as signed", **google)
+
+    controls["preset"].observe(preset_chosen, names="value")
+    return app
+
+
+def in_voila() -> bool:
+    """True in a kernel that Voila started (where only the app should show)."""
+    import os
+
+    return "VOILA_KERNEL_ID" in os.environ
 
 
 class _Shown(Exception):

@@ -95,3 +95,34 @@ def test_book_explorer_segments_and_fiscal_years():
     shifted = report.build(book, fiscal_year_start=7, segment="APAC", end="2024-12")
     last = shifted.yearly.index[-1]
     assert w.figures[f"Bookings, {last}"] == shifted.yearly.loc[last, "bookings"]
+
+
+def test_the_workshop_app_presets_billing_and_own_contract():
+    app = widgets.contract_app()
+    assert app.figures == widgets.app_figures(widgets.app_book("google"))
+    app.controls["preset"].value = "ab"
+    assert app.controls["annual_price"].disabled
+    app.controls["billing"].value = "annual"
+    assert app.figures["Deferred revenue after month 1"] == 5_500_000
+    app.controls["preset"].value = "custom"
+    app.set(customers=3, annual_price=12_000, term_months=24, services=0, ramp=50, billing="annual")
+    book = widgets.app_book("custom", "annual", customers=3, annual_price=12_000, term_months=24, services=0,
+                            renews=False, ramp=50)
+    assert app.figures == widgets.app_figures(book)
+    assert app.figures["Unbilled revenue after month 12"] > 0 and not app.controls["annual_price"].disabled
+    app.controls["preset"].value = "google"
+    assert app.values["annual_price"] == 1200 and app.figures["Bookings (TCV)"] == 4600
+
+
+def test_exercises_say_right_or_give_a_hint_without_the_answer():
+    from revlib import exercises
+
+    assert len(exercises.WORKSHOP) >= 10
+    for key in exercises.WORKSHOP:
+        right = exercises.answer(key)
+        assert exercises.check(key, right) and exercises.check(key, f"${right:,.2f}")
+        wrong = exercises.check(key, right + 1)
+        assert not wrong and "Hint" in wrong.message
+        assert usd(right) not in wrong.message and usd(right + 1) not in wrong.message
+    assert not exercises.check("ex.tcv", ...) and "Type your answer" in repr(exercises.check("ex.tcv", ...))
+    assert not exercises.check("ex.tcv", "lots")
