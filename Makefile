@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 
 TEMPLATE := $(VENV)/share/jupyter/voila/templates/revlib
 
-.PHONY: install start test notebooks app site browser
+.PHONY: install start test notebooks app site browser bench
 
 $(INSTALLED): requirements.txt pyproject.toml tools/voila/revlib/index.html.j2 tools/voila/revlib/conf.json
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ app: $(INSTALLED)  ## the workshop app on 127.0.0.1, no code showing (settings i
 
 site: $(INSTALLED)  ## build site/: every notebook as a web page, with an index
 	$(BIN)/python tools/site.py
+
+bench: $(INSTALLED)  ## the benchmarks (not part of make test): revlib against DuckDB and a per-contract loop
+	$(BIN)/python -m pip install --quiet -r tests/benchmarks/requirements.txt
+	$(BIN)/python tests/benchmarks/run.py

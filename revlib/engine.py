@@ -159,6 +159,44 @@ class Book:
             ramps=ramps,
         )
 
+    @classmethod
+    def from_arrays(cls, customer, start, term_months, prices_per_year, billing_months, services, renews,
+                    signed=None) -> "Book":
+        """A book straight from columns, for generated books that are valid by construction.
+
+        Nothing is checked here: a contract file goes through :func:`revlib.load_contracts`.
+        ``start`` and ``signed`` are monthly Period ordinals; ``prices_per_year``
+        is one yearly price in cents per contract, or a list of them for a ramp;
+        ``billing_months`` is 1, 3, 6 or 12, or 0 for upfront; money is in cents.
+
+        >>> b = Book.from_arrays(["A"], [624], [36], [120_000], [1], [100_000], [False])
+        >>> int(b.value[0] + b.services[0])
+        460000
+        """
+        start = np.asarray(start, np.int64)
+        term = np.asarray(term_months, np.int64)
+        period = np.asarray(billing_months, np.int64)
+        ramps = {i: tuple(int(x) for x in p) for i, p in enumerate(prices_per_year) if isinstance(p, (list, tuple))}
+        first = np.array([p[0] if isinstance(p, (list, tuple)) else p for p in prices_per_year], np.int64)
+        value = (2 * first * term + 12) // 24
+        for i, p in ramps.items():
+            value[i] = recurring_value(p, int(term[i]))
+        n = len(start)
+        return cls(
+            customer=np.asarray(customer, dtype=object),
+            segment=np.full(n, "(none)", dtype=object),
+            label=np.array([f"#{i + 1}" for i in range(n)], dtype=object),
+            start=start,
+            signed=start if signed is None else np.asarray(signed, np.int64),
+            term=term,
+            period=np.where(period == 0, term, period),
+            renews=np.asarray(renews, bool),
+            services=np.asarray(services, np.int64),
+            value=value,
+            first_price=first,
+            ramps=ramps,
+        )
+
     def __len__(self) -> int:
         return len(self.start)
 
