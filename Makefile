@@ -21,7 +21,8 @@ start: $(INSTALLED)  ## install, then open the series in JupyterLab
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 browser:  ## Debian's Chromium, for the real-browser tests (skipped when it is missing and CI is not set)
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "Chromium could not be installed here: the browser tests will be skipped (under CI they fail)"
 
 test: $(INSTALLED) browser  ## install, then run every test: revlib, its docs, every notebook, and the browser tests
 	$(BIN)/python -m pytest

@@ -272,13 +272,16 @@ class _Events:
         for column in stack.T:
             code = code * base + column
         which, codes = pd.factorize(code)
+        if len(codes) > 1:  # one sort, then each pattern is a slice of it
+            order = np.argsort(which, kind="stable")
+            bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(codes)))]
         for k, key in enumerate(codes.tolist()):
             repeats = []
             for _ in range(stack.shape[1]):
                 key, stride = divmod(key, base)
                 if stride:
                     repeats.append(stride)
-            yield (which == k if len(codes) > 1 else slice(None)), key, repeats
+            yield (order[bounds[k]:bounds[k + 1]] if len(codes) > 1 else slice(None)), key, repeats
 
 
 def _bincount_rows(group, month, amount, months, groups):
@@ -407,18 +410,44 @@ def _bill_longer_periods(billings, g, s, T, p, r, last_r, pick, months):
     billings.add(g[which], s[which] + k * P, P * r[which] + (last_r - r)[which] * term_ends)
 
 
+def _ramp_years(book: Book):
+    """The ramp deals as arrays: contract index, and each contract year's price (a row per contract year)."""
+    index = np.fromiter(book.ramps, np.int64, len(book.ramps))
+    years = np.fromiter((len(p) for p in book.ramps.values()), np.int64, len(index))
+    prices = np.fromiter((x for p in book.ramps.values() for x in p), np.int64, int(years.sum()))
+    owner = np.repeat(index, years)
+    year = np.arange(len(owner)) - np.repeat(np.cumsum(years) - years, years)
+    return index, years, owner, year, prices
+
+
+def _spread(counts: np.ndarray):
+    """For items repeated ``counts`` times: which item each copy is, and its number within the item."""
+    which = np.repeat(np.arange(len(counts)), counts)
+    return which, np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def _bill_ramps(billings, book, g, s, months):
-    """Ramp deals: each invoice is the price of the months it covers, down to the cent; the rest on the last."""
-    for i, prices in book.ramps.items():
-        T, p = int(book.term[i]), int(book.period[i])
-        starts = list(range(0, T, p))
-        amounts = []
-        for a in starts:
-            twelfths = sum(prices[m // 12] for m in range(a, min(a + p, T)))
-            amounts.append(twelfths // 12)
-        amounts[-1] = int(book.value[i]) - sum(amounts[:-1])
-        stride = T if book.renews[i] else months
-        billings.add(g[i], s[i] + np.array(starts), np.array(amounts), strides=(stride,))
+    """Ramp deals: each invoice is the price of the months it covers, down to the cent; the rest on the last.
+
+    Billing periods of 1, 3, 6 and 12 months fall inside one contract year; upfront is one invoice.
+    """
+    if not book.ramps:
+        return
+    index, years, owner, year, prices = _ramp_years(book)
+    first_row = np.cumsum(years) - years
+    T, p = book.term[index], book.period[index]
+    n = -(-T // p)
+    which, k = _spread(n)
+    c = index[which]
+    begin = k * p[which]
+    length = np.minimum(p[which], T[which] - begin)
+    yearly = prices[first_row[which] + begin // 12]
+    amount = (yearly * length) // 12
+    last = np.cumsum(n) - 1
+    others = np.add.reduceat(amount, np.cumsum(n) - n) - amount[last]
+    amount[last] = book.value[index] - others
+    stride = np.where(book.renews[c], book.term[c], months)
+    billings.add(g[c], s[c] + begin, amount, strides=(stride,))
 
 
 def _run_rates(mrr, arr, book, g, s, months):
@@ -431,13 +460,15 @@ def _run_rates(mrr, arr, book, g, s, months):
     for events, amount in ((mrr, (2 * price + 12) // 24), (arr, price)):
         events.add(g[flat], s[flat], amount[flat], ones=1)
         events.add(g[ends], (s + T)[ends], -amount[ends], ones=1)
-    for i, prices in book.ramps.items():
-        term = int(T[i])
-        stride = term if ren[i] else months
-        for year, yearly in enumerate(prices):
-            first, stop = s[i] + 12 * year, s[i] + min(12 * year + 12, term)
-            for events, amount in ((mrr, (2 * yearly + 12) // 24), (arr, yearly)):
-                events.add(g[i], [first, stop], [amount, -amount], ones=1, strides=(stride,))
+    if not book.ramps:
+        return
+    _, _, owner, year, prices = _ramp_years(book)
+    first = s[owner] + 12 * year
+    stop = s[owner] + np.minimum(12 * year + 12, T[owner])
+    stride = np.where(ren[owner], T[owner], months)
+    for events, amount in ((mrr, (2 * prices + 12) // 24), (arr, prices)):
+        events.add(g[owner], first, amount, ones=1, strides=(stride,))
+        events.add(g[owner], stop, -amount, ones=1, strides=(stride,))
 
 
 def _active_customers(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> np.ndarray:
@@ -449,17 +480,21 @@ def _active_customers(book: Book, group: np.ndarray, groups: int, origin: int, m
     pick = flat & (book.first_price > 0)
     end = np.where(book.renews, months, s + book.term)
     spans.append((np.flatnonzero(pick), s[pick], end[pick]))
-    for i, prices in book.ramps.items():
-        term = int(book.term[i])
-        if book.renews[i] and all(prices):
-            spans.append(([i], [s[i]], [months]))
-            continue
-        repeats = range(0, max(months - int(s[i]), 0), term) if book.renews[i] else [0]
-        for shift in repeats:
-            for year, yearly in enumerate(prices):
-                if yearly:
-                    first = s[i] + shift + 12 * year
-                    spans.append(([i], [first], [s[i] + shift + min(12 * year + 12, term)]))
+    if book.ramps:
+        index, years, owner, year, prices = _ramp_years(book)
+        free_year = np.zeros(len(book), bool)
+        free_year[owner[prices == 0]] = True
+        whole = index[book.renews[index] & ~free_year[index]]  # renewing, paying every year: in service from start
+        spans.append((whole, s[whole], np.full(len(whole), months)))
+        once = ~book.renews[owner] & (prices > 0)  # each paying contract year of a ramp that ends
+        spans.append((owner[once], (s[owner] + 12 * year)[once],
+                      (s[owner] + np.minimum(12 * year + 12, book.term[owner]))[once]))
+        for i in index[book.renews[index] & free_year[index]]:  # rare: renewing, with a year at no charge
+            term, prices_i = int(book.term[i]), book.ramps[int(i)]
+            for shift in range(0, max(months - int(s[i]), 0), term):
+                for y, yearly in enumerate(prices_i):
+                    if yearly:
+                        spans.append(([i], [s[i] + shift + 12 * y], [s[i] + shift + min(12 * y + 12, term)]))
     who = np.concatenate([np.asarray(x, np.int64) for x, _, _ in spans])
     first = np.concatenate([np.asarray(a, np.int64) for _, a, _ in spans])
     stop = np.minimum(np.concatenate([np.asarray(e, np.int64) for _, _, e in spans]), months)

@@ -45,6 +45,17 @@ def _axes(ax, size=(9, 4)):
     return fig, ax
 
 
+def _finish(fig, ax, title=None, legend="upper right", **legend_style) -> Figure:
+    """What every chart ends with: dollars on the y axis, a light grid, the legend and the title."""
+    usd_axis(ax.yaxis)
+    ax.grid(axis="y", alpha=0.3)
+    if legend:
+        ax.legend(loc=legend, frameon=False, **legend_style)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def _month_ticks(ax, months: pd.PeriodIndex) -> None:
     """Label every n-th month so that at most about twelve labels show."""
     step = max(1, int(np.ceil(len(months) / 12)))
@@ -74,12 +85,7 @@ def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_re
                                                           "recurring_revenue", "services_revenue") else {}
         ax.plot(x, values, label=LABELS[column], color=COLORS[column], linewidth=2, **style)
     _month_ticks(ax, months)
-    usd_axis(ax.yaxis)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper right", frameon=False)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish(fig, ax, title, legend="upper right")
 
 
 def yearly(years: pd.DataFrame, columns=("bookings", "billings", "revenue"), title=None, ax=None, labels=True) -> Figure:
@@ -102,13 +108,8 @@ def yearly(years: pd.DataFrame, columns=("bookings", "billings", "revenue"), tit
             ax.bar_label(bars, labels=[usd(v, short=True) if v else "" for v in values], fontsize=8, padding=2)
     ax.set_xticks(x)
     ax.set_xticklabels(list(years.index))
-    usd_axis(ax.yaxis)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper right", frameon=False)
     ax.margins(y=0.15)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish(fig, ax, title)
 
 
 def life(schedule: pd.DataFrame, title=None, ax=None) -> Figure:
@@ -135,12 +136,7 @@ def life(schedule: pd.DataFrame, title=None, ax=None) -> Figure:
     for column, values in (("bookings", booked), ("billings", billed), ("revenue", earned)):
         ax.plot(x, values, drawstyle="steps-mid", color=COLORS[column], linewidth=2, label=f"{LABELS[column]} to date")
     _month_ticks(ax, schedule.index)
-    usd_axis(ax.yaxis)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="lower right", frameon=False, fontsize=9)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish(fig, ax, title, legend="lower right", fontsize=9)
 
 
 def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "deferred_revenue", "mrr"),
@@ -162,7 +158,8 @@ def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "
     highest = float(top if top is not None else schedule[list(columns)].to_numpy().max(initial=0))
     for ax, column in zip(axes, columns):
         values = schedule[column].to_numpy()
-        ax.bar(x, values, width=0.85, color=COLORS[column])
+        edges = np.arange(len(values) + 1) - 0.5
+        ax.stairs(values, edges, fill=True, color=COLORS[column])  # one shape per panel: quick to redraw
         ax.set_ylabel(LABELS[column], rotation=0, ha="right", va="center")
         ax.grid(axis="y", alpha=0.3)
         if not values.any():
@@ -193,12 +190,7 @@ def backlog(split: pd.DataFrame, title=None, ax=None) -> Figure:
     ax.plot(x, split["deferred_revenue"].to_numpy(), color=COLORS["deferred_revenue"], linewidth=2.5,
             label=LABELS["deferred_revenue"])
     _month_ticks(ax, split.index)
-    usd_axis(ax.yaxis)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper right", frameon=False)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish(fig, ax, title, legend="upper right")
 
 
 def billings_compared(periods: pd.DataFrame, title=None, ax=None) -> Figure:
@@ -219,12 +211,7 @@ def billings_compared(periods: pd.DataFrame, title=None, ax=None) -> Figure:
     step = max(1, int(np.ceil(len(periods) / 12)))
     ax.set_xticks(x[::step])
     ax.set_xticklabels([str(p) for p in periods.index[::step]])
-    usd_axis(ax.yaxis)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left", frameon=False)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish(fig, ax, title, legend="upper left")
 
 
 def bridge(row: pd.Series, title=None, ax=None) -> Figure:
@@ -265,12 +252,8 @@ def bridge(row: pd.Series, title=None, ax=None) -> Figure:
                         color="white" if inside else "#222222")
     ax.set_xticks(x)
     ax.set_xticklabels([LABELS[n] for n in names])
-    usd_axis(ax.yaxis)
-    ax.grid(axis="y", alpha=0.3)
     ax.set_ylim(0, top * 1.15 if top > 0 else 1)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish(fig, ax, title, legend=None)
 
 
 def png(fig: Figure) -> bytes:
@@ -278,6 +261,6 @@ def png(fig: Figure) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     plt.close(fig)
     return buffer.getvalue()

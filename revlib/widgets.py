@@ -108,8 +108,11 @@ def money_html(table: pd.DataFrame) -> str:
     return shown.to_html(formatters=formatters, classes="revlib-table", border=0)
 
 
-def _figure(height=3.6):
-    return Figure(figsize=(9, height), dpi=90, layout="constrained")
+def _figure(height=3.6, left=0.1):
+    """A figure for a live chart: fixed margins, so it is drawn once (constrained layout draws twice)."""
+    fig = Figure(figsize=(9, height), dpi=80)
+    fig.subplots_adjust(left=left, right=0.98, top=0.9, bottom=0.62 / height, hspace=0.15)
+    return fig
 
 
 def contract_explorer(annual_price=1200, term_years=3, billing="monthly", services=1000) -> Explorer:
@@ -188,7 +191,7 @@ def nine_clients_explorer(contracts=None, scenario="base") -> Explorer:
                                 monthly_price=monthly_price, annual_price=None, services=services)
         changed = apply([edits[n] for n in names], scenario)
         years = examples.book_figures(changed)
-        fig = _figure(height=7.5)
+        fig = _figure(height=7.5, left=0.19)
         plot.panels(schedule(changed), fig=fig, title=SCENARIOS[scenario])
         figures = {f"{label} {year}": float(years.loc[year, column])
                    for column, label in (("bookings", "Bookings"), ("billings", "Billings"), ("revenue", "Revenue"))

@@ -155,10 +155,15 @@ def test_jupyterlab_price_control_changes_bookings(project, browser):
         server.stop()
 
 
-def test_voila_app_preset_and_billing_change_deferred_revenue(project, browser):
+def voila(project) -> tuple[Server, int]:
+    """The workshop app served by Voila, with the project's voila.json, on a free port."""
     port = free_port()
-    server = Server([str(BIN / "voila"), "notebooks/07_contract_explorer.ipynb", f"--port={port}"], cwd=project,
-                    url=f"http://127.0.0.1:{port}/")
+    return Server([str(BIN / "voila"), "notebooks/07_contract_explorer.ipynb", f"--port={port}"], cwd=project,
+                  url=f"http://127.0.0.1:{port}/"), port
+
+
+def test_voila_app_preset_and_billing_change_deferred_revenue(project, browser):
+    server, port = voila(project)
     try:
         page = browser.new_page(viewport={"width": 1300, "height": 1100})
         outside = outside_requests(page)
@@ -180,9 +185,7 @@ def test_voila_app_preset_and_billing_change_deferred_revenue(project, browser):
 
 
 def test_voila_does_not_keep_a_kernel_per_page_load(project, browser):
-    port = free_port()
-    server = Server([str(BIN / "voila"), "notebooks/07_contract_explorer.ipynb", f"--port={port}"], cwd=project,
-                    url=f"http://127.0.0.1:{port}/")
+    server, port = voila(project)
     try:
         for _ in range(4):  # twenty page loads, five at a time
             pages = [browser.new_page() for _ in range(5)]
