@@ -9,7 +9,7 @@ backlog, MRR and ARR, month by month, to the cent.
 """
 
 from . import examples, exercises, fmt, scenarios
-from .analysis import backlog_split, calculated_billings
+from .analysis import arpa, backlog_split, calculated_billings
 from .bridge import arr_bridge, net_bookings
 from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
 from .exercises import check
@@ -26,6 +26,7 @@ __all__ = [
     "Contract",
     "ContractError",
     "annual",
+    "arpa",
     "arr_bridge",
     "backlog_split",
     "calculated_billings",

@@ -96,3 +96,16 @@ def backlog_split(schedule: pd.DataFrame) -> pd.DataFrame:
     out["unbilled_revenue"] = cents["unbilled_revenue"]
     out["not_yet_billed"] = cents["backlog"] - cents["deferred_revenue"] + cents["unbilled_revenue"]
     return out / 100
+
+
+def arpa(schedule: pd.DataFrame) -> pd.Series:
+    """Average revenue per account: each month's MRR divided by its paying customers, to the cent (0 with none).
+
+    >>> from revlib import examples, schedule
+    >>> arpa(schedule(examples.nine_clients())).iloc[:3].tolist()
+    [40.0, 30.0, 26.67]
+    """
+    customers = schedule["customers"].to_numpy()
+    cents = (schedule["mrr"] * 100).round().to_numpy()
+    per = np.divide(cents, customers, out=np.zeros(len(cents)), where=customers > 0)
+    return pd.Series(np.floor(per + 0.5) / 100, index=schedule.index, name="arpa")

@@ -34,6 +34,7 @@ LABELS = {
     "tcv": "TCV",
     "acv": "ACV",
     "fiscal_year": "Fiscal year",
+    "arpa": "ARPA",
     "mrr": "MRR",
     "arr": "ARR",
     "customers": "Customers",
