@@ -17,7 +17,7 @@ def cents(frame):
     return out
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1000)
 @given(books, st.integers(-3, 6), st.integers(0, 30))
 def test_engine_agrees_with_the_month_by_month_reference(book, shift, extra):
     first = min(c.signed for c in book) + shift
@@ -29,7 +29,7 @@ def test_engine_agrees_with_the_month_by_month_reference(book, shift, extra):
         assert frame[column].tolist() == want, column
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1000)
 @given(contracts())
 def test_each_contract_ties_out_to_its_value(contract):
     """Bookings, billings and revenue each add up to the contract value; balances end at zero."""
