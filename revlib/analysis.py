@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .engine import starts_empty
+
 CALCULATED = ("revenue", "deferred_revenue_change", "calculated_billings", "billings",
               "unbilled_revenue_change", "gap")
 """The columns of :func:`calculated_billings`."""
@@ -43,7 +45,7 @@ def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame
     if isinstance(schedule.index, pd.MultiIndex):
         parts = {key: calculated_billings(part.droplevel(0), freq) for key, part in schedule.groupby(level=0)}
         return pd.concat(parts, names=[schedule.index.names[0]])
-    cents = (schedule[["revenue", "billings", "deferred_revenue", "unbilled_revenue", "backlog", "bookings"]] * 100)
+    cents = (schedule[["revenue", "billings", "deferred_revenue", "unbilled_revenue"]] * 100)
     cents = cents.round().astype(np.int64)
     period = schedule.index.asfreq(freq)
     period.name = "period"
@@ -51,8 +53,7 @@ def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame
     flows = grouped[["revenue", "billings"]].sum()
     closing = grouped[["deferred_revenue", "unbilled_revenue"]].last()
     opening = closing.shift(1)
-    nothing_before = cents["backlog"].iloc[0] == cents["bookings"].iloc[0] - cents["revenue"].iloc[0]
-    if nothing_before:
+    if starts_empty(schedule):
         opening.iloc[0] = 0
     known = opening.notna().all(axis=1)
     flows, closing, opening = flows[known], closing[known], opening[known].astype(np.int64)

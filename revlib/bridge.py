@@ -22,19 +22,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import Book, schedule
+from .engine import Book, schedule, starts_empty
 
 BRIDGE = ("starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr")
 """The columns of :func:`arr_bridge`; contraction and churn are negative."""
 
 KINDS = ("new", "expansion", "renewal")
 """The kinds of booking :func:`net_bookings` tells apart."""
-
-
-def _opening_known(per_customer: pd.DataFrame) -> bool:
-    """True when nothing was booked before the schedule's first month (so ARR before it was zero)."""
-    first = per_customer.groupby(level=0).head(1)
-    return bool((first["backlog"] == first["bookings"] - first["revenue"]).all())
 
 
 def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
@@ -63,7 +57,7 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
     months = arr.index
     values = arr.to_numpy()
     before = np.zeros((1, values.shape[1]), np.int64)
-    if not _opening_known(schedule_by_customer):
+    if not starts_empty(schedule_by_customer):
         before = values[:1]
     previous = np.vstack([before, values[:-1]])
     seen_before = np.maximum.accumulate(np.vstack([before > 0, values[:-1] > 0]), axis=0)

@@ -597,6 +597,19 @@ def schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
     return pd.DataFrame(data, index=rows, columns=list(COLUMNS))
 
 
+def starts_empty(schedule: pd.DataFrame) -> bool:
+    """True when nothing was booked before the schedule's first month (for each group of a split schedule).
+
+    Then every balance before that month was zero, so the first month's movements are known.
+
+    >>> from revlib import examples
+    >>> starts_empty(schedule(examples.nine_clients())), starts_empty(schedule(examples.nine_clients(), start="2022-06"))
+    (True, False)
+    """
+    first = schedule.groupby(level=0).head(1) if schedule.index.nlevels > 1 else schedule.iloc[:1]
+    return bool(((first["backlog"] - first["bookings"] + first["revenue"]).round(2) == 0).all())
+
+
 def _groups(book: Book, by) -> tuple[list, np.ndarray]:
     """Group labels (sorted) and each contract's group number."""
     if by is None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .bridge import arr_bridge, net_bookings
 from .contract import Contract
-from .engine import Book, annual, schedule
+from .engine import Book, annual, schedule, starts_empty
 from .fmt import LABELS
 
 MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
@@ -157,7 +157,7 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
         detail = f"{checked}" if not failures else f"{len(failures)} failed: " + ", ".join(map(str, failures[:10]))
         rows.append({"check": name, "result": "pass" if not failures else "FAIL", "detail": detail})
 
-    known = _opening_known(monthly)
+    known = starts_empty(monthly)
     months = [str(m) for m in monthly.index]
     booked, earned, billed = (cents[c].cumsum() for c in ("bookings", "revenue", "billings"))
     if known:
@@ -202,11 +202,6 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     add("Each renewing contract earns exactly its TCV over its first term", first_terms,
         f"{int(book.renews.sum())} contracts")
     return pd.DataFrame(rows)
-
-
-def _opening_known(monthly: pd.DataFrame) -> bool:
-    first = monthly.iloc[0]
-    return bool(round(first["backlog"] - (first["bookings"] - first["revenue"]), 2) == 0)
 
 
 def write_workbook(report: Report, path) -> Path:
