@@ -61,7 +61,7 @@ contract, are computed contract by contract.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -116,6 +116,7 @@ class Book:
     value: np.ndarray
     first_price: np.ndarray
     ramps: dict
+    customer_code: np.ndarray = field(init=False, repr=False)  # customers numbered from 0
 
     @classmethod
     def of(cls, contracts) -> "Book":
@@ -200,25 +201,97 @@ class Book:
     def __len__(self) -> int:
         return len(self.start)
 
-    def take(self, index: np.ndarray) -> "Book":
-        """The contracts at these (increasing) positions, as a smaller Book."""
-        index = np.asarray(index)
-        kept = [i for i in self.ramps if index.size and index[min(np.searchsorted(index, i), index.size - 1)] == i]
-        ramps = {int(np.searchsorted(index, i)): self.ramps[i] for i in kept}
-        return Book(
-            customer=self.customer[index],
-            segment=self.segment[index],
-            label=self.label[index],
-            start=self.start[index],
-            signed=self.signed[index],
-            term=self.term[index],
-            period=self.period[index],
-            renews=self.renews[index],
-            services=self.services[index],
-            value=self.value[index],
-            first_price=self.first_price[index],
-            ramps=ramps,
-        )
+    def __post_init__(self):
+        self.customer_code = pd.factorize(self.customer)[0].astype(np.int64)
+
+
+@dataclass
+class _Terms:
+    """Contracts as the engine reads them: cents, and months counted from the grid's first.
+
+    ``monthly`` is a month's recurring revenue before the term's last month,
+    ``invoice`` an invoice before the term's last (at a single price), ``mrr``
+    and ``arr`` the run rate at the first price. Every figure is a sum of these
+    amounts, so contracts on the same terms can be merged into one row with
+    their amounts added (:meth:`merged`).
+    """
+
+    group: np.ndarray
+    start: np.ndarray
+    signed: np.ndarray
+    term: np.ndarray
+    period: np.ndarray
+    renews: np.ndarray
+    value: np.ndarray
+    services: np.ndarray
+    monthly: np.ndarray
+    invoice: np.ndarray
+    mrr: np.ndarray
+    arr: np.ndarray
+
+    @classmethod
+    def of(cls, book: Book, rows, group: np.ndarray, origin: int) -> "_Terms":
+        """The contracts at ``rows`` of a book, each in its group."""
+        value, term, period, price = book.value[rows], book.term[rows], book.period[rows], book.first_price[rows]
+        return cls(group=group, start=book.start[rows] - origin, signed=book.signed[rows] - origin, term=term,
+                   period=period, renews=book.renews[rows], value=value, services=book.services[rows],
+                   monthly=value // term, invoice=value * period // term, mrr=(2 * price + 12) // 24, arr=price)
+
+    def merged(self) -> "_Terms":
+        """One row for each distinct group, start, signing, term, billing and renewal; amounts added."""
+        keys = ("group", "start", "signed", "term", "period", "renews")
+        if not len(self.group):
+            return self
+        columns = [getattr(self, k).astype(np.int64) for k in keys]
+        lows = [int(c.min()) for c in columns]
+        spans = [int(c.max()) - low + 1 for c, low in zip(columns, lows)]
+        if np.prod(spans, dtype=float) >= 2**62:
+            return self
+        code = np.zeros(len(self.group), np.int64)
+        for column, low, span in zip(columns, lows, spans):
+            code = code * span + (column - low)
+        ids, rest = _factorize(code, int(np.prod(spans)))
+        if len(rest) == len(code):
+            return self
+        fields = {}
+        for name, low, span in reversed(list(zip(keys, lows, spans))):
+            rest, digit = np.divmod(rest, span)
+            fields[name] = digit + low
+        fields["renews"] = fields["renews"].astype(bool)
+        for name in ("value", "services", "monthly", "invoice", "mrr", "arr"):
+            fields[name] = _sum_by(ids, getattr(self, name), len(fields["group"]))
+        return _Terms(**fields)
+
+
+def _factorize(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct keys (each from 0 to ``size - 1``): each key's number, and the keys, sorted."""
+    if size <= 4 * len(key) + 65_536:  # a direct table beats hashing
+        present = np.zeros(size, bool)
+        present[key] = True
+        return (np.cumsum(present) - 1)[key], np.flatnonzero(present)
+    ids, uniques = pd.factorize(key, sort=True)
+    return ids.astype(np.int64), np.asarray(uniques, np.int64)
+
+
+def _sum_by(ids: np.ndarray, amount: np.ndarray, size: int) -> np.ndarray:
+    """Amounts added up by id, exactly in cents."""
+    if np.abs(amount).sum() < _FLOAT_EXACT:
+        return np.rint(np.bincount(ids, weights=amount, minlength=size)).astype(np.int64)
+    total = np.zeros(size, np.int64)
+    np.add.at(total, ids, amount)
+    return total
+
+
+def _adder(rows: np.ndarray):
+    """A function adding each row of values to a target's row ``rows[i]`` (several may share one)."""
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+
+    def add(target: np.ndarray, values: np.ndarray) -> None:
+        target[ordered[starts]] += np.add.reduceat(values[order], starts, axis=0, dtype=np.int64)
+
+    return add
 
 
 class _Events:
@@ -309,15 +382,14 @@ def _repeat_every(cells: np.ndarray, stride: int) -> np.ndarray:
     return work.reshape(groups, padded // stride, stride).cumsum(axis=1).reshape(groups, padded)[:, :months]
 
 
-def _flows(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
-    """Monthly bookings, billings, revenue, MRR and ARR of a book, in cents, per group."""
-    s = book.start - origin
-    signed = book.signed - origin
-    T, p, ren = book.term, book.period, book.renews
-    V, S = book.value, book.services
-    r = V // T
+def _flows(t: _Terms, groups: int, months: int, ramps=None) -> dict:
+    """Monthly bookings, billings, revenue, MRR and ARR, in cents, per group.
+
+    ``ramps`` (from :func:`_ramp_years`) marks every row as a ramp deal, priced year by year.
+    """
+    g, s, signed, T, p, ren = t.group, t.start, t.signed, t.term, t.period, t.renews
+    V, S, r = t.value, t.services, t.monthly
     last_r = V - (T - 1) * r
-    g = group
     no_repeat = np.where(ren, T, months)  # a stride past the window repeats nothing
 
     def new():
@@ -333,27 +405,17 @@ def _flows(book: Book, group: np.ndarray, groups: int, origin: int, months: int)
     recurring.add(g[~ren], (s + T)[~ren], -r[~ren], ones=1)
     recurring.add(g, s + T - 1, last_r - r, strides=(no_repeat,))
 
-    billings = new()
+    billings, mrr, arr = new(), new(), new()
     billings.add(g, s, S)
-    ramp = np.zeros(len(book), bool)
-    ramp[list(book.ramps)] = True
-    level = ~ramp & (~ren | (p <= T))
-    n = -(-T // p)
-    b = (V * p) // T
-    last_b = V - (n - 1) * b
-    several = level & (n > 1)
-    billings.add(g[several], s[several], b[several], strides=(p[several], no_repeat[several]))
-    end = s + (n - 1) * p
-    billings.add(g[several], end[several], -b[several], strides=(p[several], no_repeat[several]))
-    billings.add(g[level], end[level], last_b[level], strides=(no_repeat[level],))
-    _bill_longer_periods(billings, g, s, T, p, r, last_r, ren & (p > T) & ~ramp, months)
-    _bill_ramps(billings, book, g, s, months)
+    if ramps is None:
+        _bill_single_price(billings, t, last_r, no_repeat, months)
+        _run_rates(mrr, arr, t)
+    else:
+        _bill_ramps(billings, t, ramps, months)
+        _ramp_run_rates(mrr, arr, t, ramps, months)
 
     unbooked = new()
     _unbooked_revenue(unbooked, g, s, signed, T, r, last_r, S, ren)
-
-    mrr, arr = new(), new()
-    _run_rates(mrr, arr, book, g, s, months)
     return {
         "bookings_signed": bookings.grid(),
         "renewal_bookings": renewal.grid(),
@@ -364,6 +426,21 @@ def _flows(book: Book, group: np.ndarray, groups: int, origin: int, months: int)
         "arr": arr.grid(),
         "unbooked": unbooked.grid(),
     }
+
+
+def _bill_single_price(billings, t: _Terms, last_r, no_repeat, months):
+    """Invoices at one price: equal invoices every period, the last one for the rest of the term's value."""
+    g, s, T, p, ren, V = t.group, t.start, t.term, t.period, t.renews, t.value
+    level = ~ren | (p <= T)
+    n = -(-T // p)
+    b = t.invoice
+    last_b = V - (n - 1) * b
+    several = level & (n > 1)
+    billings.add(g[several], s[several], b[several], strides=(p[several], no_repeat[several]))
+    end = s + (n - 1) * p
+    billings.add(g[several], end[several], -b[several], strides=(p[several], no_repeat[several]))
+    billings.add(g[level], end[level], last_b[level], strides=(no_repeat[level],))
+    _bill_longer_periods(billings, g, s, T, p, t.monthly, last_r, ren & (p > T), months)
 
 
 def _unbooked_revenue(events, g, s, signed, T, r, last_r, S, ren):
@@ -410,14 +487,13 @@ def _bill_longer_periods(billings, g, s, T, p, r, last_r, pick, months):
     billings.add(g[which], s[which] + k * P, P * r[which] + (last_r - r)[which] * term_ends)
 
 
-def _ramp_years(book: Book):
-    """The ramp deals as arrays: contract index, and each contract year's price (a row per contract year)."""
-    index = np.fromiter(book.ramps, np.int64, len(book.ramps))
-    years = np.fromiter((len(p) for p in book.ramps.values()), np.int64, len(index))
-    prices = np.fromiter((x for p in book.ramps.values() for x in p), np.int64, int(years.sum()))
-    owner = np.repeat(index, years)
-    year = np.arange(len(owner)) - np.repeat(np.cumsum(years) - years, years)
-    return index, years, owner, year, prices
+def _ramp_years(book: Book, index: np.ndarray):
+    """Ramp deals ``index`` as arrays: each deal's number of years, and a row per contract year
+    (the deal's position in ``index``, the year counted from 0, its yearly price)."""
+    years = np.fromiter((len(book.ramps[i]) for i in index.tolist()), np.int64, len(index))
+    prices = np.fromiter((x for i in index.tolist() for x in book.ramps[i]), np.int64, int(years.sum()))
+    owner, year = _spread(years)
+    return years, owner, year, prices
 
 
 def _spread(counts: np.ndarray):
@@ -426,62 +502,58 @@ def _spread(counts: np.ndarray):
     return which, np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _bill_ramps(billings, book, g, s, months):
+def _bill_ramps(billings, t: _Terms, ramps, months):
     """Ramp deals: each invoice is the price of the months it covers, down to the cent; the rest on the last.
 
     Billing periods of 1, 3, 6 and 12 months fall inside one contract year; upfront is one invoice.
     """
-    if not book.ramps:
-        return
-    index, years, owner, year, prices = _ramp_years(book)
+    years, _, _, prices = ramps
     first_row = np.cumsum(years) - years
-    T, p = book.term[index], book.period[index]
+    T, p = t.term, t.period
     n = -(-T // p)
     which, k = _spread(n)
-    c = index[which]
     begin = k * p[which]
     length = np.minimum(p[which], T[which] - begin)
     yearly = prices[first_row[which] + begin // 12]
     amount = (yearly * length) // 12
     last = np.cumsum(n) - 1
     others = np.add.reduceat(amount, np.cumsum(n) - n) - amount[last]
-    amount[last] = book.value[index] - others
-    stride = np.where(book.renews[c], book.term[c], months)
-    billings.add(g[c], s[c] + begin, amount, strides=(stride,))
+    amount[last] = t.value - others
+    stride = np.where(t.renews[which], T[which], months)
+    billings.add(t.group[which], t.start[which] + begin, amount, strides=(stride,))
 
 
-def _run_rates(mrr, arr, book, g, s, months):
-    """MRR and ARR: the price in effect each month while the contract is in service."""
-    T, ren, price = book.term, book.renews, book.first_price
-    ramp = np.zeros(len(book), bool)
-    ramp[list(book.ramps)] = True
-    flat = ~ramp
-    ends = flat & ~ren
-    for events, amount in ((mrr, (2 * price + 12) // 24), (arr, price)):
-        events.add(g[flat], s[flat], amount[flat], ones=1)
-        events.add(g[ends], (s + T)[ends], -amount[ends], ones=1)
-    if not book.ramps:
-        return
-    _, _, owner, year, prices = _ramp_years(book)
-    first = s[owner] + 12 * year
-    stop = s[owner] + np.minimum(12 * year + 12, T[owner])
-    stride = np.where(ren[owner], T[owner], months)
+def _run_rates(mrr, arr, t: _Terms):
+    """MRR and ARR at a single price: from the start, until the term ends unless it renews."""
+    ends = ~t.renews
+    for events, amount in ((mrr, t.mrr), (arr, t.arr)):
+        events.add(t.group, t.start, amount, ones=1)
+        events.add(t.group[ends], (t.start + t.term)[ends], -amount[ends], ones=1)
+
+
+def _ramp_run_rates(mrr, arr, t: _Terms, ramps, months):
+    """MRR and ARR of ramp deals: each contract year at its own price, every term if it renews."""
+    _, owner, year, prices = ramps
+    s, T = t.start[owner], t.term[owner]
+    stride = np.where(t.renews[owner], T, months)
     for events, amount in ((mrr, (2 * prices + 12) // 24), (arr, prices)):
-        events.add(g[owner], first, amount, ones=1, strides=(stride,))
-        events.add(g[owner], stop, -amount, ones=1, strides=(stride,))
+        events.add(t.group[owner], s + 12 * year, amount, ones=1, strides=(stride,))
+        events.add(t.group[owner], s + np.minimum(12 * year + 12, T), -amount, ones=1, strides=(stride,))
 
 
-def _active_customers(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> np.ndarray:
-    """Distinct customers with recurring revenue in each (group, month)."""
+def _in_service(book: Book, origin: int, months: int):
+    """Spans of months with recurring revenue: contract index, first month, month after the last."""
     s = book.start - origin
-    spans = []  # (contract index, first month, month after the last)
+    spans = []
     flat = np.ones(len(book), bool)
     flat[list(book.ramps)] = False
     pick = flat & (book.first_price > 0)
     end = np.where(book.renews, months, s + book.term)
     spans.append((np.flatnonzero(pick), s[pick], end[pick]))
     if book.ramps:
-        index, years, owner, year, prices = _ramp_years(book)
+        index = np.array(sorted(book.ramps), np.int64)
+        _, owner, year, prices = _ramp_years(book, index)
+        owner = index[owner]
         free_year = np.zeros(len(book), bool)
         free_year[owner[prices == 0]] = True
         whole = index[book.renews[index] & ~free_year[index]]  # renewing, paying every year: in service from start
@@ -499,23 +571,44 @@ def _active_customers(book: Book, group: np.ndarray, groups: int, origin: int, m
     first = np.concatenate([np.asarray(a, np.int64) for _, a, _ in spans])
     stop = np.minimum(np.concatenate([np.asarray(e, np.int64) for _, _, e in spans]), months)
     keep = first < stop
-    who, first, stop = who[keep], first[keep], stop[keep]
-    counts = np.zeros((groups, months + 1), np.int64)
-    if len(who):
-        customer, _ = pd.factorize(book.customer)
-        key = group[who] * (customer.max() + 1) + customer[who]
-        order = np.argsort(key * (months + 1) + first, kind="stable")
-        key, first, stop = key[order], first[order], stop[order]
-        offset = key * (months + 2)
-        reach = np.maximum.accumulate(stop + offset) - offset  # furthest end so far, per customer
-        new = np.ones(len(key), bool)
-        new[1:] = (key[1:] != key[:-1]) | (first[1:] > reach[:-1])
-        run_start = np.flatnonzero(new)
-        run_last = np.r_[run_start[1:], len(key)] - 1
-        run_group = group[who[order]][run_start]
-        np.add.at(counts, (run_group, first[run_start]), 1)
-        np.add.at(counts, (run_group, reach[run_last]), -1)
-    return np.cumsum(counts, axis=1)[:, :months]
+    return who[keep], first[keep], stop[keep]
+
+
+_LOW_BITS = np.array([(1 << k) - 1 for k in range(65)], dtype=np.uint64)
+_BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.int64)
+
+
+def _active_customers(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> np.ndarray:
+    """Distinct customers with recurring revenue in each (group, month).
+
+    Each customer's months in service are the bits of a 64-bit mask (64 months at a
+    time): the masks of its contracts are OR-ed together, then each bit is counted.
+    """
+    counts = np.zeros((groups, months), np.int64)
+    who, first, stop = _in_service(book, origin, months)
+    if not len(who):
+        return counts
+    customers = int(book.customer_code.max()) + 1
+    ids, keys = _factorize(group[who] * customers + book.customer_code[who], groups * customers)
+    for block in range(0, months, 64):
+        width = min(64, months - block)
+        mask = np.zeros(len(keys), np.uint64)
+        np.bitwise_or.at(mask, ids, _LOW_BITS[np.clip(stop - block, 0, 64)] & ~_LOW_BITS[np.clip(first - block, 0, 64)])
+        counts[:, block:block + width] = _count_bits(mask, keys // customers, groups)[:, :width]
+    return counts
+
+
+def _count_bits(mask: np.ndarray, rows: np.ndarray, groups: int) -> np.ndarray:
+    """(groups x 64) counts: how many masks of each row have each bit set."""
+    octets = mask.astype("<u8").view(np.uint8).reshape(-1, 8)
+    out = np.zeros((groups, 64), np.int64)
+    if groups <= 4096:  # a histogram of each byte's values, then the bits of each value
+        for j in range(8):
+            hist = np.bincount(rows * 256 + octets[:, j], minlength=groups * 256).reshape(groups, 256)
+            out[:, 8 * j:8 * j + 8] = hist @ _BYTE_BITS
+    else:
+        _adder(rows)(out, np.unpackbits(octets, axis=1, bitorder="little"))
+    return out
 
 
 def _period(ordinal: int) -> pd.Period:
@@ -624,21 +717,27 @@ def _groups(book: Book, by) -> tuple[list, np.ndarray]:
 
 
 def _cents(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
-    """Every schedule column in cents, as (groups x months) arrays from ``origin``."""
+    """Every schedule column in cents, as (groups x months) arrays from ``origin``.
+
+    Contracts at a single price are merged by their terms and computed together;
+    ramp deals, whose unbilled revenue is clipped contract by contract, one by one.
+    """
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
-    flat = np.flatnonzero(~ramp)
-    flows = _flows(book.take(flat) if book.ramps else book, group[flat], groups, origin, months)
+    flat = np.flatnonzero(~ramp) if book.ramps else slice(None)
+    flows = _flows(_Terms.of(book, flat, group[flat], origin).merged(), groups, months)
     owed = np.cumsum(flows["billings"] - flows["recurring_revenue"] - flows["services_revenue"], axis=1)
     unbilled = np.zeros_like(owed)
     if book.ramps:
-        ramps = np.flatnonzero(ramp)
-        each = _flows(book.take(ramps), np.arange(len(ramps)), len(ramps), origin, months)
+        index = np.flatnonzero(ramp)
+        terms = _Terms.of(book, index, np.arange(len(index)), origin)
+        each = _flows(terms, len(index), months, ramps=_ramp_years(book, index))
         balance = np.cumsum(each["billings"] - each["recurring_revenue"] - each["services_revenue"], axis=1)
+        add = _adder(group[index])
         for name in flows:
-            np.add.at(flows[name], group[ramps], each[name])
-        np.add.at(owed, group[ramps], np.maximum(balance, 0))
-        np.add.at(unbilled, group[ramps], np.maximum(-balance, 0))
+            add(flows[name], each[name])
+        add(owed, np.maximum(balance, 0))
+        add(unbilled, np.maximum(-balance, 0))
     out = {
         "bookings": flows["bookings_signed"] + flows["renewal_bookings"],
         "renewal_bookings": flows["renewal_bookings"],

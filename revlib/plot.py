@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .engine import FLOWS
 from .fmt import LABELS, usd, usd_axis
 
 COLORS = {
@@ -56,14 +57,23 @@ def _finish(fig, ax, title=None, legend="upper right", **legend_style) -> Figure
     return fig
 
 
-def _month_ticks(ax, months: pd.PeriodIndex) -> None:
-    """Label every n-th month so that at most about twelve labels show."""
+def month_ticks(months: pd.PeriodIndex) -> list[tuple[int, str]]:
+    """Which months to label, and how: every n-th month, so that at most about twelve labels show.
+
+    >>> month_ticks(pd.period_range("2022-01", periods=36, freq="M"))[:2]
+    [(0, 'Jan\\n2022'), (3, 'Apr\\n2022')]
+    """
     step = max(1, int(np.ceil(len(months) / 12)))
     if step > 1 and step % 3:
         step += 3 - step % 3
-    ticks = list(range(0, len(months), step))
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([months[i].strftime("%b\n%Y") for i in ticks], rotation=0)
+    return [(i, months[i].strftime("%b\n%Y")) for i in range(0, len(months), step)]
+
+
+def _month_ticks(ax, months: pd.PeriodIndex) -> None:
+    """Label the months on a matplotlib axis (see :func:`month_ticks`)."""
+    ticks = month_ticks(months)
+    ax.set_xticks([i for i, _ in ticks])
+    ax.set_xticklabels([label for _, label in ticks], rotation=0)
     ax.set_xlim(-0.6, len(months) - 0.4)
 
 
@@ -81,8 +91,7 @@ def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_re
     x = np.arange(len(months))
     for column in columns:
         values = schedule[column].to_numpy()
-        style = {"drawstyle": "steps-mid"} if column in ("bookings", "renewal_bookings", "billings", "revenue",
-                                                          "recurring_revenue", "services_revenue") else {}
+        style = {"drawstyle": "steps-mid"} if column in FLOWS else {}
         ax.plot(x, values, label=LABELS[column], color=COLORS[column], linewidth=2, **style)
     _month_ticks(ax, months)
     return _finish(fig, ax, title, legend="upper right")

@@ -17,9 +17,7 @@ from html import escape
 
 import ipywidgets as W
 import pandas as pd
-from matplotlib.figure import Figure
-
-from . import examples, plot
+from . import examples, svg
 from .contract import BILLING_MONTHS, Contract, ContractError
 from .engine import annual, schedule
 from .fmt import LABELS, usd
@@ -30,11 +28,11 @@ BILLINGS = list(BILLING_MONTHS)
 
 @dataclass
 class View:
-    """What an explorer shows: named figures, a table, and a chart drawn on a figure."""
+    """What an explorer shows: named figures, a table, and a chart (SVG markup, see :mod:`revlib.svg`)."""
 
     figures: dict
     table: pd.DataFrame
-    figure: Figure
+    chart: str
 
 
 class Explorer(W.VBox):
@@ -47,7 +45,7 @@ class Explorer(W.VBox):
         self.table = pd.DataFrame()
         self.message = W.HTML()
         self.summary = W.HTML()
-        self.chart = W.Image(format="png", layout=W.Layout(max_width="900px", width="100%"))
+        self.chart = W.HTML(layout=W.Layout(max_width="900px", width="100%"))
         self._quiet = False
         for control in controls.values():
             control.observe(self._changed, names="value")
@@ -85,7 +83,7 @@ class Explorer(W.VBox):
         self.message.value = ""
         self.figures, self.table = view.figures, view.table
         self.summary.value = figures_html(view.figures) + money_html(view.table)
-        self.chart.value = plot.png(view.figure)
+        self.chart.value = view.chart
 
 
 def figures_html(figures: dict) -> str:
@@ -108,13 +106,6 @@ def money_html(table: pd.DataFrame) -> str:
     return shown.to_html(formatters=formatters, classes="revlib-table", border=0)
 
 
-def _figure(height=3.6, left=0.1):
-    """A figure for a live chart: fixed margins, so it is drawn once (constrained layout draws twice)."""
-    fig = Figure(figsize=(9, height), dpi=80)
-    fig.subplots_adjust(left=left, right=0.98, top=0.9, bottom=0.62 / height, hspace=0.15)
-    return fig
-
-
 def contract_explorer(annual_price=1200, term_years=3, billing="monthly", services=1000) -> Explorer:
     """The Google contract with its price, term, billing and services under the room's control."""
     controls = {
@@ -130,11 +121,10 @@ def contract_explorer(annual_price=1200, term_years=3, billing="monthly", servic
     def compute(annual_price, term_years, billing, services):
         contract = examples.google(annual_price, term_years, billing, services)
         s = schedule(contract)
-        fig = _figure()
-        plot.monthly(s, columns=("billings", "revenue", "deferred_revenue"), ax=fig.add_subplot(),
-                     title="Billings, revenue and deferred revenue each month")
+        chart = svg.monthly(s, columns=("billings", "revenue", "deferred_revenue"),
+                            title="Billings, revenue and deferred revenue each month")
         years = annual(s)[["bookings", "billings", "revenue", "deferred_revenue", "backlog"]]
-        return View(examples.contract_figures(contract), years, fig)
+        return View(examples.contract_figures(contract), years, chart)
 
     return Explorer(controls, compute, "Move a control: the figures, the yearly table and the chart are recomputed.")
 
@@ -154,9 +144,8 @@ def customers_ab_explorer(a_tcv=24_000_000, a_term_years=4, a_billing="annual", 
     def compute(a_billing, a_term_years, b_billing, b_term_years):
         book = examples.customers_ab(a_tcv, a_term_years, a_billing, b_tcv, b_term_years, b_billing)
         years = annual(schedule(book))[["bookings", "billings", "revenue", "deferred_revenue", "backlog"]]
-        fig = _figure()
-        plot.yearly(years, ax=fig.add_subplot(), title="Bookings, billings and revenue by fiscal year")
-        return View(examples.fiscal_year_figures(book, fiscal_year), years, fig)
+        chart = svg.yearly(years, title="Bookings, billings and revenue by fiscal year")
+        return View(examples.fiscal_year_figures(book, fiscal_year), years, chart)
 
     return Explorer(controls, compute, f"Each customer keeps its TCV; the figures are for FY{fiscal_year}.")
 
@@ -191,13 +180,12 @@ def nine_clients_explorer(contracts=None, scenario="base") -> Explorer:
                                 monthly_price=monthly_price, annual_price=None, services=services)
         changed = apply([edits[n] for n in names], scenario)
         years = examples.book_figures(changed)
-        fig = _figure(height=7.5, left=0.19)
-        plot.panels(schedule(changed), fig=fig, title=SCENARIOS[scenario])
+        chart = svg.panels(schedule(changed), title=SCENARIOS[scenario])
         figures = {f"{label} {year}": float(years.loc[year, column])
                    for column, label in (("bookings", "Bookings"), ("billings", "Billings"), ("revenue", "Revenue"))
                    for year in years.index}
         figures[f"ARR at end of {years.index[-1]}"] = float(years["arr"].iloc[-1])
-        return View(figures, years, fig)
+        return View(figures, years, chart)
 
     explorer = NineClientsExplorer(controls, compute, "Pick a scenario, or a client and change its terms.")
     return explorer
@@ -216,11 +204,10 @@ def ramp_explorer(prices=(1_000_000, 2_000_000, 3_000_000), billing="annual") ->
     def compute(billing, **years):
         contract = examples.ramp([years[f"year_{n}"] for n in range(1, len(years) + 1)], billing)
         s = schedule(contract)
-        fig = _figure()
-        plot.monthly(s, columns=("billings", "revenue", "unbilled_revenue", "deferred_revenue"), ax=fig.add_subplot(),
-                     title="Billings follow the prices; revenue is spread evenly")
+        chart = svg.monthly(s, columns=("billings", "revenue", "unbilled_revenue", "deferred_revenue"),
+                            title="Billings follow the prices; revenue is spread evenly")
         table = annual(s)[["billings", "revenue", "unbilled_revenue", "deferred_revenue", "backlog", "arr"]]
-        return View(examples.ramp_figures(contract), table, fig)
+        return View(examples.ramp_figures(contract), table, chart)
 
     return Explorer(controls, compute, "Set each year's price: revenue stays even, billings and unbilled revenue move.")
 
@@ -241,14 +228,13 @@ def book_explorer(contracts, segment=None, fiscal_year_start=1, end=None) -> Exp
     def compute(segment, fiscal_year_start):
         report = build(contracts, fiscal_year_start, None if segment == "(all)" else segment, end=end)
         last = report.bridge.index[-1]
-        fig = _figure()
-        plot.bridge(report.bridge.loc[last], ax=fig.add_subplot(), title=f"What moved ARR in {last}")
+        chart = svg.bridge(report.bridge.loc[last], title=f"What moved ARR in {last}")
         figures = {f"{label}, {last}": float(report.yearly.loc[last, column])
                    for column, label in (("bookings", "Bookings"), ("billings", "Billings"), ("revenue", "Revenue"))}
         figures.update({f"ARR {name}, {last}": float(report.bridge.loc[last, key])
                         for key, name in (("new", "new"), ("churn", "churned"), ("ending_arr", "at year end"))})
         table = report.yearly[["bookings", "billings", "revenue", "deferred_revenue", "backlog", "arr", "customers"]]
-        return View(figures, table, fig)
+        return View(figures, table, chart)
 
     return Explorer(controls, compute, "Pick a segment to pilot on, or move the fiscal year.")
 
@@ -341,11 +327,9 @@ def contract_app(preset="google") -> Explorer:
             controls[name].disabled = preset in ("ab", "nine")
         book = app_book(preset, billing, **terms)
         s = schedule(book)
-        fig = _figure(height=3.8)
-        plot.monthly(s, columns=("billings", "revenue", "deferred_revenue", "mrr"), ax=fig.add_subplot(),
-                     title=PRESETS[preset])
+        chart = svg.monthly(s, columns=("billings", "revenue", "deferred_revenue", "mrr"), title=PRESETS[preset])
         table = annual(s)[["bookings", "billings", "revenue", "deferred_revenue", "backlog", "mrr", "arr"]]
-        return View(app_figures(book), table, fig)
+        return View(app_figures(book), table, chart)
 
     app = Explorer(controls, compute, "Pick an example, change how it is billed, or build your own contract.")
 

@@ -34,3 +34,20 @@ def contracts(draw, customers=CUSTOMERS, allow_ramps=True):
 
 
 books = st.lists(contracts(), min_size=1, max_size=6)
+
+
+@st.composite
+def books_on_shared_terms(draw):
+    """Books in which several contracts share start, signing, term, billing and renewal, and differ in
+    customer, price and services: the engine merges such contracts before it schedules them."""
+    book = []
+    for terms in draw(st.lists(contracts(), min_size=1, max_size=3)):
+        book.append(terms)
+        for _ in range(draw(st.integers(1, 4))):
+            book.append(Contract(
+                customer=draw(st.sampled_from(CUSTOMERS)), start=terms.start, signed=terms.signed,
+                term_months=terms.term_months, billing=terms.billing, renews=terms.renews,
+                annual_price=draw(st.one_of(st.integers(0, 300_000), st.sampled_from([1, 7, 99_999]))) / 100,
+                services=draw(st.sampled_from([0, 1000, 0.07])),
+            ))
+    return book

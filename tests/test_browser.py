@@ -147,6 +147,9 @@ def test_jupyterlab_price_control_changes_bookings(project, browser):
         expected = usd(examples.google(annual_price=2400).tcv)
         expect(bookings).to_have_text(expected, timeout=30_000)
         assert expected == "$8,200"
+        chart = page.locator("svg.revlib-chart").first  # drawn in the browser, from the new figures
+        expect(chart).to_contain_text("Jan 2022: Billings $1,200, Revenue $1,200", timeout=30_000)
+        assert chart.bounding_box()["height"] > 200
         bookings.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "jupyterlab_01_price_2400.png"))
         assert outside == [], f"JupyterLab fetched from outside: {outside[:5]}"
@@ -177,6 +180,7 @@ def test_voila_app_preset_and_billing_change_deferred_revenue(project, browser):
         expected = usd(widgets.app_figures(widgets.app_book("ab", "quarterly"))["Deferred revenue after month 1"])
         expect(deferred).to_have_text(expected, timeout=30_000)
         assert expected == "$1,000,000"  # A: a quarter billed ($1.5M), a month earned; B not started
+        expect(page.locator("svg.revlib-chart").first).to_have_attribute("aria-label", "Customers A and B")
         page.screenshot(path=str(SHOTS / "voila_ab_quarterly.png"), full_page=True)
         assert outside == [], f"the app fetched from outside: {outside[:5]}"
         page.close(run_before_unload=True)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import revlib
 from reference import book_months
-from strategies import books, contracts
+from strategies import books, books_on_shared_terms, contracts
 
 
 def cents(frame):
@@ -27,6 +27,23 @@ def test_engine_agrees_with_the_month_by_month_reference(book, shift, extra):
     for column in revlib.COLUMNS:
         want = [expected[m.ordinal].get(column, 0) for m in frame.index]
         assert frame[column].tolist() == want, column
+
+
+@settings(max_examples=300)
+@given(books_on_shared_terms(), st.sampled_from([None, "customer"]))
+def test_contracts_on_the_same_terms_are_merged_without_changing_a_cent(book, by):
+    """The engine adds up contracts on the same terms before scheduling them; each group must still
+    equal the month-by-month reference on its own contracts."""
+    first, last = min(c.signed for c in book), max(c.start for c in book) + 30
+    frame = cents(revlib.schedule(book, start=first, end=last, by=by))
+    groups = {"book": book} if by is None else {
+        name: [c for c in book if c.customer == name] for name in {c.customer for c in book}}
+    for name, contracts_of in groups.items():
+        expected = book_months(contracts_of, first.ordinal, last.ordinal)
+        rows = frame if by is None else frame.loc[name]
+        for column in revlib.COLUMNS:
+            want = [expected[m.ordinal].get(column, 0) for m in rows.index]
+            assert rows[column].tolist() == want, (name, column)
 
 
 @settings(max_examples=1000)

@@ -21,7 +21,8 @@ def test_contract_explorer_follows_every_control():
     assert w.figures["First-month billings"] == 2400
     assert w.figures["Deferred revenue after month 1"] == 2200
     assert w.figures == examples.contract_figures(examples.google(2400, 1, "annual", 0))
-    assert w.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
+    chart = w.chart.value
+    assert chart.startswith("<svg") and "Jan 2022: Billings $2,400, Revenue $200, Deferred revenue $2,200" in chart
 
 
 def test_contract_explorer_redraws_the_chart_when_terms_change():
@@ -70,7 +71,7 @@ def test_a_refused_contract_is_shown_not_raised():
 
     def compute(price):
         contract = Contract(customer="X", start="2022-01", term_months=12, annual_price=price)
-        return widgets.View({"TCV": contract.tcv}, pd.DataFrame(), widgets._figure())
+        return widgets.View({"TCV": contract.tcv}, pd.DataFrame(), "<svg></svg>")
 
     w = widgets.Explorer({"price": ipywidgets.Text("1200")}, compute)
     assert w.figures == {"TCV": 1200} and w.message.value == ""
@@ -135,3 +136,24 @@ def test_exercises_say_right_or_give_a_hint_without_the_answer():
         assert usd(right) not in wrong.message and usd(right + 1) not in wrong.message
     assert not exercises.check("ex.tcv", ...) and "Type your answer" in repr(exercises.check("ex.tcv", ...))
     assert not exercises.check("ex.tcv", "lots")
+
+
+def test_the_live_chart_draws_and_names_every_months_figures():
+    """The SVG chart's steps sit at the month's amounts on one scale, and hovering a month names its figures."""
+    import re
+
+    import numpy as np
+
+    from revlib import schedule, svg
+
+    s = schedule(examples.ramp([3_000_000, 2_000_000, 1_000_000], "quarterly"))
+    chart = svg.monthly(s, columns=("billings", "deferred_revenue"))
+    tips = re.findall(r"<title>(\w{3} \d{4}): ([^<]*)</title>", chart)
+    assert [month for month, _ in tips] == [m.strftime("%b %Y") for m in s.index]
+    assert [text for _, text in tips] == [f"Billings {usd(b)}, Deferred revenue {usd(d)}"
+                                          for b, d in zip(s["billings"], s["deferred_revenue"])]
+    path = re.search(r"data-name='Billings' d='M([^']*)'", chart).group(1)
+    heights = np.array([float(point.split(",")[1]) for point in path.split("L")])[::2]
+    values = s["billings"].to_numpy()
+    slope, offset = np.polyfit(values, heights, 1)
+    assert slope < 0 and np.abs(slope * values + offset - heights).max() < 0.1, "one linear scale, higher is more"
