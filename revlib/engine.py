@@ -55,8 +55,16 @@ in a month, possibly repeating every P months (an invoice every quarter, a
 renewal every term). Events are counted into a (group x month) grid with
 ``numpy.bincount``, and a repeat every P months is a cumulative sum taken with
 stride P. The work grows with the number of contracts plus the number of months,
-not their product. Only ramp deals, whose unbilled revenue must be clipped per
-contract, are computed contract by contract.
+not their product.
+
+Every event's amount is a sum of a few per-contract amounts (the value, the
+services, a month's revenue, an invoice, the run rate), and its months depend
+only on the contract's terms. So contracts at a single price that share their
+group, start, signing month, term, billing and renewal are merged first, their
+amounts added: a book of a million contracts is scheduled as a few thousand
+rows. Ramp deals, whose unbilled revenue must be clipped per contract, are
+computed contract by contract. Distinct customers are counted with one 64-bit
+mask of months per customer.
 """
 
 from __future__ import annotations
