@@ -285,7 +285,7 @@ def _sum_by(ids: np.ndarray, amount: np.ndarray, size: int) -> np.ndarray:
     """Amounts added up by id, exactly in cents."""
     if np.abs(amount).sum() < _FLOAT_EXACT:
         return np.rint(np.bincount(ids, weights=amount, minlength=size)).astype(np.int64)
-    total = np.zeros(size, np.int64)
+    total = np.zeros(size, np.int64)  # beyond what a float adds exactly: add whole numbers
     np.add.at(total, ids, amount)
     return total
 
@@ -371,13 +371,7 @@ def _bincount_rows(group, month, amount, months, groups):
         rows, compact = np.zeros(1, np.int64), np.zeros(len(group), np.int64)
     else:
         compact, rows = pd.factorize(group)
-    index = compact * months + month
-    size = len(rows) * months
-    if np.abs(amount).sum() < _FLOAT_EXACT:
-        cells = np.rint(np.bincount(index, weights=amount, minlength=size)).astype(np.int64)
-    else:  # beyond what a float adds exactly: add whole numbers
-        cells = np.zeros(size, np.int64)
-        np.add.at(cells, index, amount)
+    cells = _sum_by(compact * months + month, amount, len(rows) * months)
     return rows, cells.reshape(len(rows), months)
 
 

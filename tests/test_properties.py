@@ -113,3 +113,27 @@ def test_current_backlog_is_the_part_of_backlog_due_within_a_year(book):
     frame = cents(revlib.schedule(book))
     assert (frame["current_backlog"] >= 0).all()
     assert (frame["current_backlog"] <= frame["backlog"]).all()
+
+
+def test_customers_counted_in_a_book_with_thousands_of_customers():
+    """Past 4,096 groups the engine counts customers another way; both ways must give the plain count."""
+    from revlib.engine import Book
+
+    rng = np.random.default_rng(5)
+    n = 12_000
+    customer = rng.integers(0, 5_000, n)
+    start = pd.Period("2022-01", "M").ordinal + rng.integers(0, 30, n)
+    term = rng.choice([1, 3, 12, 24], n)
+    price = np.where(rng.random(n) < 0.1, 0, rng.integers(100, 10_000, n))
+    renews = rng.random(n) < 0.3
+    book = Book.from_arrays([f"c{c}" for c in customer], start, term, price.tolist(), rng.choice([1, 12], n),
+                            np.zeros(n, int), renews)
+    whole = revlib.schedule(book, start="2022-01", end="2025-06")
+    split = revlib.schedule(book, start="2022-01", end="2025-06", by="customer")
+    assert split.index.get_level_values(0).nunique() > 4096
+    for month in whole.index[::5]:
+        m = month.ordinal
+        live = (price > 0) & (start <= m) & (renews | (m < start + term))
+        assert whole.loc[month, "customers"] == len(set(customer[live])), month
+    assert split["customers"].isin([0, 1]).all()
+    assert (split.groupby(level="month")["customers"].sum() == whole["customers"]).all()
