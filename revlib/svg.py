@@ -225,9 +225,10 @@ class _Svg:
 
     def text(self) -> str:
         label = escape(self.title or "chart")
+        paper = f"<rect width='{WIDTH}' height='{self.height}' fill='#ffffff'/>"  # white, in a dark theme too
         return (f"<svg xmlns='http://www.w3.org/2000/svg' class='revlib-chart' viewBox='0 0 {WIDTH} {self.height}' "
                 f"width='100%' style='max-width:{WIDTH}px' role='img' aria-label='{label}' {FONT}>"
-                f"<title>{label}</title>" + "".join(self.parts) + "</svg>")
+                f"<title>{label}</title>{paper}" + "".join(self.parts) + "</svg>")
 
 
 def _month_axis(out: _Svg, months: pd.PeriodIndex, box: _Box) -> None:

@@ -17,6 +17,7 @@ from html import escape
 
 import ipywidgets as W
 import pandas as pd
+
 from . import examples, svg
 from .contract import BILLING_MONTHS, Contract, ContractError
 from .engine import annual, schedule
