@@ -12,6 +12,7 @@ control's ``.value`` and read ``explorer.figures`` to see what the room sees.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from html import escape
 
@@ -66,13 +67,19 @@ class Explorer(W.VBox):
 
     def set(self, **values):
         """Set several controls at once, recomputing once."""
-        self._quiet = True
-        try:
+        with self.holding():
             for name, value in values.items():
                 self.controls[name].value = value
+        self.refresh()
+
+    @contextmanager
+    def holding(self):
+        """Change controls without recomputing; the caller (or the change being handled) refreshes after."""
+        self._quiet = True
+        try:
+            yield
         finally:
             self._quiet = False
-        self.refresh()
 
     def refresh(self):
         """Recompute the figures, the table and the chart from the controls."""
@@ -332,13 +339,14 @@ def contract_app(preset="google") -> Explorer:
         table = annual(s)[["bookings", "billings", "revenue", "deferred_revenue", "backlog", "mrr", "arr"]]
         return View(app_figures(book), table, chart)
 
-    app = Explorer(controls, compute, "Pick an example, change how it is billed, or build your own contract.")
-
-    def preset_chosen(change):
+    def preset_chosen(change):  # observed before the app's own refresh, so Google is computed on its own terms
         if change["new"] == "google":
-            app.set(billing="as signed", **google)
+            with app.holding():
+                for name, value in {"billing": "as signed", **google}.items():
+                    controls[name].value = value
 
     controls["preset"].observe(preset_chosen, names="value")
+    app = Explorer(controls, compute, "Pick an example, change how it is billed, or build your own contract.")
     return app
 
 

@@ -157,3 +157,13 @@ def test_the_live_chart_draws_and_names_every_months_figures():
     values = s["billings"].to_numpy()
     slope, offset = np.polyfit(values, heights, 1)
     assert slope < 0 and np.abs(slope * values + offset - heights).max() < 0.1, "one linear scale, higher is more"
+
+
+def test_choosing_google_again_resets_the_terms_before_anything_is_shown():
+    app = widgets.contract_app()
+    app.controls["preset"].value = "custom"
+    app.set(annual_price=6_000, term_months=12, billing="annual")
+    shown = []
+    app.chart.observe(lambda change: shown.append(dict(app.figures)), names="value")
+    app.controls["preset"].value = "google"
+    assert shown == [widgets.app_figures(widgets.app_book("google"))], "one refresh, on Google's own terms"
