@@ -47,19 +47,14 @@ def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_re
     slot = box.width / max(n, 1)
     for column, ys in values.items():
         if column in FLOWS:  # a flow is an amount of its month: a step across the month's slot
-            points = []
-            for i, y in enumerate(ys):
-                points += [(box.left + i * slot, scale(y)), (box.left + (i + 1) * slot, scale(y))]
+            points = _steps(ys, box, slot, scale)
         else:  # a balance is read at the month's end: a line through the months
             points = [(box.left + (i + 0.5) * slot, scale(y)) for i, y in enumerate(ys)]
         out.add(f"<path class='series' data-name='{escape(LABELS[column])}' d='{_path(points)}' fill='none' "
                 f"stroke='{COLORS[column]}' stroke-width='2.2' stroke-linejoin='round'/>")
     _month_axis(out, schedule.index, box)
-    names = [m.strftime("%b %Y") for m in schedule.index]
-    for i, name in enumerate(names):  # hover a month to read its figures
-        tip = f"{name}: " + ", ".join(f"{LABELS[c]} {usd(values[c][i])}" for c in columns)
-        out.add(f"<rect x='{box.left + i * slot:.1f}' y='{box.top}' width='{slot:.1f}' height='{box.height}' "
-                f"fill='transparent'><title>{escape(tip)}</title></rect>")
+    for i, name in enumerate(schedule.index.strftime("%b %Y")):
+        _hover(out, box, slot, i, f"{name}: " + ", ".join(f"{LABELS[c]} {usd(values[c][i])}" for c in columns))
     return out.text()
 
 
@@ -111,24 +106,20 @@ def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "
     highest = max([v.max(initial=0) for v in values.values()] + [0])
     n = len(schedule)
     slot = (WIDTH - left - _RIGHT) / max(n, 1)
-    names = [m.strftime("%b %Y") for m in schedule.index]
+    names = schedule.index.strftime("%b %Y")
     for k, (column, ys) in enumerate(values.items()):
         box = _Box(left, _TOP - 16 + k * (panel_height + gap), WIDTH - left - _RIGHT, panel_height)
         scale = _Scale((0.0, highest * 1.1 if highest > 0 else 1.0), box, count=2)
         scale.grid(out)
         out.text_at(left - 56, box.top + box.height / 2 + 4, LABELS[column], anchor="end", size=12)
-        points = [(box.left, scale(0))]
-        for i, y in enumerate(ys):
-            points += [(box.left + i * slot, scale(y)), (box.left + (i + 1) * slot, scale(y))]
-        points.append((box.left + n * slot, scale(0)))
+        points = [(box.left, scale(0)), *_steps(ys, box, slot, scale), (box.left + n * slot, scale(0))]
         out.add(f"<path class='series' data-name='{escape(LABELS[column])}' d='{_path(points)}Z' "
                 f"fill='{COLORS[column]}' stroke='none'/>")
         if not ys.any():
             out.text_at(box.left + box.width / 2, box.top + box.height / 2, "zero every month", anchor="middle",
                         color="#666666")
         for i, name in enumerate(names):
-            out.add(f"<rect x='{box.left + i * slot:.1f}' y='{box.top}' width='{slot:.1f}' height='{box.height}' "
-                    f"fill='transparent'><title>{escape(f'{name}: {LABELS[column]} {usd(ys[i])}')}</title></rect>")
+            _hover(out, box, slot, i, f"{name}: {LABELS[column]} {usd(ys[i])}")
     _month_axis(out, schedule.index, box)
     return out.text()
 
@@ -266,6 +257,20 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9))
     first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
     return [float(round(k * step, 10)) for k in range(first, last + 1)]
+
+
+def _steps(values, box: _Box, slot: float, scale: _Scale) -> list[tuple[float, float]]:
+    """Points of a line that holds each month's amount across the month's slot."""
+    points = []
+    for i, value in enumerate(values):
+        points += [(box.left + i * slot, scale(value)), (box.left + (i + 1) * slot, scale(value))]
+    return points
+
+
+def _hover(out: _Svg, box: _Box, slot: float, i: int, text: str) -> None:
+    """An invisible column over month ``i`` that shows ``text`` when the pointer is on it."""
+    out.add(f"<rect x='{box.left + i * slot:.1f}' y='{box.top}' width='{slot:.1f}' height='{box.height}' "
+            f"fill='transparent'><title>{escape(text)}</title></rect>")
 
 
 def _line(x1, y1, x2, y2, color, opacity=1.0) -> str:
