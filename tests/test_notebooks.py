@@ -141,7 +141,7 @@ def test_revealed_answers_agree_with_revlib():
         for cell in nbformat.read(path, as_version=4).cells:
             for key, answer in re.findall(r"\(`([a-z_.0-9]+)`\).*?<summary>Answer</summary>\s*(.*?)</details>",
                                           cell.source, flags=re.S):
-                figure = re.search(r"\\\$[\d,]+(?:\.\d\d)?|Zero", answer).group(0).replace("\\", "")
+                figure = re.search(r"\\\\\$[\d,]+(?:\.\d\d)?|Zero", answer).group(0).replace("\\", "")
                 assert figure == ("Zero" if exercises.answer(key) == 0 else usd(exercises.answer(key))), key
                 seen += 1
     assert seen >= 8
