@@ -17,8 +17,9 @@ $(INSTALLED): requirements.txt pyproject.toml tools/voila/revlib/index.html.j2 t
 
 install: $(INSTALLED)
 
-start: $(INSTALLED)  ## install, then open the series in JupyterLab
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
+start: $(INSTALLED)  ## install, then open the series in JupyterLab, on 00 Start here (never an earlier run's layout)
+	rm -rf $(VENV)/workspace
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) --LabApp.workspaces_dir=$(VENV)/workspace notebooks/00_start_here.ipynb
 
 browser:  ## Debian's Chromium, for the real-browser tests (skipped when it is missing and CI is not set)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
@@ -33,7 +34,7 @@ notebooks: $(INSTALLED)  ## re-execute every notebook in place (navigation regen
 app: $(INSTALLED)  ## the workshop app on 127.0.0.1, no code showing (settings in voila.json)
 	$(BIN)/voila notebooks/07_contract_explorer.ipynb
 
-site: $(INSTALLED)  ## build site/: every notebook as a web page, with an index
+site: $(INSTALLED)  ## build site/: every notebook as a web page, with an index; it reads with no network
 	$(BIN)/python tools/site.py
 
 bench: $(INSTALLED)  ## the benchmarks (not part of make test): revlib against DuckDB and a per-contract loop

@@ -112,12 +112,18 @@ def terms(contracts):
     ...                       services=1000)]).loc["Google"]
     >>> row["Price a year"], row["Services"], row["TCV"], row["ACV"]
     ('$1,200', '$1,000', '$4,600', '$1,200')
+
+    A ramp deal's prices are listed year by year after one dollar sign: JupyterLab typesets the text between two
+    dollar signs in one table cell as a formula.
+
+    >>> terms([Contract(customer="Ramp", start="2022-01", term_months=36, annual_price=[1000, 2000, 3000])]).loc["Ramp", "Price a year"]
+    '$1,000 / 2,000 / 3,000'
     """
 
     rows = []
     for c in contracts:
         prices = c.prices_per_year
-        price = " / ".join(usd(p / 100) for p in prices) if len(prices) > 1 else usd(prices[0] / 100)
+        price = "$" + " / ".join(usd(p / 100)[1:] for p in prices)
         rows.append({"Customer": c.customer, "Start": str(c.start), "Term (months)": c.term_months,
                      "Price a year": price, "Billing": c.billing, "Services": usd(c.services),
                      "Renews": "yes" if c.renews else "no", "TCV": usd(c.tcv), "ACV": usd(c.acv)})

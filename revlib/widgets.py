@@ -56,6 +56,17 @@ class Explorer(W.VBox):
         super().__init__(parts)
         self.refresh()
 
+    def _repr_mimebundle_(self, **kwargs):
+        """The live controls, and beside them a picture of the chart as they start.
+
+        Where widgets run (JupyterLab, Voila, the site's saved state) the controls are shown; a reader with no
+        widget renderer (GitHub's notebook viewer, a plain nbconvert export) sees the stored picture instead.
+        """
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if self.chart.value:
+            bundle["image/svg+xml"] = self.chart.value
+        return bundle
+
     @property
     def values(self) -> dict:
         """Each control's current value, by name."""
@@ -94,24 +105,46 @@ class Explorer(W.VBox):
         self.chart.value = view.chart
 
 
+# Inline styles, so the tables read the same in JupyterLab, Voila and the site's saved widgets: figures right-aligned
+# in digits of one width, so amounts line up by their last digit.
+_TABLE = "border-collapse:collapse;margin:0.4em 0 0.8em;font-variant-numeric:tabular-nums;line-height:1.5"
+_LEFT = "text-align:left;padding:1px 1.5em 1px 0"
+_RIGHT = "text-align:right;padding:1px 0 1px 1.5em;white-space:nowrap"
+_HEAD = "font-weight:600;border-bottom:1px solid #bdbdbd"
+
+
 def figures_html(figures: dict) -> str:
     """Key figures as a two-column HTML table, in dollars."""
     rows = "".join(
-        f"<tr><td style='text-align:left;padding-right:1.5em'>{escape(name)}</td>"
-        f"<td style='text-align:right' class='figure' data-name='{escape(name)}'>{escape(usd(value))}</td></tr>"
+        f"<tr><td style='{_LEFT}'>{escape(name)}</td>"
+        f"<td style='{_RIGHT}' class='figure' data-name='{escape(name)}'>{escape(usd(value))}</td></tr>"
         for name, value in figures.items()
     )
-    return f"<table class='revlib-figures'>{rows}</table>"
+    return f"<table class='revlib-figures' style='{_TABLE}'>{rows}</table>"
 
 
 def money_html(table: pd.DataFrame) -> str:
-    """A schedule-like table as HTML, money in dollars and headers as people read them."""
+    """A schedule-like table as HTML: its index as the first column, money in dollars, headers as people read them.
+
+    >>> html = money_html(pd.DataFrame({"bookings": [4600.0]}, index=pd.Index(["FY2022"], name="fiscal_year")))
+    >>> "<th style='text-align:left" in html and ">Fiscal year</th>" in html and ">$4,600</td>" in html
+    True
+    """
     if table.empty:
         return ""
+    names = [LABELS.get(name, name) or "" for name in table.index.names]
     shown = table.rename(columns=LABELS)
-    shown.index.names = [LABELS.get(name, name) for name in shown.index.names]
-    formatters = {c: (str if c == "Customers" else usd) for c in shown.columns}
-    return shown.to_html(formatters=formatters, classes="revlib-table", border=0)
+    head = "".join(f"<th style='{_LEFT};{_HEAD}'>{escape(name)}</th>" for name in names) + "".join(
+        f"<th style='{_RIGHT};{_HEAD}'>{escape(str(column))}</th>" for column in shown.columns)
+    body = []
+    for key, row in zip(shown.index, shown.itertuples(index=False)):
+        keys = key if isinstance(key, tuple) else (key,)
+        cells = "".join(f"<td style='{_LEFT}'>{escape(str(k))}</td>" for k in keys) + "".join(
+            f"<td style='{_RIGHT}'>{escape(str(v) if column == 'Customers' else usd(v))}</td>"
+            for column, v in zip(shown.columns, row))
+        body.append(f"<tr>{cells}</tr>")
+    return (f"<table class='revlib-table' style='{_TABLE}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
 
 
 def contract_explorer(annual_price=1200, term_years=3, billing="monthly", services=1000) -> Explorer:

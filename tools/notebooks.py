@@ -1,10 +1,17 @@
-"""Re-execute the series in place, with generated navigation and outputs that are the same on every run.
+r"""Re-execute the series in place, with generated navigation and outputs that are the same on every run.
 
     python tools/notebooks.py run [NOTEBOOK ...]   regenerate navigation, then execute in place
     python tools/notebooks.py nav                  regenerate navigation only
-    python tools/notebooks.py check                exit 1 if any navigation bar is out of date
+    python tools/notebooks.py check                exit 1 if a navigation bar is out of date or a markdown
+                                                   cell would show something other than what is written
 
 Navigation lives in the first and last cells of each notebook, tagged ``navigation``.
+
+Money in markdown is written ``\\$1,200`` (two backslashes, then the dollar sign). JupyterLab, Notebook 7 and
+GitHub typeset text between two dollar signs as a formula, even when they are written ``\$`` or ``&#36;``;
+``\\$`` is the one form they all show as a plain dollar sign. Pages without MathJax (the site, the Voila app)
+get ``&#36;`` instead, from :func:`html_dollars`. ``<details>`` never sits inside a list item: nbconvert
+closes it empty there and shows the answer below it.
 """
 
 from __future__ import annotations
@@ -21,6 +28,62 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 START = "00_start_here.ipynb"
+
+
+DOLLAR = "\\\\$"  # what a markdown cell's source holds for one dollar sign: \\$
+MATH = re.compile(r"\$|\\\(|\\\[|\\begin\{")  # a dollar not written \\$, or a LaTeX delimiter
+LIST_ITEM = re.compile(r"^[ \t]*(?:\d+[.)]|[-*+])[ \t]")
+
+
+def markdown_problems(source: str) -> list[str]:
+    r"""What in one markdown cell would not show as written: a dollar sign that could start a formula, a
+    ``<details>`` inside a list item.
+
+    >>> markdown_problems(r"Bookings are \\$4,600 and ACV \\$1,200; `$x` is code.")
+    []
+    >>> markdown_problems(r"Bookings are \$4,600 and ACV \$1,200.")
+    ['line 1: a dollar sign written \\$ or $ (JupyterLab may typeset it as math); write \\\\$']
+    >>> markdown_problems("1. A question?\n<details><summary>Answer</summary>\n\nYes.\n</details>")
+    ['line 2: <details> inside a list item (nbconvert shows it empty); put the question in a paragraph']
+    """
+    problems, in_list, fenced = [], False, False
+    for number, line in enumerate(source.splitlines(), start=1):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        prose = re.sub(r"`[^`]*`", "", line).replace(DOLLAR, "")
+        if MATH.search(prose):
+            problems.append(f"line {number}: a dollar sign written \\$ or $ (JupyterLab may typeset it as math); "
+                            f"write \\\\$")
+        if LIST_ITEM.match(line):
+            in_list = True
+        elif not line.strip():
+            in_list = False
+        if in_list and line.lstrip().startswith("<details"):
+            problems.append(f"line {number}: <details> inside a list item (nbconvert shows it empty); "
+                            f"put the question in a paragraph")
+    return problems
+
+
+def notebook_problems(paths: list[Path]) -> list[str]:
+    """Every markdown problem in these notebooks, as ``name, cell N, line M: what``."""
+    found = []
+    for path in paths:
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type == "markdown":
+                found += [f"{path.name}, cell {index}, {problem}" for problem in markdown_problems(cell.source)]
+    return found
+
+
+def html_dollars(markdown: str) -> str:
+    r"""Markdown for a page without MathJax: each ``\\$`` becomes the entity ``&#36;``, shown as a dollar sign.
+
+    >>> html_dollars(r"\\$30M booked")
+    '&#36;30M booked'
+    """
+    return markdown.replace(DOLLAR, "&#36;")
 
 
 def series() -> list[Path]:
@@ -93,6 +156,38 @@ def steady_widget_ids(nb):
     return nbformat.reads(text, as_version=4)
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def picture(svg: str) -> str:
+    """An SVG chart as a PNG (base64), drawn the same on every machine: matplotlib's DejaVu fonts, no system fonts."""
+    import base64
+
+    import matplotlib
+    import resvg_py
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    png = resvg_py.svg_to_bytes(svg_string=svg, background="#ffffff", zoom=1.5, skip_system_fonts=True,
+                                font_files=[str(fonts / "DejaVuSans.ttf"), str(fonts / "DejaVuSans-Bold.ttf")],
+                                font_family="DejaVu Sans", sans_serif_family="DejaVu Sans")
+    return base64.b64encode(bytes(png)).decode("ascii")
+
+
+def with_pictures(nb):
+    """Each live control's stored picture as a PNG: its chart as the control starts, for a reader with no kernel.
+
+    revlib's explorers show their chart as SVG beside the widget (see ``revlib.widgets.Explorer``). JupyterLab
+    shows no SVG from a notebook it does not trust, and GitHub shows no widget, so the stored notebook carries the
+    chart as a PNG instead; wherever widgets run, the live control is shown and the picture is not.
+    """
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET in data and "image/svg+xml" in data:
+                data["image/png"] = picture(data.pop("image/svg+xml"))
+    return nb
+
+
 def execute(path: Path) -> None:
     """Run a notebook top to bottom in its own folder and save it with its outputs."""
     nb = nbformat.read(path, as_version=4)
@@ -106,7 +201,7 @@ def execute(path: Path) -> None:
         store_widget_state=True,
     )
     client.execute()
-    nb = steady_widget_ids(nb)
+    nb = with_pictures(steady_widget_ids(nb))
     nb.metadata.pop("revlib_name", None)
     path.write_text(nbformat.writes(nb), encoding="utf-8")
 
@@ -122,7 +217,13 @@ def main(argv: list[str]) -> int:
         stale = [p.name for i, (p, nb) in enumerate(zip(paths, books))
                  if nbformat.writes(nb) != nbformat.writes(with_navigation(nbformat.from_dict(nb), navigation_text(paths, i, titles)))]
         print("navigation out of date: " + ", ".join(stale) if stale else "navigation up to date")
-        return 1 if stale else 0
+        problems = notebook_problems(paths)
+        print("\n".join(problems) if problems else "markdown shows as written")
+        return 1 if stale or problems else 0
+    problems = notebook_problems(series())
+    if problems:
+        print("refused: these markdown cells would not show as written\n" + "\n".join(problems))
+        return 1
     update_navigation()
     if command == "nav":
         return 0
