@@ -150,6 +150,7 @@ def test_jupyterlab_price_control_changes_bookings(project, browser):
         chart = page.locator("svg.revlib-chart").first  # drawn in the browser, from the new figures
         expect(chart).to_contain_text("Jan 2022: Billings $1,200, Revenue $1,200", timeout=30_000)
         assert chart.bounding_box()["height"] > 200
+        assert page.locator(".jp-Notebook mjx-container").count() == 0, "live widget text typeset as math"
         bookings.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / "jupyterlab_01_price_2400.png"))
         assert outside == [], f"JupyterLab fetched from outside: {outside[:5]}"

@@ -216,9 +216,16 @@ def test_every_site_page_reads_offline(browser, tmp_path):
 
 # ---------------------------------------------------------------- the Voila app
 
-def test_voila_app_shows_money_as_money(project, browser):
+def test_voila_app_shows_money_as_money(project, browser, tmp_path):
+    """Voila typesets the page with its own MathJax: two amounts written the series' way show as two amounts."""
+    app = tmp_path / "app"
+    shutil.copytree(project, app, ignore=shutil.ignore_patterns("*.log", "lab-settings", "workspace*"))
+    path = app / "notebooks" / "07_contract_explorer.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell(tooling.DOLLAR + "4,600 booked, " + tooling.DOLLAR + "1,200 a year."))
+    nbformat.write(nb, path)
     port = free_port()
-    server = Server([str(BIN / "voila"), "notebooks/07_contract_explorer.ipynb", f"--port={port}"], cwd=project,
+    server = Server([str(BIN / "voila"), "notebooks/07_contract_explorer.ipynb", f"--port={port}"], cwd=app,
                     url=f"http://127.0.0.1:{port}/")
     try:
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
@@ -227,7 +234,7 @@ def test_voila_app_shows_money_as_money(project, browser):
         page.locator("td.figure").first.wait_for(timeout=120_000)
         page.wait_for_timeout(2000)
         text = page.evaluate("document.body.innerText")
-        assert "$4,600" in text
+        assert "$4,600 booked, $1,200 a year." in text
         assert not re.search(r"\\\$|&#36;", text), "a dollar sign shows with its escape"
         assert page.locator("mjx-container, .MathJax").count() == 0
         assert page.locator("details[open]").count() == 0

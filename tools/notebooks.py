@@ -9,8 +9,8 @@ Navigation lives in the first and last cells of each notebook, tagged ``navigati
 
 Money in markdown is written ``\\$1,200`` (two backslashes, then the dollar sign). JupyterLab, Notebook 7 and
 GitHub typeset text between two dollar signs as a formula, even when they are written ``\$`` or ``&#36;``;
-``\\$`` is the one form they all show as a plain dollar sign. Pages without MathJax (the site, the Voila app)
-get ``&#36;`` instead, from :func:`html_dollars`. ``<details>`` never sits inside a list item: nbconvert
+``\\$`` is the one form they all show as a plain dollar sign (Voila too: its page runs MathJax). The static
+site has no MathJax, so its pages get ``&#36;`` instead, from :func:`html_dollars`. ``<details>`` never sits inside a list item: nbconvert
 closes it empty there and shows the answer below it.
 """
 
