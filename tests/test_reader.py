@@ -62,6 +62,9 @@ def jupyterlab(project, workspaces, *extra):
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True, exist_ok=True)
     tracker.write_text(json.dumps({"windowingMode": "none"}))
+    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True, exist_ok=True)
+    news.write_text(json.dumps({"fetchNews": "false"}))
     port, token = free_port(), "revlib-reader"
     server = Server([str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                      f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
@@ -104,6 +107,7 @@ def test_every_notebook_reads_right_in_jupyterlab(project, browser, tmp_path):
                                    timeout=90_000)
             page.wait_for_function("document.querySelectorAll('.jp-Notebook .jp-Cell').length === "
                                    "window.jupyterapp.shell.currentWidget.content.widgets.length", timeout=60_000)
+            page.evaluate("window.jupyterapp.shell.collapseLeft()")  # the page's width for the notebook, as read
             page.wait_for_timeout(4000)  # MathJax typesets after the cells render
             seen = page.evaluate(READ_NOTEBOOK)
             found[path.name] = seen
