@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .bridge import arr_bridge, net_bookings
-from .contract import Contract
+from .contract import BILLING_MONTHS, Contract
 from .engine import Book, annual, schedule, starts_empty
 from .fmt import LABELS
 
@@ -160,18 +160,27 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     known = starts_empty(monthly)
     months = [str(m) for m in monthly.index]
     booked, earned, billed = (cents[c].cumsum() for c in ("bookings", "revenue", "billings"))
-    if known:
+    # a renewing contract billed over a period longer than its term can be invoiced beyond what it has
+    # booked; its backlog is then its deferred revenue, so backlog can only be bounded, not equated
+    ahead = any(c.renews and (BILLING_MONTHS[c.billing] or c.term_months) > c.term_months for c in contracts)
+    owed = cents["deferred_revenue"] - cents["unbilled_revenue"]
+    if ahead:
+        floor = np.maximum(cents["deferred_revenue"], booked - earned if known else 0)
+        bad = [months[i] for i in np.flatnonzero(cents["backlog"] < floor)]
+        add("Backlog is at least deferred revenue, and at least bookings to date - revenue to date, every month",
+            bad, f"{len(months)} months")
+    elif known:
         bad = [months[i] for i in np.flatnonzero(booked != earned + cents["backlog"])]
         add("Bookings to date = revenue to date + backlog, every month", bad, f"{len(months)} months")
-        owed = cents["deferred_revenue"] - cents["unbilled_revenue"]
-        bad = [months[i] for i in np.flatnonzero(billed != earned + owed)]
-        add("Billings to date = revenue to date + deferred revenue - unbilled revenue, every month", bad,
-            f"{len(months)} months")
     else:
         step = cents["bookings"] - cents["revenue"]
         bad = [months[i] for i in np.flatnonzero(cents["backlog"].diff().iloc[1:] != step.iloc[1:]) + 1]
         add("Bookings = revenue + change in backlog, every month", bad, f"{len(months) - 1} months")
-        owed = cents["deferred_revenue"] - cents["unbilled_revenue"]
+    if known:
+        bad = [months[i] for i in np.flatnonzero(billed != earned + owed)]
+        add("Billings to date = revenue to date + deferred revenue - unbilled revenue, every month", bad,
+            f"{len(months)} months")
+    else:
         bad = [months[i] for i in np.flatnonzero(owed.diff().iloc[1:] != (cents["billings"] - cents["revenue"]).iloc[1:]) + 1]
         add("Billings = revenue + change in deferred revenue - change in unbilled revenue, every month", bad,
             f"{len(months) - 1} months")
