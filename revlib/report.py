@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .analysis import deferred_rollforward
 from .bridge import arr_bridge, net_bookings
 from .contract import BILLING_MONTHS, Contract
 from .engine import Book, annual, schedule, starts_empty
@@ -58,6 +59,7 @@ class Report:
     bookings: pd.DataFrame
     checks: pd.DataFrame
     contracts: pd.DataFrame
+    deferred_rollforward: pd.DataFrame | None = None  # by fiscal year: opening + billings - revenue = closing
 
 
 def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None, end=None) -> Report:
@@ -83,6 +85,8 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
     bookings = net_bookings(contracts, freq=freq, start=start, end=end)
     bookings.index = [f"FY{p.year}" for p in bookings.index]
     bookings.index.name = "fiscal_year"
+    rollforward = deferred_rollforward(monthly, freq=freq)
+    rollforward.index = pd.Index([f"FY{p.year}" for p in rollforward.index], name="fiscal_year")
     return Report(
         monthly=monthly,
         yearly=annual(monthly, fiscal_year_start),
@@ -92,6 +96,7 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
         bookings=bookings,
         checks=checks(contracts, monthly, per),
         contracts=contract_table(contracts),
+        deferred_rollforward=rollforward,
     )
 
 
@@ -237,6 +242,8 @@ def write_workbook(report: Report, path) -> Path:
         ("Net bookings", report.bookings),
         ("Contracts", report.contracts),
     ]
+    if report.deferred_rollforward is not None:
+        sheets.insert(2, ("Deferred revenue roll-forward", report.deferred_rollforward))
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE3EA")
     for title, frame in sheets:

@@ -145,7 +145,7 @@ def test_the_report_command_writes_a_workbook_ready_to_read(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "275 contracts, 200 customers" in result.stdout and "checks: 6 of 6 pass" in result.stdout
     workbook = openpyxl.load_workbook(out)
-    assert workbook.sheetnames == ["Checks", "Yearly summary", "Monthly schedule", "Per customer", "ARR bridge",
+    assert workbook.sheetnames == ["Checks", "Yearly summary", "Deferred revenue roll-forward", "Monthly schedule", "Per customer", "ARR bridge",
                                    "ARR by customer", "Net bookings", "Contracts"]
     checks = workbook["Checks"]
     assert [row[1].value for row in checks.iter_rows(min_row=2)] == ["pass"] * 6
