@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .engine import FLOWS
 from .fmt import LABELS, usd, usd_axis
 
 COLORS = {
@@ -47,11 +46,14 @@ def _axes(ax, size=(9, 4)):
 
 
 def _finish(fig, ax, title=None, legend="upper right", **legend_style) -> Figure:
-    """What every chart ends with: dollars on the y axis, a light grid, the legend and the title."""
+    """What every chart ends with: dollars on the y axis, a light grid, the legend and the title.
+
+    The legend stands to the right of the plot, never on the data; ``legend=None`` leaves it out.
+    """
     usd_axis(ax.yaxis)
     ax.grid(axis="y", alpha=0.3)
     if legend:
-        ax.legend(loc=legend, frameon=False, **legend_style)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False, **legend_style)
     if title:
         ax.set_title(title)
     return fig
@@ -78,7 +80,10 @@ def _month_ticks(ax, months: pd.PeriodIndex) -> None:
 
 
 def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_revenue"), title=None, ax=None) -> Figure:
-    """Month-by-month lines of the chosen columns: flows as steps, balances as lines.
+    """Month-by-month lines of the chosen columns, each month a flat step.
+
+    A flow is the amount of its month; a balance (deferred revenue, backlog) is read at
+    month end and holds until the next, so it is drawn as a step too, never a slope.
 
     >>> from revlib import examples, schedule
     >>> fig = monthly(schedule(examples.google()), title="Google")
@@ -91,8 +96,7 @@ def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_re
     x = np.arange(len(months))
     for column in columns:
         values = schedule[column].to_numpy()
-        style = {"drawstyle": "steps-mid"} if column in FLOWS else {}
-        ax.plot(x, values, label=LABELS[column], color=COLORS[column], linewidth=2, **style)
+        ax.plot(x, values, label=LABELS[column], color=COLORS[column], linewidth=2, drawstyle="steps-mid")
     _month_ticks(ax, months)
     return _finish(fig, ax, title, legend="upper right")
 
@@ -197,7 +201,7 @@ def backlog(split: pd.DataFrame, title=None, ax=None) -> Figure:
     ax.bar(x, split["non_current_backlog"].to_numpy(), width=0.85, bottom=current,
            color=COLORS["non_current_backlog"], label=LABELS["non_current_backlog"])
     ax.plot(x, split["deferred_revenue"].to_numpy(), color=COLORS["deferred_revenue"], linewidth=2.5,
-            label=LABELS["deferred_revenue"])
+            drawstyle="steps-mid", label=LABELS["deferred_revenue"])  # a month-end balance: steps, not slopes
     _month_ticks(ax, split.index)
     return _finish(fig, ax, title, legend="upper right")
 
