@@ -185,6 +185,53 @@ def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "
     return fig
 
 
+def scenario_grid(schedules: dict, columns=("bookings", "billings", "revenue", "deferred_revenue", "mrr"),
+                  base: str = "base", title=None, fig=None) -> Figure:
+    """Small multiples: one column per scenario, one row per metric, all on one dollar scale.
+
+    Each panel draws the scenario's months as steps over the base case in grey, so
+    the change from the base case is the gap between the two (a panel with no
+    change says so).
+
+    >>> from revlib import examples, scenarios, schedule
+    >>> book = examples.nine_clients()
+    >>> runs = {name: schedule(scenarios.apply(book, name)) for name in ("base", "monthly_payments")}
+    >>> fig = scenario_grid(runs)
+    >>> len(fig.axes), fig.axes[0].get_ylim() == fig.axes[-1].get_ylim()
+    (10, True)
+    >>> plt.close(fig)
+    """
+    names = list(schedules)
+    if fig is None:
+        fig = plt.figure(figsize=(2.3 * len(names) + 1.2, 1.35 * len(columns) + 1.0), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(len(columns), len(names), sharex=True, sharey=True, squeeze=False))
+    reference = schedules[base]
+    highest = max(float(s[list(columns)].to_numpy().max(initial=0)) for s in schedules.values())
+    for j, name in enumerate(names):
+        s = schedules[name]
+        edges = np.arange(len(s) + 1) - 0.5
+        for i, column in enumerate(columns):
+            ax = axes[i, j]
+            values = s[column].to_numpy()
+            if name != base:
+                ax.stairs(reference[column].to_numpy(), edges, baseline=None, color="#9a9a9a", linewidth=1, linestyle=(0, (2, 1)))
+            ax.stairs(values, edges, baseline=None, color=COLORS[column], linewidth=1.4)
+            ax.grid(axis="y", alpha=0.3)
+            if name != base and (values == reference[column].to_numpy()).all():
+                ax.text(0.5, 0.85, "as base case", transform=ax.transAxes, ha="center", fontsize=8, color="#666666")
+            if j == 0:
+                ax.set_ylabel(LABELS[column], rotation=0, ha="right", va="center")
+            if i == 0:
+                ax.set_title(name.replace("_", " "), fontsize=9)
+        years = [(k, str(m.year)) for k, m in enumerate(s.index) if m.month == 1]
+        axes[-1, j].set_xticks([k for k, _ in years], [label for _, label in years], fontsize=7)
+    axes[0, 0].set_ylim(0, highest * 1.1 if highest > 0 else 1)
+    usd_axis(axes[0, 0].yaxis)
+    if title:
+        fig.suptitle(title + "  (grey dashes: the base case)")
+    return fig
+
+
 def backlog(split: pd.DataFrame, title=None, ax=None) -> Figure:
     """Backlog as stacked bars, current on non-current, with deferred revenue as a line.
 
