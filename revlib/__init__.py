@@ -9,7 +9,7 @@ backlog, MRR and ARR, month by month, to the cent.
 """
 
 from . import examples, exercises, fmt, scenarios
-from .analysis import arpa, backlog_split, calculated_billings
+from .analysis import arpa, backlog_split, calculated_billings, deferred_rollforward
 from .bridge import arr_bridge, net_bookings
 from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
 from .exercises import check
@@ -31,6 +31,7 @@ __all__ = [
     "backlog_split",
     "calculated_billings",
     "check",
+    "deferred_rollforward",
     "examples",
     "exercises",
     "fmt",

@@ -68,6 +68,54 @@ def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame
     return out / 100
 
 
+ROLLFORWARD = ("opening_deferred_revenue", "billings", "revenue", "unbilled_revenue_change",
+               "closing_deferred_revenue")
+"""The columns of :func:`deferred_rollforward`, in the order the roll-forward reads."""
+
+
+def deferred_rollforward(schedule: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
+    """Deferred revenue rolled forward: opening balance + billings - revenue = closing balance.
+
+    Where revenue is earned before it is invoiced (a ramp deal), that revenue
+    does not come out of deferred revenue but builds up unbilled revenue (a
+    contract asset), so the increase in unbilled revenue is added back:
+
+        opening + billings - revenue + unbilled_revenue_change = closing
+
+    One row per period (``"M"``, ``"Q"`` or ``"Y"``); a period whose opening
+    balance is unknown (the schedule starts after something was booked) is left out.
+
+    >>> from revlib import Contract, schedule
+    >>> c = Contract(customer="X", start="2022-01", term_months=12, annual_price=1200, billing="annual")
+    >>> deferred_rollforward(schedule(c)).loc["2022-01"].tolist()
+    [0.0, 1200.0, 100.0, 0.0, 1100.0]
+    >>> deferred_rollforward(schedule(c)).loc["2022-02"].tolist()
+    [1100.0, 0.0, 100.0, 0.0, 1000.0]
+    """
+    if isinstance(schedule.index, pd.MultiIndex):
+        raise ValueError("deferred_rollforward needs a schedule of one book, not one split by a group")
+    cents = (schedule[["revenue", "billings", "deferred_revenue", "unbilled_revenue"]] * 100).round().astype(np.int64)
+    period = schedule.index.asfreq(freq)
+    period.name = "period"
+    grouped = cents.groupby(period, sort=True)
+    flows = grouped[["billings", "revenue"]].sum()
+    closing = grouped[["deferred_revenue", "unbilled_revenue"]].last()
+    opening = closing.shift(1)
+    if starts_empty(schedule):
+        opening.iloc[0] = 0
+    known = opening.notna().all(axis=1)
+    flows, closing, opening = flows[known], closing[known], opening[known].astype(np.int64)
+    out = pd.DataFrame(index=flows.index)
+    out["opening_deferred_revenue"] = opening["deferred_revenue"]
+    out["billings"] = flows["billings"]
+    out["revenue"] = flows["revenue"]
+    out["unbilled_revenue_change"] = closing["unbilled_revenue"] - opening["unbilled_revenue"]
+    out["closing_deferred_revenue"] = closing["deferred_revenue"]
+    rolled = out["opening_deferred_revenue"] + out["billings"] - out["revenue"] + out["unbilled_revenue_change"]
+    assert (rolled == out["closing_deferred_revenue"]).all(), "deferred revenue must roll forward to the cent"
+    return out / 100
+
+
 SPLIT = ("backlog", "current_backlog", "non_current_backlog", "deferred_revenue", "unbilled_revenue", "not_yet_billed")
 """The columns of :func:`backlog_split`."""
 

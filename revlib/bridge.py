@@ -14,7 +14,11 @@ plus the movements is the ending ARR, to the cent.
 
 Net bookings split what was booked: a customer's first contract is **new**, a
 further contract of an existing customer is **expansion**, and a renewal is a
-**renewal**. Gross bookings are all three; net new bookings leave renewals out.
+**renewal**. Gross bookings are all three. The column ``net_new_bookings`` is
+new plus expansion: renewals left out, and nothing taken off. It is *not* net
+bookings as many companies define them (new + expansion - contraction - churn),
+because contraction and churn bookings are not recorded yet; read it as "new and
+expansion bookings".
 """
 
 from __future__ import annotations
@@ -86,7 +90,10 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
 
 
 def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFrame:
-    """Bookings per period split into new customers, expansion and renewals, with gross and net new.
+    """Bookings per period split into new customers, expansion and renewals, with gross and new plus expansion.
+
+    ``net_new_bookings`` is new + expansion (renewals left out); no contraction
+    or churn is taken off it, so it is not net bookings in the usual sense.
 
     A customer's earliest-signed contract is new business; each further
     contract of the same customer is expansion (a downgrade signed as a new

@@ -30,9 +30,15 @@ Deferred revenue and unbilled revenue
     done, not yet invoiced). They are summed over contracts, never netted across them.
 Backlog (remaining performance obligations)
     For each contract at month end: booked to date less recognised to date, the
-    revenue still to be earned from what is signed. Current backlog (cRPO) is
-    the part of it to be recognised in the next 12 months; a renewal that has
-    not started yet is not booked, so it is in neither.
+    revenue still to be earned from what is signed, and never less than the
+    contract's deferred revenue. A period that has been invoiced is committed,
+    so it is in backlog even when its term has not been booked yet: a
+    month-to-month contract paid a year ahead has booked one month but been
+    invoiced for twelve, and its backlog is the eleven months invoiced and not
+    yet earned (ASC 606 counts contract liabilities in remaining performance
+    obligations). Current backlog (cRPO) is the part of backlog to be
+    recognised in the next 12 months; a renewal that has not started and has
+    not been invoiced is in neither.
 MRR, ARR and customers
     MRR is the recurring monthly price of every contract in service that month
     (services never count); for a ramp deal, the price of the contract year in
@@ -63,7 +69,9 @@ only on the contract's terms. So contracts at a single price that share their
 group, start, signing month, term, billing and renewal are merged first, their
 amounts added: a book of a million contracts is scheduled as a few thousand
 rows. Ramp deals, whose unbilled revenue must be clipped per contract, are
-computed contract by contract. Distinct customers are counted with one 64-bit
+computed contract by contract; renewing contracts invoiced over periods longer
+than their term, whose backlog is held at their deferred revenue where that is
+larger, row by row after merging. Distinct customers are counted with one 64-bit
 mask of months per customer.
 """
 
@@ -696,13 +704,21 @@ def starts_empty(schedule: pd.DataFrame) -> bool:
     """True when nothing was booked before the schedule's first month (for each group of a split schedule).
 
     Then every balance before that month was zero, so the first month's movements are known.
+    Nothing was billed before when billings less revenue is the month's net deferred
+    revenue; nothing was booked before when bookings less revenue is its backlog, or,
+    where a contract is invoiced beyond its booked term, when its backlog is the
+    month's billings less revenue. A group that mixes both kinds in its first month
+    is not known to start empty.
 
     >>> from revlib import examples
     >>> starts_empty(schedule(examples.nine_clients())), starts_empty(schedule(examples.nine_clients(), start="2022-06"))
     (True, False)
     """
     first = schedule.groupby(level=0).head(1) if schedule.index.nlevels > 1 else schedule.iloc[:1]
-    return bool(((first["backlog"] - first["bookings"] + first["revenue"]).round(2) == 0).all())
+    billed_before = (first["deferred_revenue"] - first["unbilled_revenue"] - first["billings"] + first["revenue"]).round(2)
+    booked_before = (first["backlog"] - first["bookings"] + first["revenue"]).round(2)
+    invoiced_beyond = (first["backlog"] - first["billings"] + first["revenue"]).round(2)
+    return bool(((billed_before == 0) & ((booked_before == 0) | (invoiced_beyond == 0))).all())
 
 
 def _groups(book: Book, by) -> tuple[list, np.ndarray]:
@@ -723,23 +739,39 @@ def _cents(book: Book, group: np.ndarray, groups: int, origin: int, months: int)
 
     Contracts at a single price are merged by their terms and computed together;
     ramp deals, whose unbilled revenue is clipped contract by contract, one by one.
+    Renewing contracts billed over a period longer than their term can be invoiced
+    ahead of what they have booked: they are scheduled row by row (merged by their
+    terms first), so that each one's backlog is at least its deferred revenue.
     """
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
-    flat = np.flatnonzero(~ramp) if book.ramps else slice(None)
+    ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
+    separate = ramp | ahead
+    flat = np.flatnonzero(~separate) if separate.any() else slice(None)
     flows = _flows(_Terms.of(book, flat, group[flat], origin).merged(), groups, months)
     owed = np.cumsum(flows["billings"] - flows["recurring_revenue"] - flows["services_revenue"], axis=1)
     unbilled = np.zeros_like(owed)
+    invoiced_ahead = np.zeros_like(owed)  # deferred revenue beyond backlog, contract by contract
+    parts = []
+    if ahead.any():
+        index = np.flatnonzero(ahead)
+        terms = _Terms.of(book, index, group[index], origin).merged()
+        target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
+        parts.append((target, _flows(terms, len(target), months)))
     if book.ramps:
         index = np.flatnonzero(ramp)
         terms = _Terms.of(book, index, np.arange(len(index)), origin)
-        each = _flows(terms, len(index), months, ramps=_ramp_years(book, index))
-        balance = np.cumsum(each["billings"] - each["recurring_revenue"] - each["services_revenue"], axis=1)
-        add = _adder(group[index])
+        parts.append((group[index], _flows(terms, len(index), months, ramps=_ramp_years(book, index))))
+    for target, each in parts:
+        earned_each = each["recurring_revenue"] + each["services_revenue"]
+        balance = np.cumsum(each["billings"] - earned_each, axis=1)
+        booked = np.cumsum(each["bookings_signed"] + each["renewal_bookings"] - earned_each, axis=1)
+        add = _adder(target)
         for name in flows:
             add(flows[name], each[name])
         add(owed, np.maximum(balance, 0))
         add(unbilled, np.maximum(-balance, 0))
+        add(invoiced_ahead, np.maximum(balance - booked, 0))
     out = {
         "bookings": flows["bookings_signed"] + flows["renewal_bookings"],
         "renewal_bookings": flows["renewal_bookings"],
@@ -752,11 +784,13 @@ def _cents(book: Book, group: np.ndarray, groups: int, origin: int, months: int)
     out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
     out["deferred_revenue"] = owed
     out["unbilled_revenue"] = unbilled
-    out["backlog"] = np.cumsum(out["bookings"] - out["revenue"], axis=1)
+    # Backlog is at least deferred revenue, contract by contract: what is invoiced beyond
+    # the booked terms is committed, and all of it is earned within the next 12 months.
+    out["backlog"] = np.cumsum(out["bookings"] - out["revenue"], axis=1) + invoiced_ahead
     earned = np.cumsum(out["revenue"], axis=1)
-    ahead = np.zeros_like(earned)
-    ahead[:, :-12] = earned[:, 12:] - earned[:, :-12]  # revenue of the next 12 months
-    out["current_backlog"] = ahead - flows["unbooked"]
+    next_year = np.zeros_like(earned)
+    next_year[:, :-12] = earned[:, 12:] - earned[:, :-12]  # revenue of the next 12 months
+    out["current_backlog"] = next_year - flows["unbooked"] + invoiced_ahead
     out["customers"] = _active_customers(book, group, groups, origin, months)
     return out
 

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .engine import FLOWS
 from .fmt import LABELS, usd, usd_axis
 
 COLORS = {
@@ -47,11 +46,14 @@ def _axes(ax, size=(9, 4)):
 
 
 def _finish(fig, ax, title=None, legend="upper right", **legend_style) -> Figure:
-    """What every chart ends with: dollars on the y axis, a light grid, the legend and the title."""
+    """What every chart ends with: dollars on the y axis, a light grid, the legend and the title.
+
+    The legend stands to the right of the plot, never on the data; ``legend=None`` leaves it out.
+    """
     usd_axis(ax.yaxis)
     ax.grid(axis="y", alpha=0.3)
     if legend:
-        ax.legend(loc=legend, frameon=False, **legend_style)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False, **legend_style)
     if title:
         ax.set_title(title)
     return fig
@@ -78,7 +80,10 @@ def _month_ticks(ax, months: pd.PeriodIndex) -> None:
 
 
 def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_revenue"), title=None, ax=None) -> Figure:
-    """Month-by-month lines of the chosen columns: flows as steps, balances as lines.
+    """Month-by-month lines of the chosen columns, each month a flat step.
+
+    A flow is the amount of its month; a balance (deferred revenue, backlog) is read at
+    month end and holds until the next, so it is drawn as a step too, never a slope.
 
     >>> from revlib import examples, schedule
     >>> fig = monthly(schedule(examples.google()), title="Google")
@@ -91,8 +96,7 @@ def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_re
     x = np.arange(len(months))
     for column in columns:
         values = schedule[column].to_numpy()
-        style = {"drawstyle": "steps-mid"} if column in FLOWS else {}
-        ax.plot(x, values, label=LABELS[column], color=COLORS[column], linewidth=2, **style)
+        ax.plot(x, values, label=LABELS[column], color=COLORS[column], linewidth=2, drawstyle="steps-mid")
     _month_ticks(ax, months)
     return _finish(fig, ax, title, legend="upper right")
 
@@ -181,6 +185,53 @@ def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "
     return fig
 
 
+def scenario_grid(schedules: dict, columns=("bookings", "billings", "revenue", "deferred_revenue", "mrr"),
+                  base: str = "base", title=None, fig=None) -> Figure:
+    """Small multiples: one column per scenario, one row per metric, all on one dollar scale.
+
+    Each panel draws the scenario's months as steps over the base case in grey, so
+    the change from the base case is the gap between the two (a panel with no
+    change says so).
+
+    >>> from revlib import examples, scenarios, schedule
+    >>> book = examples.nine_clients()
+    >>> runs = {name: schedule(scenarios.apply(book, name)) for name in ("base", "monthly_payments")}
+    >>> fig = scenario_grid(runs)
+    >>> len(fig.axes), fig.axes[0].get_ylim() == fig.axes[-1].get_ylim()
+    (10, True)
+    >>> plt.close(fig)
+    """
+    names = list(schedules)
+    if fig is None:
+        fig = plt.figure(figsize=(2.3 * len(names) + 1.2, 1.35 * len(columns) + 1.0), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(len(columns), len(names), sharex=True, sharey=True, squeeze=False))
+    reference = schedules[base]
+    highest = max(float(s[list(columns)].to_numpy().max(initial=0)) for s in schedules.values())
+    for j, name in enumerate(names):
+        s = schedules[name]
+        edges = np.arange(len(s) + 1) - 0.5
+        for i, column in enumerate(columns):
+            ax = axes[i, j]
+            values = s[column].to_numpy()
+            if name != base:
+                ax.stairs(reference[column].to_numpy(), edges, baseline=None, color="#9a9a9a", linewidth=1, linestyle=(0, (2, 1)))
+            ax.stairs(values, edges, baseline=None, color=COLORS[column], linewidth=1.4)
+            ax.grid(axis="y", alpha=0.3)
+            if name != base and (values == reference[column].to_numpy()).all():
+                ax.text(0.5, 0.85, "as base case", transform=ax.transAxes, ha="center", fontsize=8, color="#666666")
+            if j == 0:
+                ax.set_ylabel(LABELS[column], rotation=0, ha="right", va="center")
+            if i == 0:
+                ax.set_title(name.replace("_", " "), fontsize=9)
+        years = [(k, str(m.year)) for k, m in enumerate(s.index) if m.month == 1]
+        axes[-1, j].set_xticks([k for k, _ in years], [label for _, label in years], fontsize=7)
+    axes[0, 0].set_ylim(0, highest * 1.1 if highest > 0 else 1)
+    usd_axis(axes[0, 0].yaxis)
+    if title:
+        fig.suptitle(title + "  (grey dashes: the base case)")
+    return fig
+
+
 def backlog(split: pd.DataFrame, title=None, ax=None) -> Figure:
     """Backlog as stacked bars, current on non-current, with deferred revenue as a line.
 
@@ -197,7 +248,7 @@ def backlog(split: pd.DataFrame, title=None, ax=None) -> Figure:
     ax.bar(x, split["non_current_backlog"].to_numpy(), width=0.85, bottom=current,
            color=COLORS["non_current_backlog"], label=LABELS["non_current_backlog"])
     ax.plot(x, split["deferred_revenue"].to_numpy(), color=COLORS["deferred_revenue"], linewidth=2.5,
-            label=LABELS["deferred_revenue"])
+            drawstyle="steps-mid", label=LABELS["deferred_revenue"])  # a month-end balance: steps, not slopes
     _month_ticks(ax, split.index)
     return _finish(fig, ax, title, legend="upper right")
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .analysis import deferred_rollforward
 from .bridge import arr_bridge, net_bookings
-from .contract import Contract
+from .contract import BILLING_MONTHS, Contract
 from .engine import Book, annual, schedule, starts_empty
 from .fmt import LABELS
 
@@ -58,6 +59,7 @@ class Report:
     bookings: pd.DataFrame
     checks: pd.DataFrame
     contracts: pd.DataFrame
+    deferred_rollforward: pd.DataFrame | None = None  # by fiscal year: opening + billings - revenue = closing
 
 
 def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None, end=None) -> Report:
@@ -83,6 +85,8 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
     bookings = net_bookings(contracts, freq=freq, start=start, end=end)
     bookings.index = [f"FY{p.year}" for p in bookings.index]
     bookings.index.name = "fiscal_year"
+    rollforward = deferred_rollforward(monthly, freq=freq)
+    rollforward.index = pd.Index([f"FY{p.year}" for p in rollforward.index], name="fiscal_year")
     return Report(
         monthly=monthly,
         yearly=annual(monthly, fiscal_year_start),
@@ -92,6 +96,7 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
         bookings=bookings,
         checks=checks(contracts, monthly, per),
         contracts=contract_table(contracts),
+        deferred_rollforward=rollforward,
     )
 
 
@@ -160,18 +165,27 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     known = starts_empty(monthly)
     months = [str(m) for m in monthly.index]
     booked, earned, billed = (cents[c].cumsum() for c in ("bookings", "revenue", "billings"))
-    if known:
+    # a renewing contract billed over a period longer than its term can be invoiced beyond what it has
+    # booked; its backlog is then its deferred revenue, so backlog can only be bounded, not equated
+    ahead = any(c.renews and (BILLING_MONTHS[c.billing] or c.term_months) > c.term_months for c in contracts)
+    owed = cents["deferred_revenue"] - cents["unbilled_revenue"]
+    if ahead:
+        floor = np.maximum(cents["deferred_revenue"], booked - earned if known else 0)
+        bad = [months[i] for i in np.flatnonzero(cents["backlog"] < floor)]
+        add("Backlog is at least deferred revenue, and at least bookings to date - revenue to date, every month",
+            bad, f"{len(months)} months")
+    elif known:
         bad = [months[i] for i in np.flatnonzero(booked != earned + cents["backlog"])]
         add("Bookings to date = revenue to date + backlog, every month", bad, f"{len(months)} months")
-        owed = cents["deferred_revenue"] - cents["unbilled_revenue"]
-        bad = [months[i] for i in np.flatnonzero(billed != earned + owed)]
-        add("Billings to date = revenue to date + deferred revenue - unbilled revenue, every month", bad,
-            f"{len(months)} months")
     else:
         step = cents["bookings"] - cents["revenue"]
         bad = [months[i] for i in np.flatnonzero(cents["backlog"].diff().iloc[1:] != step.iloc[1:]) + 1]
         add("Bookings = revenue + change in backlog, every month", bad, f"{len(months) - 1} months")
-        owed = cents["deferred_revenue"] - cents["unbilled_revenue"]
+    if known:
+        bad = [months[i] for i in np.flatnonzero(billed != earned + owed)]
+        add("Billings to date = revenue to date + deferred revenue - unbilled revenue, every month", bad,
+            f"{len(months)} months")
+    else:
         bad = [months[i] for i in np.flatnonzero(owed.diff().iloc[1:] != (cents["billings"] - cents["revenue"]).iloc[1:]) + 1]
         add("Billings = revenue + change in deferred revenue - change in unbilled revenue, every month", bad,
             f"{len(months) - 1} months")
@@ -228,6 +242,8 @@ def write_workbook(report: Report, path) -> Path:
         ("Net bookings", report.bookings),
         ("Contracts", report.contracts),
     ]
+    if report.deferred_rollforward is not None:
+        sheets.insert(2, ("Deferred revenue roll-forward", report.deferred_rollforward))
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE3EA")
     for title, frame in sheets:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .fmt import LABELS, usd
-from .plot import COLORS, FLOWS, month_ticks
+from .plot import COLORS, month_ticks
 
 WIDTH = 900
 FONT = "font-family='system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif'"
@@ -30,7 +30,7 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 72, 16, 46, 40
 
 def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_revenue"), title=None,
             height=320) -> str:
-    """Month-by-month lines of the chosen columns: flows as steps, balances as lines (as :func:`plot.monthly`).
+    """Month-by-month lines of the chosen columns, each month a flat step, flows and balances alike (as :func:`plot.monthly`).
 
     >>> from revlib import examples, schedule
     >>> chart = monthly(schedule(examples.google()), columns=("billings",))
@@ -46,10 +46,9 @@ def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_re
     scale.grid(out)
     slot = box.width / max(n, 1)
     for column, ys in values.items():
-        if column in FLOWS:  # a flow is an amount of its month: a step across the month's slot
-            points = _steps(ys, box, slot, scale)
-        else:  # a balance is read at the month's end: a line through the months
-            points = [(box.left + (i + 0.5) * slot, scale(y)) for i, y in enumerate(ys)]
+        # a flow is the amount of its month, a balance is read at month end and holds until the next:
+        # both are a flat step across the month's slot, never a slope between months
+        points = _steps(ys, box, slot, scale)
         out.add(f"<path class='series' data-name='{escape(LABELS[column])}' d='{_path(points)}' fill='none' "
                 f"stroke='{COLORS[column]}' stroke-width='2.2' stroke-linejoin='round'/>")
     _month_axis(out, schedule.index, box)

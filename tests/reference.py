@@ -81,9 +81,11 @@ def book_months(contracts, first: int, last: int) -> dict[int, dict[str, int]]:
             total[m]["revenue"] += revenue
             total[m]["deferred_revenue"] += max(owed, 0)
             total[m]["unbilled_revenue"] += max(-owed, 0)
-            total[m]["backlog"] += booked
-            # what is booked and will be earned within a year: a renewal not yet started is not booked
-            total[m]["current_backlog"] += min(booked, sum(earned[x] for x in range(m + 1, m + 13)))
+            # backlog is booked less earned, and never less than what is invoiced and not yet earned
+            backlog = max(booked, owed)
+            total[m]["backlog"] += backlog
+            # what is committed and will be earned within a year: a renewal neither started nor invoiced is not
+            total[m]["current_backlog"] += min(backlog, sum(earned[x] for x in range(m + 1, m + 13)))
             if row["arr"] > 0:
                 active[m].add(contract.customer)
     for m in total:

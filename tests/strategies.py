@@ -51,3 +51,20 @@ def books_on_shared_terms(draw):
                 services=draw(st.sampled_from([0, 1000, 0.07])),
             ))
     return book
+
+
+@st.composite
+def books_renewing_billed_ahead(draw):
+    """Books in which some contracts renew on terms shorter than their billing period (a month-to-month
+    contract paid a year ahead): they are invoiced for renewals that are not booked yet."""
+    book = draw(st.lists(contracts(), min_size=0, max_size=3))
+    for _ in range(draw(st.integers(1, 4))):
+        c = draw(contracts(allow_ramps=False))
+        period = draw(st.sampled_from([3, 6, 12]))
+        billing = {3: "quarterly", 6: "semiannual", 12: "annual"}[period]
+        book.append(Contract(
+            customer=c.customer, start=c.start, signed=c.signed, term_months=draw(st.integers(1, period - 1)),
+            billing=billing, renews=True, services=c.services_cents / 100,
+            annual_price=draw(st.one_of(st.integers(0, 300_000), st.sampled_from([1, 7, 99_999]))) / 100,
+        ))
+    return book

@@ -140,6 +140,16 @@ def test_month_to_month_paid_yearly_keeps_being_billed():
     assert s.loc["2022-01", "deferred_revenue"] == 220
 
 
+def test_backlog_holds_what_is_invoiced_even_before_it_is_booked():
+    """One month booked, twelve invoiced: backlog is the eleven months invoiced and not yet earned."""
+    s = schedule(Contract(customer="X", start="2022-01", term_months=1, monthly_price=20, billing="annual", renews=True))
+    assert s.loc["2022-01", ["bookings", "deferred_revenue", "backlog", "current_backlog"]].tolist() == [20, 220, 220, 220]
+    assert s.loc["2022-12", ["deferred_revenue", "backlog"]].tolist() == [0, 0]
+    assert (s["backlog"] >= s["deferred_revenue"]).all()
+    split = revlib.backlog_split(s)
+    assert (split["not_yet_billed"] >= 0).all()
+
+
 def test_signed_before_start_books_early_and_bills_at_start():
     s = schedule(Contract(customer="X", start="2022-04", signed="2022-01", term_months=12, monthly_price=100))
     assert s.index[0] == pd.Period("2022-01", "M")
