@@ -4,15 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-TEMPLATE := $(VENV)/share/jupyter/voila/templates/revlib
+TEMPLATE := share/jupyter/voila/templates/revlib
 
 .PHONY: install start test notebooks app site browser bench
 
-$(INSTALLED): requirements.txt pyproject.toml tools/voila/revlib/index.html.j2 tools/voila/revlib/conf.json
+# Every package at the lock's version (requirements-lock.txt: the series and the tests), then revlib itself,
+# whose install puts the Voila template under .venv/share/jupyter (reinstalled when the template changes).
+$(INSTALLED): requirements-lock.txt pyproject.toml $(TEMPLATE)/index.html.j2 $(TEMPLATE)/conf.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
-	mkdir -p $(TEMPLATE) && cp tools/voila/revlib/* $(TEMPLATE)/
+	$(BIN)/python -m pip install --quiet -r requirements-lock.txt -e .
 	touch $(INSTALLED)
 
 install: $(INSTALLED)

@@ -6,7 +6,7 @@ a chart, printed in a notebook and checked in a test comes from one place.
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
 
 import pandas as pd
 
@@ -14,8 +14,18 @@ from .contract import Contract
 from .engine import annual, schedule
 from .load import load_contracts
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-"""The project's ``data/`` folder (the example books)."""
+DATA = resources.files("revlib") / "data"
+"""The example books, installed with revlib (the same files as the project's ``data/`` folder, for readers)."""
+
+
+def load(name: str) -> list[Contract]:
+    """One of the example books installed with revlib, by file name.
+
+    >>> len(load("sample_book.csv")) > 200
+    True
+    """
+    with resources.as_file(DATA / name) as path:
+        return load_contracts(path)
 
 
 def google(annual_price=1200, term_years=3, billing="monthly", services=1000, start="2022-01") -> Contract:
@@ -100,7 +110,7 @@ def nine_clients(path=None) -> list[Contract]:
     >>> len(nine_clients())
     9
     """
-    return load_contracts(path or DATA / "nine_clients.csv")
+    return load_contracts(path) if path else load("nine_clients.csv")
 
 
 def book_figures(book) -> pd.DataFrame:

@@ -203,9 +203,7 @@ def _ramp_unbilled_year1():
 # Notebook 05: RevOps reporting on the sample book --------------------------------------------
 
 def _sample():
-    from .load import load_contracts
-
-    return load_contracts(DATA_SAMPLE)
+    return examples.load(DATA_SAMPLE.name)
 
 
 DATA_SAMPLE = examples.DATA / "sample_book.csv"

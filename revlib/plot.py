@@ -7,7 +7,9 @@ widget can render the same chart to an image.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import functools
+
+import matplotlib.style
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -34,14 +36,31 @@ COLORS = {
 }
 """One colour per metric, the same on every chart."""
 
-plt.rcParams.update({"figure.dpi": 90, "font.size": 10, "axes.titlesize": 12, "axes.spines.top": False,
-                     "axes.spines.right": False, "svg.hashsalt": "revlib"})
+STYLE = {"figure.dpi": 90, "font.size": 10, "axes.titlesize": 12, "axes.spines.top": False,
+         "axes.spines.right": False, "svg.hashsalt": "revlib"}
+"""The series' matplotlib settings: applied while a chart is drawn (:func:`styled`), never on import."""
+
+
+def styled(chart):
+    """Draw ``chart`` with :data:`STYLE` in a style context: matplotlib's global settings stay as they were."""
+    @functools.wraps(chart)
+    def draw(*args, **kwargs):
+        with matplotlib.style.context(STYLE):
+            return chart(*args, **kwargs)
+    return draw
+
+
+def _pyplot():
+    """pyplot, imported when the first chart is drawn: importing revlib selects no backend."""
+    import matplotlib.pyplot
+
+    return matplotlib.pyplot
 
 
 def _axes(ax, size=(9, 4)):
     if ax is not None:
         return ax.figure, ax
-    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    fig, ax = _pyplot().subplots(figsize=size, layout="constrained")
     return fig, ax
 
 
@@ -79,12 +98,14 @@ def _month_ticks(ax, months: pd.PeriodIndex) -> None:
     ax.set_xlim(-0.6, len(months) - 0.4)
 
 
+@styled
 def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_revenue"), title=None, ax=None) -> Figure:
     """Month-by-month lines of the chosen columns, each month a flat step.
 
     A flow is the amount of its month; a balance (deferred revenue, backlog) is read at
     month end and holds until the next, so it is drawn as a step too, never a slope.
 
+    >>> import matplotlib.pyplot as plt
     >>> from revlib import examples, schedule
     >>> fig = monthly(schedule(examples.google()), title="Google")
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -101,9 +122,11 @@ def monthly(schedule: pd.DataFrame, columns=("billings", "revenue", "deferred_re
     return _finish(fig, ax, title, legend="upper right")
 
 
+@styled
 def yearly(years: pd.DataFrame, columns=("bookings", "billings", "revenue"), title=None, ax=None, labels=True) -> Figure:
     """Side-by-side bars per fiscal year, each labelled with its amount.
 
+    >>> import matplotlib.pyplot as plt
     >>> from revlib import annual, examples, schedule
     >>> fig = yearly(annual(schedule(examples.customers_ab())))
     >>> [t.get_text() for t in fig.axes[0].get_xticklabels()][:2]
@@ -125,12 +148,14 @@ def yearly(years: pd.DataFrame, columns=("bookings", "billings", "revenue"), tit
     return _finish(fig, ax, title)
 
 
+@styled
 def life(schedule: pd.DataFrame, title=None, ax=None) -> Figure:
     """One contract's life: cumulative bookings, billings and revenue, with the gaps named.
 
     Backlog is the gap between what was booked and what was earned; deferred
     revenue is the gap between what was billed and what was earned.
 
+    >>> import matplotlib.pyplot as plt
     >>> from revlib import examples, schedule
     >>> fig = life(schedule(examples.google(billing="annual", services=0)))
     >>> sorted(t.get_text() for t in fig.axes[0].get_legend().get_texts())[:2]
@@ -152,12 +177,14 @@ def life(schedule: pd.DataFrame, title=None, ax=None) -> Figure:
     return _finish(fig, ax, title, legend="lower right", fontsize=9)
 
 
+@styled
 def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "deferred_revenue", "mrr"),
            title=None, fig=None, top=None) -> Figure:
     """One small chart per metric, stacked on a shared month axis and one dollar scale, so bumps compare.
 
     ``top`` fixes the scale (to compare several books or scenarios chart by chart).
 
+    >>> import matplotlib.pyplot as plt
     >>> from revlib import examples, schedule
     >>> fig = panels(schedule(examples.nine_clients()))
     >>> len(fig.axes), fig.axes[0].get_ylim() == fig.axes[-1].get_ylim()
@@ -165,7 +192,7 @@ def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "
     >>> plt.close(fig)
     """
     if fig is None:
-        fig = plt.figure(figsize=(9, 1.5 * len(columns) + 0.6), layout="constrained")
+        fig = _pyplot().figure(figsize=(9, 1.5 * len(columns) + 0.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(len(columns), 1, sharex=True, sharey=True))
     x = np.arange(len(schedule))
     highest = float(top if top is not None else schedule[list(columns)].to_numpy().max(initial=0))
@@ -185,6 +212,7 @@ def panels(schedule: pd.DataFrame, columns=("bookings", "billings", "revenue", "
     return fig
 
 
+@styled
 def scenario_grid(schedules: dict, columns=("bookings", "billings", "revenue", "deferred_revenue", "mrr"),
                   base: str = "base", title=None, fig=None) -> Figure:
     """Small multiples: one column per scenario, one row per metric, all on one dollar scale.
@@ -232,9 +260,11 @@ def scenario_grid(schedules: dict, columns=("bookings", "billings", "revenue", "
     return fig
 
 
+@styled
 def backlog(split: pd.DataFrame, title=None, ax=None) -> Figure:
     """Backlog as stacked bars, current on non-current, with deferred revenue as a line.
 
+    >>> import matplotlib.pyplot as plt
     >>> from revlib import backlog_split, examples, schedule
     >>> fig = backlog(backlog_split(schedule(examples.nine_clients())))
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -253,9 +283,11 @@ def backlog(split: pd.DataFrame, title=None, ax=None) -> Figure:
     return _finish(fig, ax, title, legend="upper right")
 
 
+@styled
 def billings_compared(periods: pd.DataFrame, title=None, ax=None) -> Figure:
     """Real billings beside billings calculated from revenue and deferred revenue, per period.
 
+    >>> import matplotlib.pyplot as plt
     >>> from revlib import calculated_billings, examples, schedule
     >>> fig = billings_compared(calculated_billings(schedule(examples.nine_clients())))
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -274,9 +306,11 @@ def billings_compared(periods: pd.DataFrame, title=None, ax=None) -> Figure:
     return _finish(fig, ax, title, legend="upper left")
 
 
+@styled
 def bridge(row: pd.Series, title=None, ax=None) -> Figure:
     """One period's ARR bridge as a waterfall: starting ARR, each movement, ending ARR.
 
+    >>> import matplotlib.pyplot as plt
     >>> from revlib import arr_bridge, examples, schedule
     >>> year = arr_bridge(schedule(examples.nine_clients(), by="customer"), "Y").iloc[0]
     >>> [t.get_text() for t in bridge(year).axes[0].get_xticklabels()]
@@ -321,6 +355,7 @@ def png(fig: Figure) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    plt.close(fig)
+    with matplotlib.style.context(STYLE):
+        fig.savefig(buffer, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+    _pyplot().close(fig)
     return buffer.getvalue()

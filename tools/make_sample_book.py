@@ -1,4 +1,4 @@
-"""Write data/sample_book.csv: a realistic book of about 300 contracts over three years (fixed seed).
+"""Write data/sample_book.csv (and revlib's copy): a realistic book of about 300 contracts over three years.
 
     python tools/make_sample_book.py
 
@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-OUT = Path(__file__).resolve().parents[1] / "data" / "sample_book.csv"
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "data" / "sample_book.csv"
+PACKAGED = ROOT / "revlib" / "data" / "sample_book.csv"  # the copy installed with revlib: the same bytes
 SEED = 20220101
 SEGMENTS = ("EMEA", "Americas", "APAC")
 FIRST = ("Alder", "Birch", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Harbor", "Iris", "Juniper",
@@ -94,6 +97,9 @@ def main(out: Path = OUT) -> None:
         for n, row in enumerate(rows, start=1):
             writer.writerow({"contract_id": f"C-{n:04d}", **row})
     print(f"wrote {len(rows)} contracts to {out}")
+    if Path(out) == OUT:
+        shutil.copyfile(OUT, PACKAGED)
+        print(f"copied it to {PACKAGED}")
 
 
 if __name__ == "__main__":
