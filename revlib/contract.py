@@ -182,9 +182,7 @@ def _decimal(value, what: str) -> Decimal:
         raise _Bad(f"{shown(original)} is not {what}")
     sign, whole, fraction, exponent = match.groups()
     digits = (whole.replace(",", "") + (fraction or "")).lstrip("0")
-    power = int(exponent or 0)
-    if digits and abs(power) > 30:
-        return Decimal(f"{sign}1E{1 if power > 0 else -1}") * Decimal(10) ** (30 if power > 0 else -30)
+    power = max(-10**6, min(int(exponent or 0), 10**6))  # past a million, no different; and Decimal's own limit
     return Decimal(f"{sign}{whole.replace(',', '') or '0'}.{fraction or '0'}E{power if digits else 0}")
 
 
