@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .bridge import arr_bridge, net_bookings
-from .contract import Contract
+from .contract import Contract, shown
 from .engine import Book, annual, schedule, starts_empty
 from .fmt import LABELS
 
@@ -52,6 +52,7 @@ def in_segment(contracts, segment: str | None) -> list[Contract]:
     chosen = [c for c in contracts if c.segment == segment]
     if not chosen:
         known = sorted({c.segment for c in contracts if c.segment})
+        known = [name if name.isprintable() else shown(name) for name in known]  # nothing raw from the file
         raise ValueError(f"no contracts in segment {segment!r}; the segments are {', '.join(known) or 'none'}")
     return chosen
 
