@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from . import report
@@ -63,9 +65,15 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     path = Path(args.contracts)
+    refused = where_problem(path, Path(args.out))
+    if refused:
+        print(f"revlib: {refused}; no workbook was written.", file=sys.stderr)
+        return 2
     try:
         contracts = load_contracts(path, progress=_progress_bar(sys.stderr))
+        report.check_excel_limits(contracts, args.fiscal_year_start, args.segment, args.start, args.end)
         built = report.build(contracts, args.fiscal_year_start, args.segment, args.start, args.end)
+        out = report.write_workbook(built, args.out)
     except FileNotFoundError:
         print(f"revlib: {path}: no such file", file=sys.stderr)
         return 2
@@ -77,11 +85,52 @@ def main(argv=None) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     except ValueError as error:
-        print(f"revlib: {error}", file=sys.stderr)
+        print(f"revlib: {error}; no workbook was written.", file=sys.stderr)
         return 2
-    out = report.write_workbook(built, args.out)
+    except OSError as error:
+        print(f"revlib: {error.filename or path}: {error.strerror or error}; no workbook was written.",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("revlib: interrupted; no workbook was written.", file=sys.stderr)
+        return 130
     print(summary(built, path, args.segment, out))
     return 0 if (built.checks["result"] == "pass").all() else 1
+
+
+def where_problem(contracts: Path, out: Path) -> str | None:
+    """Why the command cannot read ``contracts`` or write ``out``, checked before any work; None if it can.
+
+    The workbook must not replace the contract file (by any path to it), and must go to a
+    file in a folder that can be written.
+    """
+    if contracts.is_dir():
+        return f"{contracts} is a folder, not a contract file"
+    if out.is_dir():
+        return f"--out {out} is a folder; name the workbook, as in {out / 'report.xlsx'}"
+    if out.exists() and contracts.exists():
+        try:
+            if out.samefile(contracts):
+                return f"--out {out} is the contract file itself; the workbook would replace it"
+        except OSError:
+            pass
+    if out.exists() and not os.access(out, os.W_OK):
+        return f"--out {out} is read-only"
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"--out {out} is under {folder}, which is a file, not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"--out {out}: the folder {folder} cannot be written"
+    if folder == out.parent:  # permissions can say yes where the file system says no (read-only mounts)
+        try:
+            handle, probe = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as error:
+            return f"--out {out}: the folder {folder} cannot be written ({error.strerror})"
+    return None
 
 
 def summary(built: report.Report, path: Path, segment, out: Path) -> str:

@@ -115,6 +115,16 @@ GROUPINGS = ("customer", "segment", "contract")
 
 _FLOAT_EXACT = 2**52
 
+MAX_BOOK_CENTS = 1_000_000_000_000_000
+"""The most a book's contracts may be worth together, in cents ($10 trillion).
+
+Each contract counts its value (TCV) or its largest yearly price, whichever is more.
+With terms of at least a month and months between 1900 and 2300, every figure of a
+schedule (renewals included) and every running total the report checks stays below
+2**62 cents, and every monthly figure below 2**53 cents, where float64 dollars are
+still exact to the cent.
+"""
+
 
 @dataclass
 class Book:
@@ -161,6 +171,16 @@ class Book:
         value = (2 * first_price * term + 12) // 24
         for i, p in ramps.items():
             value[i] = recurring_value(p, int(term[i]))
+        services = np.fromiter((c.services_cents for c in contracts), np.int64, n)
+        top = first_price.copy()
+        for i, p in ramps.items():
+            top[i] = max(p)
+        worth = int(np.maximum(value + services, top).sum(dtype=float))  # each at most $1 trillion: no overflow
+        if worth > MAX_BOOK_CENTS:
+            from .contract import ContractError
+
+            raise ContractError([f"the contracts are worth ${worth // 100:,} together, more than "
+                                 f"${MAX_BOOK_CENTS // 100:,}, the most revlib adds up to the cent"])
         return cls(
             customer=np.array([c.customer for c in contracts], dtype=object),
             segment=np.array([c.segment or "(none)" for c in contracts], dtype=object),
@@ -170,7 +190,7 @@ class Book:
             term=term,
             period=period,
             renews=np.fromiter((c.renews for c in contracts), bool, n),
-            services=np.fromiter((c.services_cents for c in contracts), np.int64, n),
+            services=services,
             value=value,
             first_price=first_price,
             ramps=ramps,

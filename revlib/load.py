@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
+import re
 
 import pandas as pd
 
-from .contract import FIELDS, Contract, ContractError
+from .contract import FIELDS, Contract, ContractError, shown, text_problem
 
 REQUIRED = ("customer", "start", "term_months")
 """Columns every contract file must have (plus annual_price or monthly_price)."""
+
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 def load_contracts(source, progress=None) -> list[Contract]:
@@ -47,24 +51,36 @@ def load_contracts(source, progress=None) -> list[Contract]:
     for done, (line, cells) in enumerate(rows, start=1):
         if progress is not None and (done % 2000 == 0 or done == len(rows)):
             progress(done, len(rows))
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+        if isinstance(cells, str):  # a line the CSV reader could not read: its problem, already placed
+            problems.append(cells)
+            continue
+        if len(cells) > len(header) and any(str(c).strip() for c in cells[len(header):]):
             problems.append(f"line {line}: {len(cells)} cells, but the header names {len(header)} columns")
         record = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
         if not any(str(v).strip() for v in record.values()):
             continue  # a blank line, as spreadsheets leave at the end
+        unreadable = set()
+        for i, cell in enumerate(cells[:len(header)]):
+            problem = _cell_problem(cell)
+            if problem:
+                problems.append(f"line {line}, column {_column(header[i])}: {problem}")
+                unreadable.add(header[i])
         row = {name: record.get(name, "") for name in FIELDS}
         try:
             contract = Contract(**row)
         except ContractError as err:
-            problems.extend(_placed(line, err.problems, header))
+            placed = _placed(line, err.problems, header)
+            problems.extend(p for p in placed if _column_of(p) not in unreadable)
             contract = None
         cid = str(record.get("contract_id", "")).strip() if has_ids else ""
-        if cid and cid.lower() != "nan":
+        if cid.lower() == "nan":
+            cid = ""
+        if cid:
             if cid in ids_seen:
-                problems.append(f"line {line}, column contract_id: {cid!r} repeats line {ids_seen[cid]}")
+                problems.append(f"line {line}, column contract_id: {shown(cid)} repeats line {ids_seen[cid]}")
             else:
                 ids_seen[cid] = line
-        if not has_ids:
+        else:  # without an id, an exact repeat is a double entry (blank id cells included)
             key = tuple(str(record[name]).strip() for name in header)
             if key in first_seen:
                 problems.append(
@@ -80,6 +96,28 @@ def load_contracts(source, progress=None) -> list[Contract]:
     if problems:
         raise ContractError(problems)
     return contracts
+
+
+def _column(name: str) -> str:
+    """A header name as a message shows it: as it is when plainly printable, else quoted and escaped."""
+    return name if name and name.isprintable() and len(name) <= 60 else shown(name)
+
+
+def _column_of(problem: str) -> str:
+    return problem.split(", column ", 1)[1].split(":", 1)[0] if ", column " in problem else ""
+
+
+def _cell_problem(cell) -> str | None:
+    """What makes a cell unreadable whatever its column: bytes that are not UTF-8, control characters, length."""
+    if not isinstance(cell, str):
+        return None
+    if _NOT_UTF8.search(cell):
+        raw = cell.encode("utf-8", "surrogateescape")
+        byte = _NOT_UTF8.search(cell).group().encode("utf-8", "surrogateescape")
+        shown_raw = repr(raw[:60]) + ("..." if len(raw) > 60 else "")
+        return (f"is not UTF-8 text (byte 0x{byte[0]:02x} in {shown_raw}); the file looks saved as Windows-1252 "
+                "(Excel's plain \"CSV\"): save it as \"CSV UTF-8\" and load it again")
+    return text_problem(cell)
 
 
 def _placed(line: int, problems: list[str], header: list[str]) -> list[str]:
@@ -98,27 +136,141 @@ def _placed(line: int, problems: list[str], header: list[str]) -> list[str]:
 
 
 def _read_rows(source) -> tuple[list[str], list[tuple[int, list]]]:
-    """The header and the (line number, cells) of each row, from a CSV or a DataFrame."""
+    """The header and the (line number, cells) of each row, from a CSV or a DataFrame.
+
+    A row the CSV reader cannot read (a quote left open) comes as (line, problem) instead of cells.
+    """
     if isinstance(source, pd.DataFrame):
         header = [str(c).strip() for c in source.columns]
         rows = [(i + 2, list(values)) for i, values in enumerate(source.itertuples(index=False, name=None))]
         return header, rows
     if isinstance(source, (str, os.PathLike)):
-        try:
-            with open(source, encoding="utf-8-sig", newline="") as handle:
-                text = handle.read()
-        except UnicodeDecodeError as exc:
-            raise ContractError([f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+        with open(source, "rb") as handle:
+            data = handle.read()
     else:
-        text = source.read()
-        if isinstance(text, bytes):
-            text = text.decode("utf-8-sig")
-        text = text.lstrip("\ufeff")
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    if not records:
+        try:
+            data = source.read()
+        except UnicodeDecodeError as exc:
+            raise ContractError([
+                f"the file is not UTF-8 text ({exc.reason} at byte {exc.start:,}), or was opened as text in "
+                "another encoding: pass its path, or open it with open(path, 'rb')"]) from None
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        text = _decode(bytes(data))
+    elif isinstance(data, str):
+        text = data.removeprefix("\ufeff")
+    else:
+        raise ContractError([f"the source gave {type(data).__name__}, not the text of a CSV file"])
+    header, rows = _records(text)
+    if header is None:
         raise ContractError(["line 1: the file is empty; it needs a header naming the contract columns"])
-    header = [cell.strip() for cell in records[0]]
-    return header, [(i + 2, cells) for i, cells in enumerate(records[1:])]
+    return header, rows
+
+
+def _decode(data: bytes) -> str:
+    """The text of a file: UTF-8 (with or without a byte order mark) or UTF-16 (Excel's "Unicode text").
+
+    Bytes that are not UTF-8 are kept as lone surrogates (``surrogateescape``), so each
+    cell that holds one is refused at its line and column, not "at byte 142".
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif len(data) >= 4 and data[1:40:2].count(0) > 0.9 * len(data[1:40:2]) and data[0:40:2].count(0) == 0:
+        encoding = "utf-16-le"  # UTF-16 without its mark: every other byte of ASCII text is zero
+    elif len(data) >= 4 and data[0:40:2].count(0) > 0.9 * len(data[0:40:2]) and data[1:40:2].count(0) == 0:
+        encoding = "utf-16-be"
+    else:
+        return data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].decode(encoding, "replace").count("\n") + 1
+        raise ContractError([f"line {line}: the file is not valid UTF-16 text ({exc.reason})"]) from None
+
+
+def _records(text: str):
+    """The header cells and each later record with the line it starts on; None for an empty file.
+
+    Records are read strictly, with no limit on a field's length (a long field is refused
+    later, by its line and column). A record that runs over several lines means a quote was
+    left open (or a cell holds a line break): it is refused at the line where it opened.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    first = lines[0] if lines else ""
+    delimiter = ","
+    if "," not in first:  # Excel's CSV where the list separator is ';', and its tab-separated "Unicode text"
+        delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        header, rows = None, []
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                problem = _unreadable(header, lines, start, reader.line_num, delimiter, str(error))
+                if header is None:
+                    raise ContractError([problem]) from None
+                rows.append((start, problem))
+                continue
+            if header is None:
+                header = [cell.strip() for cell in cells]
+                if reader.line_num > start:
+                    raise ContractError([_unreadable(None, lines, start, reader.line_num, delimiter, "")])
+                continue
+            if reader.line_num > start:
+                rows.append((start, _unreadable(header, lines, start, reader.line_num, delimiter, "", cells)))
+                continue
+            rows.append((start, cells))
+    finally:
+        csv.field_size_limit(limit)
+    return header, rows
+
+
+def _unreadable(header, lines, start, end, delimiter, error, cells=None) -> str:
+    """Where and why a record could not be read, at the line it starts on."""
+    index = _quote_column(lines[start - 1] if start - 1 < len(lines) else "", delimiter)
+    if cells is not None:  # read, but over several lines: a quote opened on the first and closed later
+        what = (f"a quote opened on this line closes on line {end}, so {end - start + 1} lines read as one "
+                "contract; close the quote on its line (or take the line break out of the cell)")
+    elif "unexpected end of data" in error:
+        what = "a quote opened on this line is never closed; close it, or the lines after it read as one cell"
+    elif "expected after" in error:
+        what = ("a quote closes in the middle of a cell; a cell is either quoted whole (\"Acme, Inc.\") "
+                "or has no quotes around it")
+    else:
+        what = f"the line cannot be read as CSV ({error})"
+    if header is None:
+        return f"line {start}: {what}"
+    name = header[index] if index < len(header) else f"#{index + 1}"
+    return f"line {start}, column {_column(name)}: {what}"
+
+
+def _quote_column(line: str, delimiter: str) -> int:
+    """The cell (from 0) where a line's quoting goes wrong: a quote left open, or closed mid-cell."""
+    index, quoted, at_start, i = 0, False, True, 0
+    while i < len(line):
+        char = line[i]
+        if quoted:
+            if char == '"':
+                if line[i + 1:i + 2] == '"':
+                    i += 1
+                elif line[i + 1:i + 2] not in (delimiter, "\r", "\n", ""):
+                    return index  # closed in the middle of the cell
+                else:
+                    quoted = False
+        elif char == delimiter:
+            index, at_start = index + 1, True
+            i += 1
+            continue
+        elif char == '"' and at_start:
+            quoted = True
+        at_start = False
+        i += 1
+    return index
 
 
 def _check_header(header: list[str]) -> list[str]:
@@ -132,8 +284,9 @@ def _check_header(header: list[str]) -> list[str]:
     seen = set()
     for name in header:
         if name in seen:
-            problems.append(f"line 1, column {name}: appears twice")
+            problems.append(f"line 1, column {_column(name)}: appears twice")
         seen.add(name)
         if name not in FIELDS:
-            problems.append(f"line 1, column {name or '(blank)'}: unknown column; revlib reads {', '.join(FIELDS)}")
+            problems.append(f"line 1, column {_column(name) if name else '(blank)'}: unknown column; "
+                            f"revlib reads {', '.join(FIELDS)}")
     return problems

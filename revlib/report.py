@@ -8,8 +8,11 @@ from the command line.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +21,18 @@ import pandas as pd
 
 from .analysis import deferred_rollforward
 from .bridge import arr_bridge, net_bookings
-from .contract import BILLING_MONTHS, Contract
+from .contract import BILLING_MONTHS, Contract, shown
 from .engine import Book, annual, schedule, starts_empty
 from .fmt import LABELS
 
 MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
+
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+"""The most rows and columns an Excel sheet holds."""
+
+
+class TooBigForExcel(ValueError):
+    """A report with a sheet past Excel's limits: refused before anything is computed or written."""
 
 
 def fiscal_freq(fiscal_year_start: int) -> str:
@@ -43,6 +53,7 @@ def in_segment(contracts, segment: str | None) -> list[Contract]:
     chosen = [c for c in contracts if c.segment == segment]
     if not chosen:
         known = sorted({c.segment for c in contracts if c.segment})
+        known = [name if name.isprintable() else shown(name) for name in known]  # nothing raw from the file
         raise ValueError(f"no contracts in segment {segment!r}; the segments are {', '.join(known) or 'none'}")
     return chosen
 
@@ -98,6 +109,44 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
         contracts=contract_table(contracts),
         deferred_rollforward=rollforward,
     )
+
+
+def check_excel_limits(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None,
+                       end=None) -> None:
+    """Refuse, before any figure is computed, a report whose sheets Excel could not open.
+
+    The longest sheets are the contracts (one row each) and the per-customer ones (one row
+    per customer and fiscal year); a start month typed as 1900 instead of 2022 makes the
+    latter a hundred times longer.
+
+    >>> from revlib import Contract
+    >>> book = [Contract(customer=f"C{i}", start="1900-01", term_months=12, annual_price=1) for i in range(9000)]
+    >>> check_excel_limits(book, end="2022-12")
+    Traceback (most recent call last):
+    ...
+    revlib.report.TooBigForExcel: the Per customer sheet would have 1,107,001 rows (9,000 customers x 123 fiscal years), more than the 1,048,576 an Excel sheet holds; choose fewer months with --start and --end, or one --segment
+    """
+    from .engine import _month, default_span
+
+    contracts = in_segment(contracts, segment)
+    book = Book.of(contracts)
+    first, last = default_span(book)
+    if start is not None:
+        first = _month(start)
+        last = max(last, first)
+    if end is not None:
+        last = _month(end)
+    shift = 0 if fiscal_year_start == 1 else 13 - int(fiscal_year_start)
+    years = max((last + shift) // 12 - (first + shift) // 12 + 1, 1)
+    customers = len(set(book.customer.tolist()))
+    sizes = {"Contracts": (len(contracts) + 1, f"{len(contracts):,} contracts"),
+             "Per customer": (customers * years + 1, f"{customers:,} customers x {years:,} fiscal years"),
+             "Monthly schedule": (max(last - first + 1, 1) + 1, f"{max(last - first + 1, 1):,} months")}
+    for sheet, (rows, why) in sizes.items():
+        if rows > EXCEL_ROWS:
+            raise TooBigForExcel(f"the {sheet} sheet would have {rows:,} rows ({why}), more than the "
+                                 f"{EXCEL_ROWS:,} an Excel sheet holds; choose fewer months with --start and --end, "
+                                 "or one --segment")
 
 
 def arr_trace(contracts, month) -> pd.DataFrame:
@@ -230,8 +279,6 @@ def write_workbook(report: Report, path) -> Path:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     path = Path(path)
-    workbook = Workbook()
-    workbook.remove(workbook.active)
     sheets = [
         ("Checks", report.checks.set_index("check")),
         ("Yearly summary", report.yearly),
@@ -244,6 +291,13 @@ def write_workbook(report: Report, path) -> Path:
     ]
     if report.deferred_rollforward is not None:
         sheets.insert(2, ("Deferred revenue roll-forward", report.deferred_rollforward))
+    for title, frame in sheets:
+        rows, columns = len(frame) + 1, frame.shape[1] + frame.index.nlevels
+        if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+            raise TooBigForExcel(f"the {title} sheet would have {rows:,} rows and {columns:,} columns; an Excel "
+                                 f"sheet holds at most {EXCEL_ROWS:,} rows and {EXCEL_COLUMNS:,} columns")
+    workbook = Workbook()
+    workbook.remove(workbook.active)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE3EA")
     for title, frame in sheets:
@@ -274,15 +328,58 @@ def write_workbook(report: Report, path) -> Path:
             for row in sheet.iter_rows(min_row=2):
                 row[1].font = Font(bold=True, color="1B5E20" if row[1].value == "pass" else "B71C1C")
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
+    _save(workbook, path)
+    return path
+
+
+def _save(workbook, path: Path) -> None:
+    """Save to a temporary file beside ``path``, flushed to disk, then renamed over it in one step.
+
+    So ``path`` is always either the old file or the whole new one. The temporary file is
+    removed if anything fails, and on SIGTERM or SIGINT (a scheduler's or ``timeout``'s stop,
+    Ctrl-C); only SIGKILL can leave it (a hidden ``.name.xxxx.tmp``). The workbook gets the
+    permissions a new file gets under the umask (0644 under the usual 022), as other files do.
+    """
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        workbook.save(temporary)
+        with os.fdopen(handle, "wb") as stream:
+            workbook.save(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
         raise
-    return path
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    with contextlib.suppress(OSError):  # the rename itself, on disk
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def _stop(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _header(name) -> str:

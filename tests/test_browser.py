@@ -4,13 +4,16 @@ Every server runs on 127.0.0.1 with a copy of the notebooks, and is stopped, wit
 when the test ends. Screenshots go to build/screenshots/.
 """
 
+import concurrent.futures
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -51,20 +54,48 @@ def wait_for(url: str, seconds: float = 60) -> None:
 
 
 class Server:
-    """A server process in its own process group, stopped with everything it started."""
+    """A server process in its own process group, stopped with everything it started.
 
-    def __init__(self, args, cwd, url):
+    If it does not answer at ``url`` within ``seconds`` (or exits first), everything it
+    started is stopped before the error is raised: nothing outlives a failed start.
+    """
+
+    def __init__(self, args, cwd, url, seconds: float = 60):
         env = {**os.environ, "PATH": os.pathsep.join([str(BIN), os.environ["PATH"]])}
         self.log = open(Path(cwd) / "server.log", "w")
-        self.process = subprocess.Popen(args, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
         self.url = url
-        wait_for(url)
+        try:
+            self.process = subprocess.Popen(args, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        except BaseException:
+            self.log.close()
+            raise
+        try:
+            self._wait(seconds)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait(self, seconds: float) -> None:
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with code {self.process.returncode}; see {self.log.name}")
+            try:  # one patient request: each try of a Voila page starts a kernel
+                urllib.request.urlopen(self.url, timeout=max(2, min(30, deadline - time.time())))
+                return
+            except Exception:
+                time.sleep(0.3)
+        raise TimeoutError(f"nothing answered at {self.url}")
 
     def kernels(self) -> list:
         """The kernel processes still alive under this server (exited ones are not counted)."""
         alive = []
-        for child in psutil.Process(self.process.pid).children(recursive=True):
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return alive
+        for child in children:
             try:
                 if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(child.cmdline()):
                     alive.append(child)
@@ -73,15 +104,25 @@ class Server:
         return alive
 
     def stop(self):
-        children = psutil.Process(self.process.pid).children(recursive=True)
-        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            children = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            children = []
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
         try:
             self.process.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(20)
         for child in children:
-            if child.is_running():
+            try:
                 child.kill()
+                child.wait(10)
+            except psutil.NoSuchProcess:
+                pass
         self.log.close()
 
 
@@ -159,11 +200,11 @@ def test_jupyterlab_price_control_changes_bookings(project, browser):
         server.stop()
 
 
-def voila(project) -> tuple[Server, int]:
+def voila(project, *options) -> tuple[Server, int]:
     """The workshop app served by Voila, with the project's voila.json, on a free port."""
     port = free_port()
-    return Server([str(BIN / "voila"), "notebooks/07_contract_explorer.ipynb", f"--port={port}"], cwd=project,
-                  url=f"http://127.0.0.1:{port}/"), port
+    return Server([str(BIN / "voila"), "notebooks/07_contract_explorer.ipynb", f"--port={port}", *options],
+                  cwd=project, url=f"http://127.0.0.1:{port}/"), port
 
 
 def test_voila_app_preset_and_billing_change_deferred_revenue(project, browser):
@@ -201,10 +242,77 @@ def test_voila_does_not_keep_a_kernel_per_page_load(project, browser):
                 page.goto("about:blank")  # leaving the page, as closing a tab does
                 page.close(run_before_unload=True)
         # Voila shuts a kernel down when its page unloads; a kernel whose page never said so is culled
-        # once it has had no connection for 30 seconds (voila.json).
+        # once it has had no connection for 20 seconds (voila.json).
         deadline = time.time() + 90
         while len(server.kernels()) > 1 and time.time() < deadline:
             time.sleep(0.5)
         assert len(server.kernels()) <= 1, f"{len(server.kernels())} kernels left after 20 page loads"
+    finally:
+        server.stop()
+
+
+def test_a_server_that_fails_to_start_leaves_nothing_running(tmp_path):
+    marker = f"revlib-never-answers-{os.getpid()}-{free_port()}"
+    child = f"import time; time.sleep(600)  # {marker}"
+    parent = (f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}], "
+              f"start_new_session=True); time.sleep(600)  # {marker}")
+
+    def running():
+        found = []
+        for process in psutil.process_iter(["cmdline"]):
+            try:
+                if marker in " ".join(process.info["cmdline"] or []) and process.status() != psutil.STATUS_ZOMBIE:
+                    found.append(process)
+            except psutil.NoSuchProcess:
+                pass
+        return found
+
+    with pytest.raises(TimeoutError):
+        Server([sys.executable, "-c", parent], cwd=tmp_path, url=f"http://127.0.0.1:{free_port()}/", seconds=3)
+    assert running() == [], "the server and the child it started in a session of its own are stopped"
+
+
+def test_voila_caps_live_kernels_and_stops_them_after_the_pages_close(project):
+    """Thirty page loads, ten at a time: never more kernels than the cap, none left a minute after."""
+    cap = 4
+    server, port = voila(project, f"--CappedKernelManager.max_kernels={cap}")
+    try:
+        most, done = [0], threading.Event()
+
+        def watch():
+            while not done.is_set():
+                most[0] = max(most[0], len(server.kernels()))
+                time.sleep(0.1)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+
+        def load(_):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=180) as answer:
+                    page = answer.read().decode()
+                    return answer.status, page
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode(errors="replace")
+            except OSError as error:  # shown in the assertion below, not raised from a worker thread
+                return repr(error), ""
+
+        with concurrent.futures.ThreadPoolExecutor(10) as pool:
+            answers = list(pool.map(load, range(30)))
+        closed = time.time()
+        codes = [code for code, _ in answers]
+        assert set(codes) <= {200, 503}, codes
+        # The cap was reached (the server's readiness check holds a kernel too), and pages were still served.
+        assert codes.count(200) >= 1 and codes.count(503) >= 1, codes
+        assert all("full" in page for code, page in answers if code == 503)
+        while server.kernels() and time.time() < closed + 60:
+            time.sleep(0.5)
+        gone = time.time() - closed
+        done.set()
+        watcher.join()
+        assert most[0] <= cap, f"{most[0]} kernels alive at once; the cap is {cap}"
+        assert server.kernels() == [], f"{len(server.kernels())} kernels left a minute after the pages closed"
+        print(f"30 page loads: {codes.count(200)} served, {codes.count(503)} told the app is full; "
+              f"at most {most[0]} kernels; all gone {gone:.0f} s after the last page")
     finally:
         server.stop()
