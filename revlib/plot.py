@@ -221,6 +221,7 @@ def scenario_grid(schedules: dict, columns=("bookings", "billings", "revenue", "
     the change from the base case is the gap between the two (a panel with no
     change says so).
 
+    >>> import matplotlib.pyplot as plt
     >>> from revlib import examples, scenarios, schedule
     >>> book = examples.nine_clients()
     >>> runs = {name: schedule(scenarios.apply(book, name)) for name in ("base", "monthly_payments")}
@@ -231,7 +232,7 @@ def scenario_grid(schedules: dict, columns=("bookings", "billings", "revenue", "
     """
     names = list(schedules)
     if fig is None:
-        fig = plt.figure(figsize=(2.3 * len(names) + 1.2, 1.35 * len(columns) + 1.0), layout="constrained")
+        fig = _pyplot().figure(figsize=(2.3 * len(names) + 1.2, 1.35 * len(columns) + 1.0), layout="constrained")
     axes = np.atleast_2d(fig.subplots(len(columns), len(names), sharex=True, sharey=True, squeeze=False))
     reference = schedules[base]
     highest = max(float(s[list(columns)].to_numpy().max(initial=0)) for s in schedules.values())
