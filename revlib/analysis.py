@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import starts_empty
+from .contract import round_half_up
+from .engine import in_cents, in_dollars, starts_empty
 
 CALCULATED = ("revenue", "deferred_revenue_change", "calculated_billings", "billings",
               "unbilled_revenue_change", "gap")
@@ -45,18 +46,7 @@ def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame
     if isinstance(schedule.index, pd.MultiIndex):
         parts = {key: calculated_billings(part.droplevel(0), freq) for key, part in schedule.groupby(level=0)}
         return pd.concat(parts, names=[schedule.index.names[0]])
-    cents = (schedule[["revenue", "billings", "deferred_revenue", "unbilled_revenue"]] * 100)
-    cents = cents.round().astype(np.int64)
-    period = schedule.index.asfreq(freq)
-    period.name = "period"
-    grouped = cents.groupby(period, sort=True)
-    flows = grouped[["revenue", "billings"]].sum()
-    closing = grouped[["deferred_revenue", "unbilled_revenue"]].last()
-    opening = closing.shift(1)
-    if starts_empty(schedule):
-        opening.iloc[0] = 0
-    known = opening.notna().all(axis=1)
-    flows, closing, opening = flows[known], closing[known], opening[known].astype(np.int64)
+    flows, opening, closing = _by_period(in_cents(schedule), freq)
     out = pd.DataFrame(index=flows.index)
     out["revenue"] = flows["revenue"]
     out["deferred_revenue_change"] = closing["deferred_revenue"] - opening["deferred_revenue"]
@@ -65,7 +55,25 @@ def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame
     out["unbilled_revenue_change"] = closing["unbilled_revenue"] - opening["unbilled_revenue"]
     out["gap"] = out["billings"] - out["calculated_billings"]
     assert (out["gap"] == -out["unbilled_revenue_change"]).all(), "billings must tie out to the cent"
-    return out / 100
+    return in_dollars(out)
+
+
+def _by_period(cents: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A schedule in cents by period: revenue and billings summed, and deferred and unbilled revenue at
+    the period's opening and close.
+
+    A period whose opening balances are unknown (the schedule starts after something was booked) is left out.
+    """
+    period = cents.index.asfreq(freq)
+    period.name = "period"
+    grouped = cents.groupby(period, sort=True)
+    flows = grouped[["revenue", "billings"]].sum()
+    closing = grouped[["deferred_revenue", "unbilled_revenue"]].last()
+    opening = closing.shift(1)
+    if starts_empty(cents):
+        opening.iloc[0] = 0
+    known = opening.notna().all(axis=1)
+    return flows[known], opening[known].astype(np.int64), closing[known]
 
 
 ROLLFORWARD = ("opening_deferred_revenue", "billings", "revenue", "unbilled_revenue_change",
@@ -92,19 +100,14 @@ def deferred_rollforward(schedule: pd.DataFrame, freq: str = "M") -> pd.DataFram
     >>> deferred_rollforward(schedule(c)).loc["2022-02"].tolist()
     [1100.0, 0.0, 100.0, 0.0, 1000.0]
     """
-    if isinstance(schedule.index, pd.MultiIndex):
+    return in_dollars(deferred_rollforward_cents(in_cents(schedule), freq))
+
+
+def deferred_rollforward_cents(cents: pd.DataFrame, freq: str = "M") -> pd.DataFrame:
+    """:func:`deferred_rollforward` of a schedule in cents (:func:`revlib.engine.cents_schedule`), in cents."""
+    if isinstance(cents.index, pd.MultiIndex):
         raise ValueError("deferred_rollforward needs a schedule of one book, not one split by a group")
-    cents = (schedule[["revenue", "billings", "deferred_revenue", "unbilled_revenue"]] * 100).round().astype(np.int64)
-    period = schedule.index.asfreq(freq)
-    period.name = "period"
-    grouped = cents.groupby(period, sort=True)
-    flows = grouped[["billings", "revenue"]].sum()
-    closing = grouped[["deferred_revenue", "unbilled_revenue"]].last()
-    opening = closing.shift(1)
-    if starts_empty(schedule):
-        opening.iloc[0] = 0
-    known = opening.notna().all(axis=1)
-    flows, closing, opening = flows[known], closing[known], opening[known].astype(np.int64)
+    flows, opening, closing = _by_period(cents, freq)
     out = pd.DataFrame(index=flows.index)
     out["opening_deferred_revenue"] = opening["deferred_revenue"]
     out["billings"] = flows["billings"]
@@ -113,7 +116,7 @@ def deferred_rollforward(schedule: pd.DataFrame, freq: str = "M") -> pd.DataFram
     out["closing_deferred_revenue"] = closing["deferred_revenue"]
     rolled = out["opening_deferred_revenue"] + out["billings"] - out["revenue"] + out["unbilled_revenue_change"]
     assert (rolled == out["closing_deferred_revenue"]).all(), "deferred revenue must roll forward to the cent"
-    return out / 100
+    return out
 
 
 SPLIT = ("backlog", "current_backlog", "non_current_backlog", "deferred_revenue", "unbilled_revenue", "not_yet_billed")
@@ -135,8 +138,7 @@ def backlog_split(schedule: pd.DataFrame) -> pd.DataFrame:
     >>> backlog_split(s).loc["2022-01"].tolist()
     [2300.0, 1200.0, 1100.0, 1100.0, 0.0, 1200.0]
     """
-    cents = (schedule[["backlog", "current_backlog", "deferred_revenue", "unbilled_revenue"]] * 100).round()
-    cents = cents.astype(np.int64)
+    cents = in_cents(schedule, ["backlog", "current_backlog", "deferred_revenue", "unbilled_revenue"])
     out = pd.DataFrame(index=schedule.index)
     out["backlog"] = cents["backlog"]
     out["current_backlog"] = cents["current_backlog"]
@@ -144,7 +146,7 @@ def backlog_split(schedule: pd.DataFrame) -> pd.DataFrame:
     out["deferred_revenue"] = cents["deferred_revenue"]
     out["unbilled_revenue"] = cents["unbilled_revenue"]
     out["not_yet_billed"] = cents["backlog"] - cents["deferred_revenue"] + cents["unbilled_revenue"]
-    return out / 100
+    return in_dollars(out)
 
 
 def arpa(schedule: pd.DataFrame) -> pd.Series:
@@ -155,6 +157,6 @@ def arpa(schedule: pd.DataFrame) -> pd.Series:
     [40.0, 30.0, 26.67]
     """
     customers = schedule["customers"].to_numpy()
-    cents = (schedule["mrr"] * 100).round().to_numpy()
-    per = np.divide(cents, customers, out=np.zeros(len(cents)), where=customers > 0)
-    return pd.Series(np.floor(per + 0.5) / 100, index=schedule.index, name="arpa")
+    mrr = in_cents(schedule, ["mrr"])["mrr"].to_numpy()
+    per = np.where(customers > 0, round_half_up(mrr, np.maximum(customers, 1)), 0)
+    return pd.Series(per / 100, index=schedule.index, name="arpa")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import Book, schedule, starts_empty
+from .engine import Book, cents_schedule, in_cents, in_dollars, starts_empty
 
 BRIDGE = ("starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr")
 """The columns of :func:`arr_bridge`; contraction and churn are negative."""
@@ -55,13 +55,18 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
     >>> bridge.loc["2022Q3"].tolist()
     [4200.0, 0.0, 0.0, 0.0, -2400.0, 0.0, 1800.0]
     """
-    if schedule_by_customer.index.nlevels != 2:
+    return in_dollars(arr_bridge_cents(in_cents(schedule_by_customer), freq, per_customer))
+
+
+def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
+    """:func:`arr_bridge` of a schedule in cents (:func:`revlib.engine.cents_schedule`), in cents."""
+    if cents_by_customer.index.nlevels != 2:
         raise ValueError("arr_bridge needs a schedule split by customer: schedule(contracts, by='customer')")
-    arr = (schedule_by_customer["arr"] * 100).round().astype(np.int64).unstack(level=0)
+    arr = cents_by_customer["arr"].unstack(level=0)
     months = arr.index
     values = arr.to_numpy()
     before = np.zeros((1, values.shape[1]), np.int64)
-    if not starts_empty(schedule_by_customer):
+    if not starts_empty(cents_by_customer):
         before = values[:1]
     previous = np.vstack([before, values[:-1]])
     seen_before = np.maximum.accumulate(np.vstack([before > 0, values[:-1] > 0]), axis=0)
@@ -85,8 +90,8 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
     assert (table["starting_arr"] + movements == table["ending_arr"]).all(), "the bridge must tie out to the cent"
     if per_customer:
         active = (table != 0).any(axis=1)
-        return table[active] / 100
-    return table.groupby(level="period").sum() / 100
+        return table[active]
+    return table.groupby(level="period").sum()
 
 
 def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFrame:
@@ -107,15 +112,14 @@ def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFra
     [1800.0, 350.0, 0.0, 2150.0, 2150.0]
     """
     book = Book.of(contracts)
-    per = schedule(book, start=start, end=end, by="contract")
-    cents = (per[["bookings", "renewal_bookings"]] * 100).round().astype(np.int64)
+    cents = cents_schedule(book, start=start, end=end, by="contract")
     signed_value = cents["bookings"] - cents["renewal_bookings"]
     order = np.lexsort((np.arange(len(book)), book.start, book.signed))
     first = np.zeros(len(book), bool)
     _, first_of_customer = np.unique(book.customer[order].astype(str), return_index=True)
     first[order[first_of_customer]] = True
-    is_first = np.repeat(first, len(per) // len(book))  # rows run contract by contract, in book order
-    months = per.index.get_level_values("month")
+    is_first = np.repeat(first, len(cents) // len(book))  # rows run contract by contract, in book order
+    months = cents.index.get_level_values("month")
     frame = pd.DataFrame({
         "new": np.where(is_first, signed_value, 0),
         "expansion": np.where(is_first, 0, signed_value),
@@ -124,4 +128,4 @@ def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFra
     out = frame.groupby(level="period").sum()
     out["gross_bookings"] = out["new"] + out["expansion"] + out["renewal"]
     out["net_new_bookings"] = out["new"] + out["expansion"]
-    return out / 100
+    return in_dollars(out)

@@ -341,7 +341,7 @@ class Contract:
         prices = self.prices_per_year
         if len(prices) == 1:
             return prices[0] / 100
-        return _round_half_up(self.recurring_cents * 12, self.term_months) / 100
+        return round_half_up(self.recurring_cents * 12, self.term_months) / 100
 
     @property
     def arr(self) -> float:
@@ -351,12 +351,28 @@ class Contract:
     @property
     def mrr(self) -> float:
         """Monthly recurring revenue at the start of service, in dollars (ARR / 12, to the cent)."""
-        return _round_half_up(self.prices_per_year[0], 12) / 100
+        return round_half_up(self.prices_per_year[0], 12) / 100
 
 
-def _round_half_up(numerator: int, denominator: int) -> int:
-    """numerator / denominator to the nearest whole number, halves up (for n >= 0)."""
+def round_half_up(numerator, denominator):
+    """numerator / denominator to the nearest whole number, halves up (for numerator >= 0, denominator > 0).
+
+    Whole numbers or numpy arrays of them, exactly: the one rounding revlib does (a yearly price in
+    cents to a month's, a term's value to the cent, an average per customer).
+
+    >>> round_half_up(1_000, 12), round_half_up(6, 12), round_half_up(5, 12)
+    (83, 1, 0)
+    """
     return (2 * numerator + denominator) // (2 * denominator)
+
+
+def contract_label(contract_id, position: int) -> str:
+    """How a contract is named in tables: its ``contract_id``, or ``#n`` for the n-th contract of the book.
+
+    >>> contract_label("C-17", 0), contract_label(None, 0), contract_label("", 4)
+    ('C-17', '#1', '#5')
+    """
+    return contract_id or f"#{position + 1}"
 
 
 def recurring_value(prices_per_year, term_months: int) -> int:
@@ -370,9 +386,9 @@ def recurring_value(prices_per_year, term_months: int) -> int:
     2
     """
     if len(prices_per_year) == 1:
-        return _round_half_up(prices_per_year[0] * term_months, 12)
+        return round_half_up(prices_per_year[0] * term_months, 12)
     twelfths = sum(price * min(12, term_months - 12 * year) for year, price in enumerate(prices_per_year))
-    return _round_half_up(twelfths, 12)
+    return round_half_up(twelfths, 12)
 
 
 def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:

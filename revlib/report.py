@@ -19,10 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analysis import deferred_rollforward
-from .bridge import arr_bridge, net_bookings
-from .contract import BILLING_MONTHS, Contract, shown
-from .engine import Book, annual, schedule, starts_empty
+from .analysis import deferred_rollforward_cents
+from .bridge import arr_bridge_cents, net_bookings
+from .contract import Contract, contract_label, parse_month, shown
+from .engine import Book, annual_cents, cents_schedule, in_cents, in_dollars, starts_empty
+from .engine.grid import sum_by
+from .engine.months import fiscal_freq, fiscal_labels, fiscal_years, period, span
 from .fmt import LABELS
 
 MONEY_FORMAT = '"$"#,##0.00;[Red]-"$"#,##0.00'
@@ -33,16 +35,6 @@ EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 
 class TooBigForExcel(ValueError):
     """A report with a sheet past Excel's limits: refused before anything is computed or written."""
-
-
-def fiscal_freq(fiscal_year_start: int) -> str:
-    """The pandas yearly frequency whose years end where the fiscal year does.
-
-    >>> fiscal_freq(1), fiscal_freq(2)
-    ('Y-DEC', 'Y-JAN')
-    """
-    end = (int(fiscal_year_start) - 2) % 12
-    return "Y-" + ("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()[end])
 
 
 def in_segment(contracts, segment: str | None) -> list[Contract]:
@@ -84,30 +76,29 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
     ['pass']
     """
     contracts = in_segment(contracts, segment)
-    monthly = schedule(contracts, start=start, end=end)
-    per = schedule(contracts, start=start, end=end, by="customer")
+    book = Book.of(contracts)
+    monthly = cents_schedule(book, start=start, end=end)
+    per = cents_schedule(book, start=start, end=end, by="customer")
     freq = fiscal_freq(fiscal_year_start)
-    bridge = arr_bridge(per, freq=freq)
-    bridge.index = [f"FY{p.year}" for p in bridge.index]
-    bridge.index.name = "fiscal_year"
-    movers = arr_bridge(per, freq=freq, per_customer=True)
-    movers.index = movers.index.set_levels([f"FY{p.year}" for p in movers.index.levels[0]], level=0)
+    bridge = arr_bridge_cents(per, freq=freq)
+    bridge.index = fiscal_labels(bridge.index)
+    movers = arr_bridge_cents(per, freq=freq, per_customer=True)
+    movers.index = movers.index.set_levels(fiscal_labels(movers.index.levels[0]), level=0)
     movers.index.names = ["fiscal_year", "customer"]
-    bookings = net_bookings(contracts, freq=freq, start=start, end=end)
-    bookings.index = [f"FY{p.year}" for p in bookings.index]
-    bookings.index.name = "fiscal_year"
-    rollforward = deferred_rollforward(monthly, freq=freq)
-    rollforward.index = pd.Index([f"FY{p.year}" for p in rollforward.index], name="fiscal_year")
+    bookings = net_bookings(book, freq=freq, start=start, end=end)
+    bookings.index = fiscal_labels(bookings.index)
+    rollforward = deferred_rollforward_cents(monthly, freq=freq)
+    rollforward.index = fiscal_labels(rollforward.index)
     return Report(
-        monthly=monthly,
-        yearly=annual(monthly, fiscal_year_start),
-        per_customer=annual(per, fiscal_year_start),
-        bridge=bridge,
-        bridge_by_customer=movers,
+        monthly=in_dollars(monthly),
+        yearly=in_dollars(annual_cents(monthly, fiscal_year_start)),
+        per_customer=in_dollars(annual_cents(per, fiscal_year_start)),
+        bridge=in_dollars(bridge),
+        bridge_by_customer=in_dollars(movers),
         bookings=bookings,
-        checks=checks(contracts, monthly, per),
+        checks=_checks(book, monthly, per),
         contracts=contract_table(contracts),
-        deferred_rollforward=rollforward,
+        deferred_rollforward=in_dollars(rollforward),
     )
 
 
@@ -126,18 +117,11 @@ def check_excel_limits(contracts, fiscal_year_start: int = 1, segment: str | Non
     ...
     revlib.report.TooBigForExcel: the Per customer sheet would have 1,107,001 rows (9,000 customers x 123 fiscal years), more than the 1,048,576 an Excel sheet holds; choose fewer months with --start and --end, or one --segment
     """
-    from .engine import _month, default_span
-
     contracts = in_segment(contracts, segment)
     book = Book.of(contracts)
-    first, last = default_span(book)
-    if start is not None:
-        first = _month(start)
-        last = max(last, first)
-    if end is not None:
-        last = _month(end)
-    shift = 0 if fiscal_year_start == 1 else 13 - int(fiscal_year_start)
-    years = max((last + shift) // 12 - (first + shift) // 12 + 1, 1)
+    first, last = span(book, start, end)
+    first_year, last_year = fiscal_years([period(first), period(last)], fiscal_year_start).year
+    years = max(last_year - first_year + 1, 1)
     customers = len(set(book.customer.tolist()))
     sizes = {"Contracts": (len(contracts) + 1, f"{len(contracts):,} contracts"),
              "Per customer": (customers * years + 1, f"{customers:,} customers x {years:,} fiscal years"),
@@ -161,8 +145,6 @@ def arr_trace(contracts, month) -> pd.DataFrame:
     >>> bool(trace["arr"].sum() == schedule(examples.nine_clients()).loc["2022-12", "arr"])
     True
     """
-    from .contract import parse_month
-
     month = parse_month(month)
     rows = []
     for i, c in enumerate(contracts):
@@ -173,7 +155,7 @@ def arr_trace(contracts, month) -> pd.DataFrame:
         prices = c.prices_per_year
         price = prices[year] if len(prices) > 1 else prices[0]
         if price:
-            rows.append({"contract": c.contract_id or f"#{i + 1}", "customer": c.customer, "start": str(c.start),
+            rows.append({"contract": contract_label(c.contract_id, i), "customer": c.customer, "start": str(c.start),
                          "term_months": c.term_months, "renews": c.renews, "contract_year": served // 12 + 1,
                          "arr": price / 100})
     return pd.DataFrame(rows, columns=["contract", "customer", "start", "term_months", "renews", "contract_year",
@@ -186,7 +168,7 @@ def contract_table(contracts) -> pd.DataFrame:
     for i, c in enumerate(contracts):
         prices = c.prices_per_year
         rows.append({
-            "contract": c.contract_id or f"#{i + 1}", "customer": c.customer, "segment": c.segment or "",
+            "contract": contract_label(c.contract_id, i), "customer": c.customer, "segment": c.segment or "",
             "signed": str(c.signed), "start": str(c.start), "term_months": c.term_months,
             "price_per_year": "; ".join(f"{p / 100:.2f}" for p in prices) if len(prices) > 1 else prices[0] / 100,
             "billing": c.billing, "services": c.services, "renews": c.renews, "tcv": c.tcv, "acv": c.acv,
@@ -203,20 +185,23 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     >>> checks(book, schedule(book), schedule(book, by="customer"))["result"].tolist()
     ['pass', 'pass', 'pass', 'pass', 'pass', 'pass']
     """
-    contracts = list(contracts)
-    cents = (monthly.drop(columns="customers") * 100).round().astype(np.int64)
+    return _checks(Book.of(contracts), in_cents(monthly), in_cents(per_customer))
+
+
+def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame) -> pd.DataFrame:
+    """:func:`checks` of a book and its schedules in cents (:func:`revlib.engine.cents_schedule`)."""
     rows = []
 
     def add(name, failures, checked):
         detail = f"{checked}" if not failures else f"{len(failures)} failed: " + ", ".join(map(str, failures[:10]))
         rows.append({"check": name, "result": "pass" if not failures else "FAIL", "detail": detail})
 
-    known = starts_empty(monthly)
-    months = [str(m) for m in monthly.index]
+    known = starts_empty(cents)
+    months = [str(m) for m in cents.index]
     booked, earned, billed = (cents[c].cumsum() for c in ("bookings", "revenue", "billings"))
     # a renewing contract billed over a period longer than its term can be invoiced beyond what it has
     # booked; its backlog is then its deferred revenue, so backlog can only be bounded, not equated
-    ahead = any(c.renews and (BILLING_MONTHS[c.billing] or c.term_months) > c.term_months for c in contracts)
+    ahead = bool((book.renews & (book.period > book.term)).any())
     owed = cents["deferred_revenue"] - cents["unbilled_revenue"]
     if ahead:
         floor = np.maximum(cents["deferred_revenue"], booked - earned if known else 0)
@@ -239,14 +224,13 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
         add("Billings = revenue + change in deferred revenue - change in unbilled revenue, every month", bad,
             f"{len(months) - 1} months")
 
-    summed = (per_customer.drop(columns="customers") * 100).round().astype(np.int64).groupby(level="month").sum()
+    summed = per_customer.drop(columns="customers").groupby(level="month").sum()
     bad = [c for c in summed.columns if not (summed[c] == cents[c]).all()]
     add("The customers' schedules add up to the book's", bad, f"{per_customer.index.levels[0].size} customers")
 
-    book = Book.of(contracts)
     span_end = int((book.start + book.term - 1).max())
-    each = schedule(contracts, end=pd.Period(ordinal=span_end, freq="M"), by="contract")
-    each = (each[["bookings", "renewal_bookings", "billings", "revenue"]] * 100).round().astype(np.int64)
+    each = cents_schedule(book, end=period(span_end), by="contract")[["bookings", "renewal_bookings", "billings",
+                                                                       "revenue"]]
     labels = list(dict.fromkeys(each.index.get_level_values(0)))
     totals = each.groupby(level=0, sort=False).sum().reindex(labels)
     value = book.value + book.services
@@ -260,8 +244,8 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     position = np.repeat(np.arange(len(labels)), len(each) // len(labels))
     month = each.index.get_level_values("month").asi8
     in_first_term = (month >= book.start[position]) & (month < (book.start + book.term)[position])
-    first_term = np.bincount(position, weights=np.where(in_first_term, each["revenue"], 0), minlength=len(labels))
-    first_terms = [labels[i] for i in np.flatnonzero(book.renews & (np.rint(first_term) != value))]
+    first_term = sum_by(position, np.where(in_first_term, each["revenue"], 0), len(labels))
+    first_terms = [labels[i] for i in np.flatnonzero(book.renews & (first_term != value))]
     add("Each renewing contract earns exactly its TCV over its first term", first_terms,
         f"{int(book.renews.sum())} contracts")
     return pd.DataFrame(rows)

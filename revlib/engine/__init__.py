@@ -1,0 +1,128 @@
+"""The rules revlib applies, in plain words, and the engine that applies them.
+
+Rules
+-----
+Every amount is held in whole cents. A month is the unit of time: a contract
+starts on the first day of its ``start`` month, and balances are read at month end.
+
+Bookings
+    A contract books its total contract value (TCV: the recurring value of the
+    term plus services) in the month it is ``signed``. A contract that
+    ``renews`` books the recurring value of one more term in the month each
+    renewal starts; those are ``renewal_bookings``, and ``bookings`` includes them.
+Billings
+    Invoices go out in advance, at the start of each billing period of 1, 3, 6
+    or 12 months (monthly, quarterly, semiannual, annual), or once for the whole
+    term (upfront). A term that is not a whole number of periods ends with a
+    shorter invoice for the months left. Services go on the first invoice. Each
+    renewed term is billed like the first. A renewing contract whose billing
+    period is longer than its term (a month-to-month contract paid yearly) is
+    billed every period for the months that period covers.
+Revenue
+    Recurring revenue is recognised evenly, month by month, while the contract is
+    in service, even when the prices of its years differ (a ramp deal is one
+    promise, priced over the whole term). Services are recognised in the first
+    month of service.
+Deferred revenue and unbilled revenue
+    At each month end, for each contract: billed to date less recognised to date.
+    Where that is positive it is deferred revenue (a liability: cash asked for,
+    work not yet done); where negative, unbilled revenue (a contract asset: work
+    done, not yet invoiced). They are summed over contracts, never netted across them.
+Backlog (remaining performance obligations)
+    For each contract at month end: booked to date less recognised to date, the
+    revenue still to be earned from what is signed, and never less than the
+    contract's deferred revenue. A period that has been invoiced is committed,
+    so it is in backlog even when its term has not been booked yet: a
+    month-to-month contract paid a year ahead has booked one month but been
+    invoiced for twelve, and its backlog is the eleven months invoiced and not
+    yet earned (ASC 606 counts contract liabilities in remaining performance
+    obligations). Current backlog (cRPO) is the part of backlog to be
+    recognised in the next 12 months; a renewal that has not started and has
+    not been invoiced is in neither.
+MRR, ARR and customers
+    MRR is the recurring monthly price of every contract in service that month
+    (services never count); for a ramp deal, the price of the contract year in
+    effect. ARR is 12 times the exact price (a $2,000-a-year contract has ARR
+    $2,000.00 and MRR $166.67 in every month of its term). Customers is the
+    number of distinct customers with recurring revenue that month.
+Cents
+    Where an amount is not a whole number of cents ($1,000 a year is $83.333 a
+    month), each month's revenue and each invoice is rounded down to the cent
+    and the remainder goes to the term's last month and last invoice
+    ($83.33 x 11 + $83.37; billed quarterly, 4 x $250.00). So every contract's
+    billings and revenue add up exactly to its contract value, and a contract
+    billed in advance never shows a cent of unbilled revenue. The recurring
+    value of a term is its price times its length, to the nearest cent.
+
+How the engine works
+--------------------
+Nothing loops over contract-months. Each figure is a sum of *events*: an amount
+in a month, possibly repeating every P months (an invoice every quarter, a
+renewal every term). Events are counted into a (group x month) grid with
+``numpy.bincount``, and a repeat every P months is a cumulative sum taken with
+stride P. The work grows with the number of contracts plus the number of months,
+not their product.
+
+Every event's amount is a sum of a few per-contract amounts (the value, the
+services, a month's revenue, an invoice, the run rate), and its months depend
+only on the contract's terms. So contracts at a single price that share their
+group, start, signing month, term, billing and renewal are merged first, their
+amounts added: a book of a million contracts is scheduled as a few thousand
+rows. Ramp deals, whose unbilled revenue must be clipped per contract, are
+computed contract by contract; renewing contracts invoiced over periods longer
+than their term, whose backlog is held at their deferred revenue where that is
+larger, row by row after merging. Distinct customers are counted with one 64-bit
+mask of months per customer.
+
+The engine's modules, in the order a book goes through them:
+
+- ``book``: the contracts as columns (cents, month ordinals), the engine's input;
+- ``months``: month ordinals, the span a schedule shows, fiscal years;
+- ``grid``: events in a (group x month) grid, repeats every P months, exact sums;
+- ``rules``: every figure in cents, one function per figure (the rules above, as code);
+- ``customers``: distinct customers in service, counted with bit masks;
+- ``api``: :func:`schedule` (dollars, for the public), :func:`cents_schedule` (cents,
+  for revlib's own modules) and :func:`annual`.
+"""
+
+from .api import (
+    BALANCES,
+    COLUMNS,
+    COUNTS,
+    FLOWS,
+    GROUPINGS,
+    RUN_RATES,
+    annual,
+    annual_cents,
+    cents_schedule,
+    in_cents,
+    in_dollars,
+    schedule,
+    starts_empty,
+)
+from .book import MAX_BOOK_CENTS, Book
+from .months import default_span, fiscal_freq, fiscal_labels, fiscal_year, fiscal_years, span
+
+__all__ = [
+    "BALANCES",
+    "COLUMNS",
+    "COUNTS",
+    "FLOWS",
+    "GROUPINGS",
+    "MAX_BOOK_CENTS",
+    "RUN_RATES",
+    "Book",
+    "annual",
+    "annual_cents",
+    "cents_schedule",
+    "default_span",
+    "fiscal_freq",
+    "fiscal_labels",
+    "fiscal_year",
+    "fiscal_years",
+    "in_cents",
+    "in_dollars",
+    "schedule",
+    "span",
+    "starts_empty",
+]

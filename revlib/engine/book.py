@@ -1,0 +1,151 @@
+"""The book: a list of contracts held as columns (numpy arrays of cents and month ordinals), the engine's input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..contract import BILLING_MONTHS, Contract, ContractError, contract_label, recurring_value, round_half_up
+from .grid import spread
+
+MAX_BOOK_CENTS = 1_000_000_000_000_000
+"""The most a book's contracts may be worth together, in cents ($10 trillion).
+
+Each contract counts its value (TCV) or its largest yearly price, whichever is more.
+With terms of at least a month and months between 1900 and 2300, every figure of a
+schedule (renewals included) and every running total the report checks stays below
+2**62 cents, and every monthly figure below 2**53 cents, where float64 dollars are
+still exact to the cent.
+"""
+
+
+@dataclass
+class Book:
+    """A list of contracts held as columns (numpy arrays), ready for the engine.
+
+    Money is in cents and months are ordinals. ``period`` is the billing period in
+    months (the term for upfront); ``value`` the recurring value of one term;
+    ``first_price`` the yearly price of the first contract year; ``ramps`` maps the
+    position of each ramp deal to its yearly prices, one per contract year.
+    """
+
+    customer: np.ndarray
+    segment: np.ndarray
+    label: np.ndarray
+    start: np.ndarray
+    signed: np.ndarray
+    term: np.ndarray
+    period: np.ndarray
+    renews: np.ndarray
+    services: np.ndarray
+    value: np.ndarray
+    first_price: np.ndarray
+    ramps: dict
+    customer_code: np.ndarray = field(init=False, repr=False)  # customers numbered from 0
+
+    @classmethod
+    def of(cls, contracts) -> "Book":
+        """Columns from a Contract, a list of them, a DataFrame or a CSV path (a Book is returned as it is)."""
+        if isinstance(contracts, cls):
+            return contracts
+        if isinstance(contracts, Contract):
+            contracts = [contracts]
+        elif isinstance(contracts, (pd.DataFrame, str)) or hasattr(contracts, "__fspath__"):
+            from ..load import load_contracts
+
+            contracts = load_contracts(contracts)
+        contracts = list(contracts)
+        if not contracts:
+            raise ValueError("no contracts to schedule")
+        n = len(contracts)
+        term = np.fromiter((c.term_months for c in contracts), np.int64, n)
+        prices = [c.prices_per_year for c in contracts]
+        first_price, ramps, value = _prices_and_values(prices, term)
+        services = np.fromiter((c.services_cents for c in contracts), np.int64, n)
+        top = first_price.copy()
+        for i, yearly in ramps.items():
+            top[i] = max(yearly)
+        worth = int(np.maximum(value + services, top).sum(dtype=float))  # each at most $1 trillion: no overflow
+        if worth > MAX_BOOK_CENTS:
+            raise ContractError([f"the contracts are worth ${worth // 100:,} together, more than "
+                                 f"${MAX_BOOK_CENTS // 100:,}, the most revlib adds up to the cent"])
+        return cls(
+            customer=np.array([c.customer for c in contracts], dtype=object),
+            segment=np.array([c.segment or "(none)" for c in contracts], dtype=object),
+            label=np.array([contract_label(c.contract_id, i) for i, c in enumerate(contracts)], dtype=object),
+            start=np.fromiter((c.start.ordinal for c in contracts), np.int64, n),
+            signed=np.fromiter((c.signed.ordinal for c in contracts), np.int64, n),
+            term=term,
+            period=np.fromiter((BILLING_MONTHS[c.billing] or c.term_months for c in contracts), np.int64, n),
+            renews=np.fromiter((c.renews for c in contracts), bool, n),
+            services=services,
+            value=value,
+            first_price=first_price,
+            ramps=ramps,
+        )
+
+    @classmethod
+    def from_arrays(cls, customer, start, term_months, prices_per_year, billing_months, services, renews,
+                    signed=None) -> "Book":
+        """A book straight from columns, for generated books that are valid by construction.
+
+        Nothing is checked here: a contract file goes through :func:`revlib.load_contracts`.
+        ``start`` and ``signed`` are monthly Period ordinals; ``prices_per_year``
+        is one yearly price in cents per contract, or a list of them for a ramp;
+        ``billing_months`` is 1, 3, 6 or 12, or 0 for upfront; money is in cents.
+
+        >>> b = Book.from_arrays(["A"], [624], [36], [120_000], [1], [100_000], [False])
+        >>> int(b.value[0] + b.services[0])
+        460000
+        """
+        start = np.asarray(start, np.int64)
+        term = np.asarray(term_months, np.int64)
+        period = np.asarray(billing_months, np.int64)
+        first_price, ramps, value = _prices_and_values(prices_per_year, term)
+        n = len(start)
+        return cls(
+            customer=np.asarray(customer, dtype=object),
+            segment=np.full(n, "(none)", dtype=object),
+            label=np.array([contract_label(None, i) for i in range(n)], dtype=object),
+            start=start,
+            signed=start if signed is None else np.asarray(signed, np.int64),
+            term=term,
+            period=np.where(period == 0, term, period),
+            renews=np.asarray(renews, bool),
+            services=np.asarray(services, np.int64),
+            value=value,
+            first_price=first_price,
+            ramps=ramps,
+        )
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def __post_init__(self):
+        self.customer_code = pd.factorize(self.customer)[0].astype(np.int64)
+
+
+def _prices_and_values(prices_per_year, term: np.ndarray) -> tuple[np.ndarray, dict, np.ndarray]:
+    """Each contract's first yearly price, the ramp deals (position: their yearly prices) and each term's value.
+
+    ``prices_per_year`` holds one yearly price in cents per contract, or a list or tuple of them.
+    The value of a term is its price times its length, to the nearest cent (:func:`recurring_value`).
+    """
+    ramps = {i: tuple(int(x) for x in p) for i, p in enumerate(prices_per_year)
+             if isinstance(p, (list, tuple)) and len(p) > 1}
+    first_price = np.array([p[0] if isinstance(p, (list, tuple)) else p for p in prices_per_year], np.int64)
+    value = round_half_up(first_price * term, 12)  # recurring_value at one price, for every contract at once
+    for i, yearly in ramps.items():
+        value[i] = recurring_value(yearly, int(term[i]))
+    return first_price, ramps, value
+
+
+def ramp_years(book: Book, index: np.ndarray):
+    """Ramp deals ``index`` as arrays: each deal's number of years, and a row per contract year
+    (the deal's position in ``index``, the year counted from 0, its yearly price)."""
+    years = np.fromiter((len(book.ramps[i]) for i in index.tolist()), np.int64, len(index))
+    prices = np.fromiter((x for i in index.tolist() for x in book.ramps[i]), np.int64, int(years.sum()))
+    owner, year = spread(years)
+    return years, owner, year, prices

@@ -1,0 +1,77 @@
+"""Customers: how many distinct customers have recurring revenue in each (group, month), counted with bit masks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .book import Book, ramp_years
+from .grid import adder, factorize
+
+_LOW_BITS = np.array([(1 << k) - 1 for k in range(65)], dtype=np.uint64)  # _LOW_BITS[k]: the k lowest bits set
+_BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.int64)
+
+
+def active_customers(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> np.ndarray:
+    """Distinct customers with recurring revenue in each (group, month).
+
+    Each customer's months in service are the bits of a 64-bit mask (64 months at a
+    time): the masks of its contracts are OR-ed together, then each bit is counted.
+    """
+    counts = np.zeros((groups, months), np.int64)
+    who, first, stop = in_service(book, origin, months)
+    if not len(who):
+        return counts
+    customers = int(book.customer_code.max()) + 1
+    ids, keys = factorize(group[who] * customers + book.customer_code[who], groups * customers)
+    for block in range(0, months, 64):
+        width = min(64, months - block)
+        mask = np.zeros(len(keys), np.uint64)
+        np.bitwise_or.at(mask, ids, _LOW_BITS[np.clip(stop - block, 0, 64)] & ~_LOW_BITS[np.clip(first - block, 0, 64)])
+        counts[:, block:block + width] = _count_bits(mask, keys // customers, groups)[:, :width]
+    return counts
+
+
+def in_service(book: Book, origin: int, months: int):
+    """Spans of months with recurring revenue: contract index, first month, month after the last."""
+    start = book.start - origin
+    spans = []
+    flat = np.ones(len(book), bool)
+    flat[list(book.ramps)] = False
+    pick = flat & (book.first_price > 0)
+    end = np.where(book.renews, months, start + book.term)
+    spans.append((np.flatnonzero(pick), start[pick], end[pick]))
+    if book.ramps:
+        index = np.array(sorted(book.ramps), np.int64)
+        _, owner, year, prices = ramp_years(book, index)
+        owner = index[owner]
+        free_year = np.zeros(len(book), bool)
+        free_year[owner[prices == 0]] = True
+        whole = index[book.renews[index] & ~free_year[index]]  # renewing, paying every year: in service from start
+        spans.append((whole, start[whole], np.full(len(whole), months)))
+        once = ~book.renews[owner] & (prices > 0)  # each paying contract year of a ramp that ends
+        spans.append((owner[once], (start[owner] + 12 * year)[once],
+                      (start[owner] + np.minimum(12 * year + 12, book.term[owner]))[once]))
+        for i in index[book.renews[index] & free_year[index]]:  # rare: renewing, with a year at no charge
+            term, prices_i = int(book.term[i]), book.ramps[int(i)]
+            for shift in range(0, max(months - int(start[i]), 0), term):
+                for y, yearly in enumerate(prices_i):
+                    if yearly:
+                        spans.append(([i], [start[i] + shift + 12 * y], [start[i] + shift + min(12 * y + 12, term)]))
+    who = np.concatenate([np.asarray(x, np.int64) for x, _, _ in spans])
+    first = np.concatenate([np.asarray(a, np.int64) for _, a, _ in spans])
+    stop = np.minimum(np.concatenate([np.asarray(e, np.int64) for _, _, e in spans]), months)
+    keep = first < stop
+    return who[keep], first[keep], stop[keep]
+
+
+def _count_bits(mask: np.ndarray, rows: np.ndarray, groups: int) -> np.ndarray:
+    """(groups x 64) counts: how many masks of each row have each bit set."""
+    octets = mask.astype("<u8").view(np.uint8).reshape(-1, 8)
+    out = np.zeros((groups, 64), np.int64)
+    if groups <= 4096:  # a histogram of each byte's values, then the bits of each value
+        for j in range(8):
+            hist = np.bincount(rows * 256 + octets[:, j], minlength=groups * 256).reshape(groups, 256)
+            out[:, 8 * j:8 * j + 8] = hist @ _BYTE_BITS
+    else:
+        adder(rows)(out, np.unpackbits(octets, axis=1, bitorder="little"))
+    return out

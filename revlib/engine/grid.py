@@ -1,0 +1,148 @@
+"""The event grid: amounts placed in (group x month) cells, repeated every so many months, added exactly in cents.
+
+An *event* is an amount in a month for a group (a customer, a segment, a contract,
+or the whole book). It may become a level that holds from that month on (a running
+total) and may repeat every P months (an invoice every quarter, a renewal every
+term). Events are counted into the grid with ``numpy.bincount``, and a repeat every
+P months is a cumulative sum taken with stride P, so the work grows with the number
+of events plus the number of months, not their product.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FLOAT_EXACT = 2**52
+"""Below this many cents in all, a float64 sum of whole cents is exact."""
+
+
+class Events:
+    """Amounts placed in (group, month) cells, each possibly repeating every P months."""
+
+    def __init__(self, groups: int, months: int):
+        self.groups, self.months = groups, months
+        self.parts: list[tuple] = []
+
+    def add(self, group, month, amount, running_totals: int = 0, every=()):
+        """Add ``amount`` at ``month`` for ``group``; then ``running_totals`` cumulative sums, and a repeat per stride.
+
+        ``running_totals=1`` turns an amount into a level that holds from that month on
+        (close it with the negative amount where it stops); ``running_totals=2`` into a
+        level that grows by the amount every month. Each stride in ``every`` repeats the
+        amount every that many months from there on.
+        """
+        group, month, amount = np.broadcast_arrays(
+            np.asarray(group, np.int64), np.asarray(month, np.int64), np.asarray(amount, np.int64)
+        )
+        keep = (amount != 0) & (month < self.months)
+        if not keep.any():
+            return
+        strides = [np.broadcast_to(np.asarray(s, np.int64), month.shape)[keep] for s in every]
+        self.parts.append((group[keep], month[keep], amount[keep], running_totals, strides))
+
+    def grid(self) -> np.ndarray:
+        """The (groups x months) totals, in cents."""
+        total = np.zeros((self.groups, self.months), np.int64)
+        level = np.zeros((self.groups, self.months), np.int64)
+        for group, month, amount, running_totals, strides in self.parts:
+            for pick, totals_here, repeats in self._patterns(running_totals, strides):
+                rows, cells = _bincount_rows(group[pick], month[pick], amount[pick], self.months, self.groups)
+                for stride in repeats:
+                    cells = repeat_every(cells, stride)
+                for _ in range(totals_here - 1):
+                    cells = np.cumsum(cells, axis=1)
+                (level if totals_here else total)[rows] += cells
+        return total + np.cumsum(level, axis=1)
+
+    def _patterns(self, running_totals: int, strides: list):
+        """Split events by how they repeat: (which events, running totals, strides > 1).
+
+        A stride of 1 is one more running total; a stride past the window repeats nothing.
+        """
+        if not strides:
+            yield slice(None), running_totals, []
+            return
+        stack = np.stack(strides, axis=1)
+        stack = np.where(stack >= self.months, 0, stack)
+        totals_each = running_totals + (stack == 1).sum(axis=1)
+        stack = np.sort(np.where(stack == 1, 0, stack), axis=1)
+        base = self.months + 1
+        code = totals_each
+        for column in stack.T:
+            code = code * base + column
+        which, codes = pd.factorize(code)
+        if len(codes) > 1:  # one sort, then each pattern is a slice of it
+            order = np.argsort(which, kind="stable")
+            bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(codes)))]
+        for k, key in enumerate(codes.tolist()):
+            repeats = []
+            for _ in range(stack.shape[1]):
+                key, stride = divmod(key, base)
+                if stride:
+                    repeats.append(stride)
+            yield (order[bounds[k]:bounds[k + 1]] if len(codes) > 1 else slice(None)), key, repeats
+
+
+def _bincount_rows(group, month, amount, months, groups):
+    """Sum amounts into a compact (distinct groups x months) grid, exactly in cents."""
+    if groups == 1:
+        rows, compact = np.zeros(1, np.int64), np.zeros(len(group), np.int64)
+    else:
+        compact, rows = pd.factorize(group)
+    cells = sum_by(compact * months + month, amount, len(rows) * months)
+    return rows, cells.reshape(len(rows), months)
+
+
+def repeat_every(cells: np.ndarray, stride: int) -> np.ndarray:
+    """Each amount repeated every ``stride`` months from where it stands (a strided cumulative sum)."""
+    groups, months = cells.shape
+    padded = -(-months // stride) * stride
+    work = np.zeros((groups, padded), np.int64)
+    work[:, :months] = cells
+    return work.reshape(groups, padded // stride, stride).cumsum(axis=1).reshape(groups, padded)[:, :months]
+
+
+def sum_by(ids: np.ndarray, amount: np.ndarray, size: int) -> np.ndarray:
+    """Amounts added up by id (each from 0 to ``size - 1``), exactly in cents.
+
+    >>> sum_by(np.array([0, 2, 0]), np.array([5, 7, 1]), 3).tolist()
+    [6, 0, 7]
+    """
+    if np.abs(amount).sum() < FLOAT_EXACT:
+        return np.rint(np.bincount(ids, weights=amount, minlength=size)).astype(np.int64)
+    total = np.zeros(size, np.int64)  # beyond what a float adds exactly: add whole numbers
+    np.add.at(total, ids, amount)
+    return total
+
+
+def factorize(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct keys (each from 0 to ``size - 1``): each key's number, and the keys, sorted."""
+    if size <= 4 * len(key) + 65_536:  # a direct table beats hashing
+        present = np.zeros(size, bool)
+        present[key] = True
+        return (np.cumsum(present) - 1)[key], np.flatnonzero(present)
+    ids, uniques = pd.factorize(key, sort=True)
+    return ids.astype(np.int64), np.asarray(uniques, np.int64)
+
+
+def adder(rows: np.ndarray):
+    """A function adding each row of values to a target's row ``rows[i]`` (several may share one)."""
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+
+    def add(target: np.ndarray, values: np.ndarray) -> None:
+        target[ordered[starts]] += np.add.reduceat(values[order], starts, axis=0, dtype=np.int64)
+
+    return add
+
+
+def spread(counts: np.ndarray):
+    """For items repeated ``counts`` times: which item each copy is, and its number within the item.
+
+    >>> [a.tolist() for a in spread(np.array([2, 0, 3]))]
+    [[0, 0, 2, 2, 2], [0, 1, 0, 1, 2]]
+    """
+    which = np.repeat(np.arange(len(counts)), counts)
+    return which, np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)

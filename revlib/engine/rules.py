@@ -1,0 +1,304 @@
+"""The rules as code: every figure of a schedule, in cents, per (group x month), one function per figure.
+
+The rules themselves, in plain words, are the docstring of :mod:`revlib.engine`; each
+function here names the rule it applies. Amounts are whole cents and months are
+counted from the grid's first month (``origin``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..contract import round_half_up
+from .book import Book, ramp_years
+from .customers import active_customers
+from .grid import Events, adder, factorize, spread, sum_by
+
+
+@dataclass
+class Terms:
+    """Contracts as the rules read them: cents, and months counted from the grid's first.
+
+    ``monthly`` is a month's recurring revenue before the term's last month,
+    ``invoice`` an invoice before the term's last (at a single price), ``mrr``
+    and ``arr`` the run rate at the first price. Every figure is a sum of these
+    amounts, so contracts on the same terms can be merged into one row with
+    their amounts added (:meth:`merged`).
+    """
+
+    group: np.ndarray
+    start: np.ndarray
+    signed: np.ndarray
+    term: np.ndarray
+    period: np.ndarray
+    renews: np.ndarray
+    value: np.ndarray
+    services: np.ndarray
+    monthly: np.ndarray
+    invoice: np.ndarray
+    mrr: np.ndarray
+    arr: np.ndarray
+
+    @classmethod
+    def of(cls, book: Book, rows, group: np.ndarray, origin: int) -> "Terms":
+        """The contracts at ``rows`` of a book, each in its group."""
+        value, term, period, price = book.value[rows], book.term[rows], book.period[rows], book.first_price[rows]
+        return cls(group=group, start=book.start[rows] - origin, signed=book.signed[rows] - origin, term=term,
+                   period=period, renews=book.renews[rows], value=value, services=book.services[rows],
+                   monthly=value // term, invoice=value * period // term, mrr=round_half_up(price, 12), arr=price)
+
+    @property
+    def last_monthly(self) -> np.ndarray:
+        """The recurring revenue of the term's last month: the rest of the term's value."""
+        return self.value - (self.term - 1) * self.monthly
+
+    def every_term(self, months: int) -> np.ndarray:
+        """The stride that repeats a term's events: the term if it renews, else past the window (no repeat)."""
+        return np.where(self.renews, self.term, months)
+
+    def merged(self) -> "Terms":
+        """One row for each distinct group, start, signing, term, billing and renewal; amounts added."""
+        keys = ("group", "start", "signed", "term", "period", "renews")
+        if not len(self.group):
+            return self
+        columns = [getattr(self, k).astype(np.int64) for k in keys]
+        lows = [int(c.min()) for c in columns]
+        sizes = [int(c.max()) - low + 1 for c, low in zip(columns, lows)]
+        if np.prod(sizes, dtype=float) >= 2**62:
+            return self
+        code = np.zeros(len(self.group), np.int64)
+        for column, low, size in zip(columns, lows, sizes):
+            code = code * size + (column - low)
+        ids, rest = factorize(code, int(np.prod(sizes)))
+        if len(rest) == len(code):
+            return self
+        fields = {}
+        for name, low, size in reversed(list(zip(keys, lows, sizes))):
+            rest, digit = np.divmod(rest, size)
+            fields[name] = digit + low
+        fields["renews"] = fields["renews"].astype(bool)
+        for name in ("value", "services", "monthly", "invoice", "mrr", "arr"):
+            fields[name] = sum_by(ids, getattr(self, name), len(fields["group"]))
+        return Terms(**fields)
+
+
+def columns(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
+    """Every schedule column in cents, as (groups x months) arrays from ``origin``.
+
+    Contracts at a single price are merged by their terms and computed together;
+    ramp deals, whose unbilled revenue is clipped contract by contract, one by one.
+    Renewing contracts billed over a period longer than their term can be invoiced
+    ahead of what they have booked: they are scheduled row by row (merged by their
+    terms first), so that each one's backlog is at least its deferred revenue.
+    """
+    ramp = np.zeros(len(book), bool)
+    ramp[list(book.ramps)] = True
+    ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
+    separate = ramp | ahead
+    pooled = np.flatnonzero(~separate) if separate.any() else slice(None)
+    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months)
+    owed = np.cumsum(flows["billings"] - flows["recurring_revenue"] - flows["services_revenue"], axis=1)
+    unbilled = np.zeros_like(owed)
+    invoiced_ahead = np.zeros_like(owed)  # deferred revenue beyond backlog, contract by contract
+    parts = []
+    if ahead.any():
+        index = np.flatnonzero(ahead)
+        terms = Terms.of(book, index, group[index], origin).merged()
+        target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
+        parts.append((target, _flows(terms, len(target), months)))
+    if book.ramps:
+        index = np.flatnonzero(ramp)
+        terms = Terms.of(book, index, np.arange(len(index)), origin)
+        parts.append((group[index], _flows(terms, len(index), months, ramps=ramp_years(book, index))))
+    for target, each in parts:
+        earned_each = each["recurring_revenue"] + each["services_revenue"]
+        balance = np.cumsum(each["billings"] - earned_each, axis=1)
+        booked = np.cumsum(each["bookings_signed"] + each["renewal_bookings"] - earned_each, axis=1)
+        add = adder(target)
+        for name in flows:
+            add(flows[name], each[name])
+        add(owed, np.maximum(balance, 0))
+        add(unbilled, np.maximum(-balance, 0))
+        add(invoiced_ahead, np.maximum(balance - booked, 0))
+    out = {
+        "bookings": flows["bookings_signed"] + flows["renewal_bookings"],
+        "renewal_bookings": flows["renewal_bookings"],
+        "billings": flows["billings"],
+        "recurring_revenue": flows["recurring_revenue"],
+        "services_revenue": flows["services_revenue"],
+        "mrr": flows["mrr"],
+        "arr": flows["arr"],
+    }
+    out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
+    out["deferred_revenue"] = owed  # summed over contracts where positive: never netted with unbilled
+    out["unbilled_revenue"] = unbilled
+    # Backlog is at least deferred revenue, contract by contract: what is invoiced beyond
+    # the booked terms is committed, and all of it is earned within the next 12 months.
+    out["backlog"] = np.cumsum(out["bookings"] - out["revenue"], axis=1) + invoiced_ahead
+    out["current_backlog"] = _next_12_months(out["revenue"]) - flows["unbooked"] + invoiced_ahead
+    out["customers"] = active_customers(book, group, groups, origin, months)
+    return out
+
+
+def _next_12_months(revenue: np.ndarray) -> np.ndarray:
+    """For each month, the revenue of the 12 months after it (zero where the grid does not reach)."""
+    earned = np.cumsum(revenue, axis=1)
+    ahead = np.zeros_like(earned)
+    ahead[:, :-12] = earned[:, 12:] - earned[:, :-12]
+    return ahead
+
+
+def _flows(t: Terms, groups: int, months: int, ramps=None) -> dict:
+    """Monthly bookings, billings, revenue, MRR and ARR, and the revenue not booked yet, in cents, per group.
+
+    ``ramps`` (from :func:`ramp_years`) marks every row as a ramp deal, priced year by year.
+    """
+    figures = {name: Events(groups, months) for name in ("bookings_signed", "renewal_bookings", "billings",
+                                                         "recurring_revenue", "services_revenue", "mrr", "arr",
+                                                         "unbooked")}
+    signed_bookings(figures["bookings_signed"], t)
+    renewal_bookings(figures["renewal_bookings"], t)
+    services_revenue(figures["services_revenue"], t)
+    recurring_revenue(figures["recurring_revenue"], t, months)
+    billings(figures["billings"], t, months, ramps)
+    run_rates(figures["mrr"], figures["arr"], t, months, ramps)
+    unbooked_revenue(figures["unbooked"], t)
+    return {name: events.grid() for name, events in figures.items()}
+
+
+def signed_bookings(events: Events, t: Terms) -> None:
+    """Bookings: the contract value (TCV: the recurring value of the term plus services) when signed."""
+    events.add(t.group, t.signed, t.value + t.services)
+
+
+def renewal_bookings(events: Events, t: Terms) -> None:
+    """Renewal bookings: the recurring value of one more term, in the month each renewal starts."""
+    renews = t.renews
+    events.add(t.group[renews], (t.start + t.term)[renews], t.value[renews], every=(t.term[renews],))
+
+
+def services_revenue(events: Events, t: Terms) -> None:
+    """Services revenue: recognised in the first month of service."""
+    events.add(t.group, t.start, t.services)
+
+
+def recurring_revenue(events: Events, t: Terms, months: int) -> None:
+    """Recurring revenue: evenly, month by month, in service; the term's last month takes the cents left over."""
+    ends = ~t.renews
+    events.add(t.group, t.start, t.monthly, running_totals=1)
+    events.add(t.group[ends], (t.start + t.term)[ends], -t.monthly[ends], running_totals=1)
+    events.add(t.group, t.start + t.term - 1, t.last_monthly - t.monthly, every=(t.every_term(months),))
+
+
+def billings(events: Events, t: Terms, months: int, ramps=None) -> None:
+    """Billings: services on the first invoice, then an invoice at the start of each billing period."""
+    events.add(t.group, t.start, t.services)
+    if ramps is None:
+        _single_price_invoices(events, t, months)
+    else:
+        _ramp_invoices(events, t, ramps, months)
+
+
+def _single_price_invoices(events: Events, t: Terms, months: int) -> None:
+    """Invoices at one price: equal invoices every period, the last one for the rest of the term's value."""
+    every_term = t.every_term(months)
+    within_term = ~t.renews | (t.period <= t.term)  # the others: billed for periods longer than a term
+    count = -(-t.term // t.period)  # invoices in a term
+    last_invoice = t.value - (count - 1) * t.invoice
+    several = within_term & (count > 1)
+    strides = (t.period[several], every_term[several])
+    events.add(t.group[several], t.start[several], t.invoice[several], every=strides)
+    last_start = t.start + (count - 1) * t.period
+    events.add(t.group[several], last_start[several], -t.invoice[several], every=strides)
+    events.add(t.group[within_term], last_start[within_term], last_invoice[within_term],
+               every=(every_term[within_term],))
+    _longer_period_invoices(events, t, t.renews & (t.period > t.term), months)
+
+
+def _longer_period_invoices(events: Events, t: Terms, pick: np.ndarray, months: int) -> None:
+    """Renewing contracts billed over periods longer than their term: each invoice is the revenue it covers."""
+    monthly, last_monthly = t.monthly, t.last_monthly
+    even = pick & (monthly == last_monthly)
+    events.add(t.group[even], t.start[even], (t.period * monthly)[even], every=(t.period[even],))
+    uneven = np.flatnonzero(pick & (monthly != last_monthly))
+    if not len(uneven):
+        return
+    count = np.maximum(0, -(-(months - t.start[uneven]) // t.period[uneven]))  # invoices within the window
+    position, k = spread(count)  # invoice k of contract uneven[position]
+    which = uneven[position]
+    period, term = t.period[which], t.term[which]
+    terms_ending = (k + 1) * period // term - k * period // term  # terms whose last month invoice k covers
+    events.add(t.group[which], t.start[which] + k * period,
+               period * monthly[which] + (last_monthly - monthly)[which] * terms_ending)
+
+
+def _ramp_invoices(events: Events, t: Terms, ramps, months: int) -> None:
+    """Ramp deals: each invoice is the price of the months it covers, down to the cent; the rest on the last.
+
+    Billing periods of 1, 3, 6 and 12 months fall inside one contract year; upfront is one invoice.
+    """
+    years, _, _, prices = ramps
+    first_year_row = np.cumsum(years) - years
+    count = -(-t.term // t.period)  # invoices in a term
+    which, k = spread(count)  # invoice k of deal which
+    begin = k * t.period[which]  # months from the start
+    length = np.minimum(t.period[which], t.term[which] - begin)
+    yearly = prices[first_year_row[which] + begin // 12]
+    amount = (yearly * length) // 12
+    last = np.cumsum(count) - 1
+    others = np.add.reduceat(amount, np.cumsum(count) - count) - amount[last]
+    amount[last] = t.value - others
+    events.add(t.group[which], t.start[which] + begin, amount, every=(t.every_term(months)[which],))
+
+
+def run_rates(mrr: Events, arr: Events, t: Terms, months: int, ramps=None) -> None:
+    """MRR and ARR: the recurring price in service, from the start until the term ends unless it renews.
+
+    MRR is ARR / 12 rounded half up to the cent; a ramp deal's is the price of the contract year in effect.
+    """
+    if ramps is None:
+        ends = ~t.renews
+        for events, amount in ((mrr, t.mrr), (arr, t.arr)):
+            events.add(t.group, t.start, amount, running_totals=1)
+            events.add(t.group[ends], (t.start + t.term)[ends], -amount[ends], running_totals=1)
+        return
+    _, owner, year, prices = ramps
+    start, term, every_term = t.start[owner], t.term[owner], t.every_term(months)[owner]
+    for events, amount in ((mrr, round_half_up(prices, 12)), (arr, prices)):
+        events.add(t.group[owner], start + 12 * year, amount, running_totals=1, every=(every_term,))
+        events.add(t.group[owner], start + np.minimum(12 * year + 12, term), -amount, running_totals=1,
+                   every=(every_term,))
+
+
+def unbooked_revenue(events: Events, t: Terms) -> None:
+    """For each month, the next 12 months' revenue that belongs to terms not booked yet (kept out of cRPO).
+
+    A month of revenue at x, from a term booked at b, counts from month x - 12
+    up to the month before b: that is, while it is in the next 12 months but
+    its term is not yet signed (a first term signed later, or a renewal that has
+    not started). Each month of revenue is placed at x - 12 and taken away at b.
+    """
+    group, start, signed, term, services, renews = t.group, t.start, t.signed, t.term, t.services, t.renews
+    monthly, last_extra = t.monthly, t.last_monthly - t.monthly  # the last month's revenue is monthly + last_extra
+    # The first term, booked when signed: its months within 12 months of signing.
+    within = np.clip(signed + 12 - start, 0, term)
+    has = within > 0
+    whole = has & (within == term)
+    value = within * monthly + np.where(whole, last_extra, 0)
+    events.add(group[has], (start - 12)[has], monthly[has], running_totals=2)
+    events.add(group[has], (start - 12 + within)[has], -monthly[has], running_totals=2)
+    events.add(group[whole], (start + term - 13)[whole], last_extra[whole], running_totals=1)
+    events.add(group[has], (start - 12)[has], services[has], running_totals=1)
+    events.add(group[has], signed[has], -(value + services)[has], running_totals=1)
+    # Each renewal, booked when it starts: its first 12 months, every term.
+    group, first, term, monthly, last_extra = (group[renews], (start + term)[renews], term[renews],
+                                               monthly[renews], last_extra[renews])
+    within = np.minimum(term, 12)
+    whole = term <= 12
+    events.add(group, first - 12, monthly, running_totals=2, every=(term,))
+    events.add(group, first - 12 + within, -monthly, running_totals=2, every=(term,))
+    events.add(group[whole], (first + term - 13)[whole], last_extra[whole], running_totals=1, every=(term[whole],))
+    value = within * monthly + np.where(whole, last_extra, 0)
+    events.add(group, first, -value, running_totals=1, every=(term,))
