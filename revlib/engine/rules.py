@@ -150,7 +150,7 @@ def _next_12_months(revenue: np.ndarray) -> np.ndarray:
     return ahead
 
 
-def _flows(t: Terms, groups: int, months: int, ramps=None) -> dict:
+def _flows(terms: Terms, groups: int, months: int, ramps=None) -> dict:
     """Monthly bookings, billings, revenue, MRR and ARR, and the revenue not booked yet, in cents, per group.
 
     ``ramps`` (from :func:`ramp_years`) marks every row as a ramp deal, priced year by year.
@@ -158,121 +158,123 @@ def _flows(t: Terms, groups: int, months: int, ramps=None) -> dict:
     figures = {name: Events(groups, months) for name in ("bookings_signed", "renewal_bookings", "billings",
                                                          "recurring_revenue", "services_revenue", "mrr", "arr",
                                                          "unbooked")}
-    signed_bookings(figures["bookings_signed"], t)
-    renewal_bookings(figures["renewal_bookings"], t)
-    services_revenue(figures["services_revenue"], t)
-    recurring_revenue(figures["recurring_revenue"], t, months)
-    billings(figures["billings"], t, months, ramps)
-    run_rates(figures["mrr"], figures["arr"], t, months, ramps)
-    unbooked_revenue(figures["unbooked"], t)
+    signed_bookings(figures["bookings_signed"], terms)
+    renewal_bookings(figures["renewal_bookings"], terms)
+    services_revenue(figures["services_revenue"], terms)
+    recurring_revenue(figures["recurring_revenue"], terms, months)
+    billings(figures["billings"], terms, months, ramps)
+    run_rates(figures["mrr"], figures["arr"], terms, months, ramps)
+    unbooked_revenue(figures["unbooked"], terms)
     return {name: events.grid() for name, events in figures.items()}
 
 
-def signed_bookings(events: Events, t: Terms) -> None:
+def signed_bookings(events: Events, terms: Terms) -> None:
     """Bookings: the contract value (TCV: the recurring value of the term plus services) when signed."""
-    events.add(t.group, t.signed, t.value + t.services)
+    events.add(terms.group, terms.signed, terms.value + terms.services)
 
 
-def renewal_bookings(events: Events, t: Terms) -> None:
+def renewal_bookings(events: Events, terms: Terms) -> None:
     """Renewal bookings: the recurring value of one more term, in the month each renewal starts."""
-    renews = t.renews
-    events.add(t.group[renews], (t.start + t.term)[renews], t.value[renews], every=(t.term[renews],))
+    renews = terms.renews
+    events.add(terms.group[renews], (terms.start + terms.term)[renews], terms.value[renews],
+               every=(terms.term[renews],))
 
 
-def services_revenue(events: Events, t: Terms) -> None:
+def services_revenue(events: Events, terms: Terms) -> None:
     """Services revenue: recognised in the first month of service."""
-    events.add(t.group, t.start, t.services)
+    events.add(terms.group, terms.start, terms.services)
 
 
-def recurring_revenue(events: Events, t: Terms, months: int) -> None:
+def recurring_revenue(events: Events, terms: Terms, months: int) -> None:
     """Recurring revenue: evenly, month by month, in service; the term's last month takes the cents left over."""
-    ends = ~t.renews
-    events.add(t.group, t.start, t.monthly, running_totals=1)
-    events.add(t.group[ends], (t.start + t.term)[ends], -t.monthly[ends], running_totals=1)
-    events.add(t.group, t.start + t.term - 1, t.last_monthly - t.monthly, every=(t.every_term(months),))
+    ends = ~terms.renews
+    events.add(terms.group, terms.start, terms.monthly, running_totals=1)
+    events.add(terms.group[ends], (terms.start + terms.term)[ends], -terms.monthly[ends], running_totals=1)
+    events.add(terms.group, terms.start + terms.term - 1, terms.last_monthly - terms.monthly,
+               every=(terms.every_term(months),))
 
 
-def billings(events: Events, t: Terms, months: int, ramps=None) -> None:
+def billings(events: Events, terms: Terms, months: int, ramps=None) -> None:
     """Billings: services on the first invoice, then an invoice at the start of each billing period."""
-    events.add(t.group, t.start, t.services)
+    events.add(terms.group, terms.start, terms.services)
     if ramps is None:
-        _single_price_invoices(events, t, months)
+        _single_price_invoices(events, terms, months)
     else:
-        _ramp_invoices(events, t, ramps, months)
+        _ramp_invoices(events, terms, ramps, months)
 
 
-def _single_price_invoices(events: Events, t: Terms, months: int) -> None:
+def _single_price_invoices(events: Events, terms: Terms, months: int) -> None:
     """Invoices at one price: equal invoices every period, the last one for the rest of the term's value."""
-    every_term = t.every_term(months)
-    within_term = ~t.renews | (t.period <= t.term)  # the others: billed for periods longer than a term
-    count = -(-t.term // t.period)  # invoices in a term
-    last_invoice = t.value - (count - 1) * t.invoice
+    every_term = terms.every_term(months)
+    within_term = ~terms.renews | (terms.period <= terms.term)  # the others: billed for periods longer than a term
+    count = -(-terms.term // terms.period)  # invoices in a term
+    last_invoice = terms.value - (count - 1) * terms.invoice
     several = within_term & (count > 1)
-    strides = (t.period[several], every_term[several])
-    events.add(t.group[several], t.start[several], t.invoice[several], every=strides)
-    last_start = t.start + (count - 1) * t.period
-    events.add(t.group[several], last_start[several], -t.invoice[several], every=strides)
-    events.add(t.group[within_term], last_start[within_term], last_invoice[within_term],
+    strides = (terms.period[several], every_term[several])
+    events.add(terms.group[several], terms.start[several], terms.invoice[several], every=strides)
+    last_start = terms.start + (count - 1) * terms.period
+    events.add(terms.group[several], last_start[several], -terms.invoice[several], every=strides)
+    events.add(terms.group[within_term], last_start[within_term], last_invoice[within_term],
                every=(every_term[within_term],))
-    _longer_period_invoices(events, t, t.renews & (t.period > t.term), months)
+    _longer_period_invoices(events, terms, terms.renews & (terms.period > terms.term), months)
 
 
-def _longer_period_invoices(events: Events, t: Terms, pick: np.ndarray, months: int) -> None:
+def _longer_period_invoices(events: Events, terms: Terms, pick: np.ndarray, months: int) -> None:
     """Renewing contracts billed over periods longer than their term: each invoice is the revenue it covers."""
-    monthly, last_monthly = t.monthly, t.last_monthly
+    monthly, last_monthly = terms.monthly, terms.last_monthly
     even = pick & (monthly == last_monthly)
-    events.add(t.group[even], t.start[even], (t.period * monthly)[even], every=(t.period[even],))
+    events.add(terms.group[even], terms.start[even], (terms.period * monthly)[even], every=(terms.period[even],))
     uneven = np.flatnonzero(pick & (monthly != last_monthly))
     if not len(uneven):
         return
-    count = np.maximum(0, -(-(months - t.start[uneven]) // t.period[uneven]))  # invoices within the window
+    count = np.maximum(0, -(-(months - terms.start[uneven]) // terms.period[uneven]))  # invoices within the window
     position, k = spread(count)  # invoice k of contract uneven[position]
     which = uneven[position]
-    period, term = t.period[which], t.term[which]
-    terms_ending = (k + 1) * period // term - k * period // term  # terms whose last month invoice k covers
-    events.add(t.group[which], t.start[which] + k * period,
-               period * monthly[which] + (last_monthly - monthly)[which] * terms_ending)
+    period, term = terms.period[which], terms.term[which]
+    last_months = (k + 1) * period // term - k * period // term  # terms whose last month invoice k covers
+    events.add(terms.group[which], terms.start[which] + k * period,
+               period * monthly[which] + (last_monthly - monthly)[which] * last_months)
 
 
-def _ramp_invoices(events: Events, t: Terms, ramps, months: int) -> None:
+def _ramp_invoices(events: Events, terms: Terms, ramps, months: int) -> None:
     """Ramp deals: each invoice is the price of the months it covers, down to the cent; the rest on the last.
 
     Billing periods of 1, 3, 6 and 12 months fall inside one contract year; upfront is one invoice.
     """
     years, _, _, prices = ramps
     first_year_row = np.cumsum(years) - years
-    count = -(-t.term // t.period)  # invoices in a term
+    count = -(-terms.term // terms.period)  # invoices in a term
     which, k = spread(count)  # invoice k of deal which
-    begin = k * t.period[which]  # months from the start
-    length = np.minimum(t.period[which], t.term[which] - begin)
+    begin = k * terms.period[which]  # months from the start
+    length = np.minimum(terms.period[which], terms.term[which] - begin)
     yearly = prices[first_year_row[which] + begin // 12]
     amount = (yearly * length) // 12
     last = np.cumsum(count) - 1
     others = np.add.reduceat(amount, np.cumsum(count) - count) - amount[last]
-    amount[last] = t.value - others
-    events.add(t.group[which], t.start[which] + begin, amount, every=(t.every_term(months)[which],))
+    amount[last] = terms.value - others
+    events.add(terms.group[which], terms.start[which] + begin, amount, every=(terms.every_term(months)[which],))
 
 
-def run_rates(mrr: Events, arr: Events, t: Terms, months: int, ramps=None) -> None:
+def run_rates(mrr: Events, arr: Events, terms: Terms, months: int, ramps=None) -> None:
     """MRR and ARR: the recurring price in service, from the start until the term ends unless it renews.
 
     MRR is ARR / 12 rounded half up to the cent; a ramp deal's is the price of the contract year in effect.
     """
     if ramps is None:
-        ends = ~t.renews
-        for events, amount in ((mrr, t.mrr), (arr, t.arr)):
-            events.add(t.group, t.start, amount, running_totals=1)
-            events.add(t.group[ends], (t.start + t.term)[ends], -amount[ends], running_totals=1)
+        ends = ~terms.renews
+        for events, amount in ((mrr, terms.mrr), (arr, terms.arr)):
+            events.add(terms.group, terms.start, amount, running_totals=1)
+            events.add(terms.group[ends], (terms.start + terms.term)[ends], -amount[ends], running_totals=1)
         return
     _, owner, year, prices = ramps
-    start, term, every_term = t.start[owner], t.term[owner], t.every_term(months)[owner]
+    start, term, every_term = terms.start[owner], terms.term[owner], terms.every_term(months)[owner]
     for events, amount in ((mrr, round_half_up(prices, 12)), (arr, prices)):
-        events.add(t.group[owner], start + 12 * year, amount, running_totals=1, every=(every_term,))
-        events.add(t.group[owner], start + np.minimum(12 * year + 12, term), -amount, running_totals=1,
+        events.add(terms.group[owner], start + 12 * year, amount, running_totals=1, every=(every_term,))
+        events.add(terms.group[owner], start + np.minimum(12 * year + 12, term), -amount, running_totals=1,
                    every=(every_term,))
 
 
-def unbooked_revenue(events: Events, t: Terms) -> None:
+def unbooked_revenue(events: Events, terms: Terms) -> None:
     """For each month, the next 12 months' revenue that belongs to terms not booked yet (kept out of cRPO).
 
     A month of revenue at x, from a term booked at b, counts from month x - 12
@@ -280,8 +282,10 @@ def unbooked_revenue(events: Events, t: Terms) -> None:
     its term is not yet signed (a first term signed later, or a renewal that has
     not started). Each month of revenue is placed at x - 12 and taken away at b.
     """
-    group, start, signed, term, services, renews = t.group, t.start, t.signed, t.term, t.services, t.renews
-    monthly, last_extra = t.monthly, t.last_monthly - t.monthly  # the last month's revenue is monthly + last_extra
+    group, start, signed, term, services, renews = (terms.group, terms.start, terms.signed, terms.term,
+                                                    terms.services, terms.renews)
+    monthly = terms.monthly
+    last_extra = terms.last_monthly - monthly  # the term's last month earns monthly + last_extra
     # The first term, booked when signed: its months within 12 months of signing.
     within = np.clip(signed + 12 - start, 0, term)
     has = within > 0
