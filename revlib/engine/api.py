@@ -13,7 +13,7 @@ import pandas as pd
 
 from .book import Book
 from .months import fiscal_labels, fiscal_years, period, span
-from .rules import columns
+from .rules import figures
 
 COLUMNS = (
     "bookings",
@@ -98,10 +98,10 @@ def cents_schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
     months = last - origin + 1 + 12
 
     labels, group = _groups(book, by)
-    figures = columns(book, group, len(labels), origin, months)
+    cents = figures(book, group, len(labels), origin, months)
     shown = slice(first - origin, last - origin + 1)
     index = pd.period_range(period(first), period(last), freq="M", name="month")
-    data = {column: figures[column][:, shown].ravel() for column in COLUMNS}
+    data = {column: cents[column][:, shown].ravel() for column in COLUMNS}
     if by is not None:
         index = pd.MultiIndex.from_product([pd.Index(labels, dtype=str), index], names=[by, "month"])
     return pd.DataFrame(data, index=index, columns=list(COLUMNS))

@@ -84,8 +84,8 @@ class Terms:
         return Terms(**fields)
 
 
-def columns(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
-    """Every schedule column in cents, as (groups x months) arrays from ``origin``.
+def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
+    """Every schedule column (figure) in cents, as (groups x months) arrays from ``origin``.
 
     Contracts at a single price are merged by their terms and computed together;
     ramp deals, whose unbilled revenue is clipped contract by contract, one by one.
@@ -155,17 +155,17 @@ def _flows(terms: Terms, groups: int, months: int, ramps=None) -> dict:
 
     ``ramps`` (from :func:`ramp_years`) marks every row as a ramp deal, priced year by year.
     """
-    figures = {name: Events(groups, months) for name in ("bookings_signed", "renewal_bookings", "billings",
-                                                         "recurring_revenue", "services_revenue", "mrr", "arr",
-                                                         "unbooked")}
-    signed_bookings(figures["bookings_signed"], terms)
-    renewal_bookings(figures["renewal_bookings"], terms)
-    services_revenue(figures["services_revenue"], terms)
-    recurring_revenue(figures["recurring_revenue"], terms, months)
-    billings(figures["billings"], terms, months, ramps)
-    run_rates(figures["mrr"], figures["arr"], terms, months, ramps)
-    unbooked_revenue(figures["unbooked"], terms)
-    return {name: events.grid() for name, events in figures.items()}
+    events = {name: Events(groups, months) for name in ("bookings_signed", "renewal_bookings", "billings",
+                                                        "recurring_revenue", "services_revenue", "mrr", "arr",
+                                                        "unbooked")}
+    signed_bookings(events["bookings_signed"], terms)
+    renewal_bookings(events["renewal_bookings"], terms)
+    services_revenue(events["services_revenue"], terms)
+    recurring_revenue(events["recurring_revenue"], terms, months)
+    billings(events["billings"], terms, months, ramps)
+    run_rates(events["mrr"], events["arr"], terms, months, ramps)
+    unbooked_revenue(events["unbooked"], terms)
+    return {name: each.grid() for name, each in events.items()}
 
 
 def signed_bookings(events: Events, terms: Terms) -> None:
