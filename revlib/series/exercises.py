@@ -105,16 +105,14 @@ An answer one cent away is accepted."""
 
 # Notebook 01: the Google contract -----------------------------------------------------------
 
-@question("google.tcv", "TCV counts every year of the term and the services.",
-          "the Google contract's TCV",
+@question("google.tcv", "TCV counts every year of the term and the services.", "the Google contract's TCV",
           restated="What is the Google contract's TCV?")
 def _google_tcv():
     return examples.google().tcv
 
 
 @question("google.first_invoice", "The first invoice carries one month of the subscription and all of the services.",
-          "the first invoice",
-          restated="What is the Google contract's first monthly invoice?")
+          "the first invoice", restated="What is the Google contract's first monthly invoice?")
 def _google_first_invoice():
     return schedule(examples.google())["billings"].iloc[0]
 
@@ -129,8 +127,7 @@ def _google_deferred_3():
 # Notebook 02: Customers A and B -------------------------------------------------------------
 
 @question("ab.billings_b_annual", "B's first annual invoice in February covers twelve months at $3M a year.",
-          "FY2022 billings",
-          restated="If Customer B were billed annually, what would FY2022 billings be?")
+          "FY2022 billings", restated="If Customer B were billed annually, what would FY2022 billings be?")
 def _ab_billings_b_annual():
     return examples.fiscal_year_figures(examples.customers_ab(b_billing="annual"))["Billings"]
 
@@ -146,21 +143,20 @@ def _ab_deferred_a_june():
 # Notebook 03: the nine clients --------------------------------------------------------------
 
 @question("nine.zuora_year3", "Zuora's two-year contract renews in its third year, without services.",
-          "Zuora's bookings in year three",
-          restated="How much does Zuora book in year three?")
+          "Zuora's bookings in year three", restated="How much does Zuora book in year three?")
 def _nine_zuora_year3():
     per = annual(schedule(examples.nine_clients(), by="customer"))
     return per.loc[("Zuora", "FY2024"), "bookings"]
 
 
-@question("nine.arr", "Add up the nine monthly prices, then make it a year.",
-          "the book's ARR",
+@question("nine.arr", "Add up the nine monthly prices, then make it a year.", "the book's ARR",
           restated="What is the nine-client book's ARR once every client has started?")
 def _nine_arr():
     return schedule(examples.nine_clients())["arr"].iloc[-1]
 
 
-@question("nine.deferred_monthly_payments", "Billed monthly in advance, each invoice is earned in the month it is sent.",
+@question("nine.deferred_monthly_payments",
+          "Billed monthly in advance, each invoice is earned in the month it is sent.",
           "deferred revenue at the end of 2022",
           restated="With every client billed monthly, what is deferred revenue at the end of 2022?")
 def _nine_deferred_monthly():
@@ -171,8 +167,7 @@ def _nine_deferred_monthly():
 
 # Notebook 00: one contract ------------------------------------------------------------------
 
-@question("start.backlog_6", "Backlog is what was booked and not yet earned.",
-          "the backlog after six months",
+@question("start.backlog_6", "Backlog is what was booked and not yet earned.", "the backlog after six months",
           restated="A $12,000 one-year contract billed up front: what is its backlog after six months?")
 def _start_backlog_6():
     c = Contract(customer="Upfront Co", start="2022-01", term_months=12, annual_price=12_000, billing="upfront")
@@ -181,8 +176,7 @@ def _start_backlog_6():
 
 # Notebook 04: bookings, billings and backlog ------------------------------------------------
 
-@question("backlog.monthly_6", "Backlog falls by one month of revenue each month.",
-          "the backlog after six months",
+@question("backlog.monthly_6", "Backlog falls by one month of revenue each month.", "the backlog after six months",
           restated="A $1,200 one-year contract billed monthly: what is its backlog after six months?")
 def _backlog_monthly_6():
     c = Contract(customer="X", start="2022-01", term_months=12, annual_price=1200)
@@ -197,7 +191,8 @@ def _backlog_upfront_deferred():
     return schedule(c).loc["2022-01", "deferred_revenue"]
 
 
-@question("ramp.unbilled_year1", "Revenue is the $6M spread evenly over 36 months, each month rounded down to the cent; year one billed $1M.",
+@question("ramp.unbilled_year1",
+          "Revenue is the $6M spread evenly over 36 months, each month rounded down to the cent; year one billed $1M.",
           "the unbilled revenue at the end of year one",
           restated="The $1M / $2M / $3M ramp billed annually: what is its unbilled revenue at the end of year one?")
 def _ramp_unbilled_year1():
@@ -214,22 +209,21 @@ DATA_SAMPLE = examples.DATA / "sample_book.csv"
 
 
 @question("sample.arr_2024", "Read the ARR bridge's ending ARR for 2024, or the schedule's ARR in December 2024.",
-          "ARR at the end of 2024",
-          restated="What is the sample book's ARR at the end of 2024?")
+          "ARR at the end of 2024", restated="What is the sample book's ARR at the end of 2024?")
 def _sample_arr_2024():
     return schedule(_sample(), end="2024-12")["arr"].iloc[-1]
 
 
 @question("sample.churn_2024", "Churn is ARR lost from customers whose ARR fell to zero; add up 2024's months.",
-          "ARR churned in 2024",
-          restated="How much ARR churned in 2024 (as a positive number)?")
+          "ARR churned in 2024", restated="How much ARR churned in 2024 (as a positive number)?")
 def _sample_churn_2024():
     from ..bridge import arr_bridge
 
     return -arr_bridge(schedule(_sample(), by="customer", end="2024-12"), "Y").loc["2024", "churn"]
 
 
-@question("sample.net_new_2023", "Add new customers' bookings and expansion bookings; leave renewals out (nothing is taken off for churn).",
+@question("sample.net_new_2023",
+          "Add new customers' bookings and expansion bookings; leave renewals out (nothing is taken off for churn).",
           "new and expansion bookings in 2023",
           restated="What were the sample book's new and expansion bookings in 2023 (renewals left out)?")
 def _sample_net_new_2023():
