@@ -8,11 +8,12 @@ backlog, MRR and ARR, month by month, to the cent.
 '$4,600'
 """
 
-from . import examples, exercises, fmt, scenarios
+import importlib
+
+from . import fmt
 from .analysis import arpa, backlog_split, calculated_billings, deferred_rollforward
 from .bridge import arr_bridge, net_bookings
 from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
-from .exercises import check
 from .engine import BALANCES, COLUMNS, FLOWS, RUN_RATES, annual, schedule
 from .load import load_contracts
 
@@ -40,3 +41,23 @@ __all__ = [
     "scenarios",
     "schedule",
 ]
+
+_SERIES = ("examples", "exercises", "scenarios")
+"""The teaching series' modules that keep their old names here (see :mod:`revlib.series`)."""
+
+
+def __getattr__(name):
+    """``revlib.examples``, ``revlib.exercises``, ``revlib.scenarios`` and ``revlib.check``, imported when first
+    used: ``import revlib`` alone imports nothing of the series (PEP 562)."""
+    if name in _SERIES:
+        value = importlib.import_module(f".series.{name}", __name__)
+    elif name == "check":
+        value = importlib.import_module(".series.exercises", __name__).check
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -41,7 +41,7 @@ LABELS = {
     "arr": "ARR",
     "customers": "Customers",
 }
-"""How each schedule column is named on a chart."""
+"""How each schedule column is named for a reader: in the report's tables and on the series' charts alike."""
 
 _SCALES = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K"))
 

@@ -176,7 +176,7 @@ def picture(svg: str) -> str:
 def with_pictures(nb):
     """Each live control's stored picture as a PNG: its chart as the control starts, for a reader with no kernel.
 
-    revlib's explorers show their chart as SVG beside the widget (see ``revlib.widgets.Explorer``). JupyterLab
+    revlib's explorers show their chart as SVG beside the widget (see ``revlib.series.widgets.Explorer``). JupyterLab
     shows no SVG from a notebook it does not trust, and GitHub shows no widget, so the stored notebook carries the
     chart as a PNG instead; wherever widgets run, the live control is shown and the picture is not.
     """

@@ -5,7 +5,7 @@ else. "Monthly contracts" makes each contract one month long, rolling over
 every month (it renews), as the article's scenarios do; a ramp deal keeps its
 first year's price. "Monthly payments" bills every contract monthly.
 
->>> from revlib.examples import nine_clients
+>>> from revlib.series.examples import nine_clients
 >>> [c.term_months for c in apply(nine_clients(), "monthly_contracts")][:3]
 [1, 1, 1]
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .contract import Contract
+from ..contract import Contract
 
 SCENARIOS = {
     "base": "the book as signed",
@@ -62,12 +62,12 @@ def _monthly_contract(contract: Contract) -> Contract:
 def claims(contracts, scenario: str) -> dict[str, bool]:
     """What the scenario shows about the book, each claim checked against the base case.
 
-    >>> from revlib.examples import nine_clients
+    >>> from revlib.series.examples import nine_clients
     >>> claims(nine_clients(), "monthly_payments")
     {'Bookings keep their spikes: they are the same as in the base case': True, \
 'Deferred revenue is zero every month': True, 'Billings equal revenue every month': True}
     """
-    from .engine import schedule
+    from ..engine import schedule
 
     contracts = list(contracts)
     base = schedule(contracts)

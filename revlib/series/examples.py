@@ -10,9 +10,9 @@ from importlib import resources
 
 import pandas as pd
 
-from .contract import Contract
-from .engine import annual, schedule
-from .load import load_contracts
+from ..contract import Contract
+from ..engine import annual, schedule
+from ..load import load_contracts
 
 DATA = resources.files("revlib") / "data"
 """The example books, installed with revlib (the same files as the project's ``data/`` folder, for readers)."""
