@@ -42,13 +42,13 @@ __all__ = [
     "schedule",
 ]
 
-_SERIES = ("examples", "exercises", "scenarios")
-"""The teaching series' modules that keep their old names here (see :mod:`revlib.series`)."""
+_SERIES = ("examples", "exercises", "scenarios", "plot", "svg", "widgets")
+"""The teaching series' modules, reachable by their old names here (see :mod:`revlib.series`)."""
 
 
 def __getattr__(name):
-    """``revlib.examples``, ``revlib.exercises``, ``revlib.scenarios`` and ``revlib.check``, imported when first
-    used: ``import revlib`` alone imports nothing of the series (PEP 562)."""
+    """The series' modules (``revlib.examples``, ``revlib.plot``, ``revlib.widgets``...) and ``revlib.check``,
+    imported when first used: ``import revlib`` alone imports nothing of the series (PEP 562)."""
     if name in _SERIES:
         value = importlib.import_module(f".series.{name}", __name__)
     elif name == "check":
@@ -60,4 +60,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | set(_SERIES))

@@ -37,5 +37,4 @@ def test_the_series_old_names_are_its_modules():
     assert check is series_exercises.check is revlib.check
     assert plot.monthly is series_plot.monthly and plot.STYLE is series_plot.STYLE
     assert svg.monthly is series_svg.monthly and widgets.contract_app is series_widgets.contract_app
-    assert widgets._monthly is series_widgets._monthly  # private names too, for scripts that reach in
     assert {"examples", "exercises", "scenarios", "check"} <= set(dir(revlib))

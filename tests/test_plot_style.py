@@ -18,7 +18,8 @@ import matplotlib
 def settings():  # every setting but the backend, whose first reading imports pyplot
     return {k: matplotlib.rcParams[k] for k in matplotlib.rcParams if k != "backend"}
 before = settings()
-import revlib, revlib.plot, revlib.svg, revlib.widgets, revlib.report, revlib.cli
+import revlib, revlib.report, revlib.cli
+from revlib import plot, svg, widgets
 assert "matplotlib.pyplot" not in sys.modules, "importing revlib imported pyplot"
 changed = sorted(k for k, v in settings().items() if before[k] != v)
 assert not changed, f"importing revlib changed {changed}"

@@ -101,7 +101,7 @@ from .api import (
     starts_empty,
 )
 from .book import MAX_BOOK_CENTS, Book
-from .months import default_span, fiscal_freq, fiscal_labels, fiscal_year, fiscal_years, span
+from .months import default_span, fiscal_freq, fiscal_label, fiscal_labels, fiscal_year, fiscal_years, span
 
 __all__ = [
     "BALANCES",
@@ -117,6 +117,7 @@ __all__ = [
     "cents_schedule",
     "default_span",
     "fiscal_freq",
+    "fiscal_label",
     "fiscal_labels",
     "fiscal_year",
     "fiscal_years",

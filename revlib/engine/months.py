@@ -77,13 +77,22 @@ def fiscal_years(months: pd.PeriodIndex, fiscal_year_start: int) -> pd.PeriodInd
     return pd.PeriodIndex(months).asfreq(fiscal_freq(fiscal_year_start))
 
 
+def fiscal_label(year: int) -> str:
+    """The name of a fiscal year, given the calendar year it ends in.
+
+    >>> fiscal_label(2023)
+    'FY2023'
+    """
+    return f"FY{int(year)}"
+
+
 def fiscal_labels(years) -> pd.Index:
     """Fiscal years (yearly periods, from :func:`fiscal_years` or a ``fiscal_freq`` grouping) named ``FY2022``.
 
     >>> fiscal_labels(fiscal_years(pd.period_range("2022-01", "2022-02", freq="M"), 2)).tolist()
     ['FY2022', 'FY2023']
     """
-    return pd.Index([f"FY{year}" for year in pd.PeriodIndex(years).year], name="fiscal_year")
+    return pd.Index([fiscal_label(year) for year in pd.PeriodIndex(years).year], name="fiscal_year")
 
 
 def fiscal_year(month, fiscal_year_start: int = 1) -> str:

@@ -1,8 +1,7 @@
 """The teaching series' material, apart from the library: what the notebooks and the workshop app build on.
 
-``import revlib`` imports none of it; ``revlib.examples``, ``revlib.exercises``, ``revlib.scenarios`` and
-``revlib.check`` import their module here when first used, and ``revlib.plot``, ``revlib.svg`` and
-``revlib.widgets`` are the old names of the modules here.
+``import revlib`` imports none of it. ``from revlib import examples, plot, widgets`` (and ``exercises``,
+``scenarios``, ``svg``, ``check``) still works: each module here is imported when first used by that name.
 
 - :mod:`~revlib.series.examples`: the worked examples, built from their terms, and the key figures each teaches.
 - :mod:`~revlib.series.scenarios`: the nine-client model's scenarios and what each one shows.

@@ -11,7 +11,7 @@ from importlib import resources
 import pandas as pd
 
 from ..contract import Contract
-from ..engine import annual, schedule
+from ..engine import annual, fiscal_label, schedule
 from ..load import load_contracts
 
 DATA = resources.files("revlib") / "data"
@@ -93,7 +93,7 @@ def fiscal_year_figures(book, fiscal_year=2022, fiscal_year_start=1) -> dict[str
     (30000000.0, 8750000.0, 8750000.0, 21250000.0)
     """
     year = annual(schedule(book, start=f"{fiscal_year - 1}-01", end=f"{fiscal_year + 1}-12"), fiscal_year_start)
-    row = year.loc[f"FY{fiscal_year}"]
+    row = year.loc[fiscal_label(fiscal_year)]
     return {
         "Bookings": float(row["bookings"]),
         "Billings": float(row["billings"]),

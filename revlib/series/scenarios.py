@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..contract import Contract
+from ..contract import Contract, contract_label
 
 SCENARIOS = {
     "base": "the book as signed",
@@ -83,7 +83,7 @@ def claims(contracts, scenario: str) -> dict[str, bool]:
     if scenario == "base":
         month = s["bookings"].idxmax()
         per = schedule(contracts, start=month, end=month, by="contract")["bookings"]
-        biggest = contracts[[c.contract_id or f"#{i + 1}" for i, c in enumerate(contracts)].index(per.idxmax()[0])]
+        biggest = contracts[[contract_label(c.contract_id, i) for i, c in enumerate(contracts)].index(per.idxmax()[0])]
         return {
             f"The bookings spike in {month.strftime('%b %Y')} comes from {biggest.customer}'s "
             f"{biggest.term_months}-month contract": biggest.term_months > 12,

@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import examples, svg
 from ..contract import BILLING_MONTHS, Contract, ContractError
-from ..engine import annual, schedule
+from ..engine import annual, fiscal_label, schedule
 from ..fmt import LABELS, usd
 from .scenarios import SCENARIOS, apply
 
@@ -197,7 +197,7 @@ def customers_ab_explorer(a_tcv=24_000_000, a_term_years=4, a_billing="annual", 
         chart = svg.yearly(years, title="Bookings, billings and revenue by fiscal year")
         return View(examples.fiscal_year_figures(book, fiscal_year), years, chart)
 
-    return Explorer(controls, compute, f"Each customer keeps its TCV; the figures are for FY{fiscal_year}.")
+    return Explorer(controls, compute, f"Each customer keeps its TCV; the figures are for {fiscal_label(fiscal_year)}.")
 
 
 def nine_clients_explorer(contracts=None, scenario="base") -> Explorer:

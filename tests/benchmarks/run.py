@@ -137,7 +137,7 @@ def _png(draw, height=3.6):
 
 def _matplotlib_contract(price):
     from revlib import annual, examples, plot, schedule
-    from revlib.widgets import money_html
+    from revlib.series.widgets import money_html
 
     contract = examples.google(annual_price=price)
     s = schedule(contract)
@@ -148,7 +148,7 @@ def _matplotlib_contract(price):
 
 def _matplotlib_scenario(name):
     from revlib import examples, plot, scenarios, schedule
-    from revlib.widgets import money_html
+    from revlib.series.widgets import money_html
 
     book = scenarios.apply(examples.nine_clients(), name)
     money_html(examples.book_figures(book))
