@@ -145,3 +145,18 @@ def test_revealed_answers_agree_with_revlib():
                 assert figure == ("Zero" if exercises.answer(key) == 0 else usd(exercises.answer(key))), key
                 seen += 1
     assert seen >= 8
+
+
+def test_workshop_worked_solutions_state_revlibs_answers():
+    """The questions and worked solutions are notebook 06's markdown; each solution's first amount is the
+    answer revlib computes for that question, so the words and the checker never part."""
+    notebook = nbformat.read(NOTEBOOKS / "06_workshop_exercises.ipynb", as_version=4)
+    stated = {}
+    for cell in notebook.cells:
+        found = re.search(r"Worked solution \(`(ex\.\w+)`\)", cell.source)
+        if cell.cell_type == "markdown" and found:
+            solution = cell.source.split("</summary>", 1)[1]
+            stated[found.group(1)] = re.search(r"\\\\\$([\d,]+(?:\.\d\d)?)", solution).group(1)
+    assert sorted(stated) == sorted(exercises.WORKSHOP)
+    for key, amount in stated.items():
+        assert "$" + amount == usd(exercises.answer(key)), key
