@@ -335,9 +335,10 @@ class _Table:
     """A file's cells as text columns: the header, each row's line, one array per header column (cells padded
     with ''), and what was placed before the columns: records that could not be read, rows with too many cells."""
 
-    def __init__(self, header, lines, columns, placed, clean=False):
+    def __init__(self, header, lines, columns, placed, clean=False, stripped=False):
         self.header, self.lines, self.columns, self.placed = header, lines, columns, placed
         self.clean = clean  # known to hold no cell that is unreadable whatever its column (see _cell_problem)
+        self.stripped = stripped  # known to hold no cell with white space to strip at either end
 
     @classmethod
     def read(cls, text: str) -> "_Table":
@@ -416,7 +417,13 @@ def _fast_table(text: str):
         return None
     header = [str(cell).strip() for cell in frame.iloc[0]]
     columns = [frame[c].to_numpy(dtype=object)[1:] for c in frame.columns]
-    return _Table(header, np.arange(2, len(frame) + 1, dtype=np.int64), columns, [], clean=longest <= MAX_CELL)
+    spaces = np.flatnonzero(b == ord(" "))  # only ASCII text: other white space is multibyte in UTF-8
+    ends = np.array([d, newline, 13, quote], np.uint8)
+    stripped = not (b >= 128).any() and not (
+        np.isin(b[np.maximum(spaces - 1, 0)], ends) | np.isin(b[np.minimum(spaces + 1, len(b) - 1)], ends)
+        | (spaces == 0) | (spaces == len(b) - 1)).any()
+    return _Table(header, np.arange(2, len(frame) + 1, dtype=np.int64), columns, [], clean=longest <= MAX_CELL,
+                  stripped=stripped)
 
 
 def _has_c1(b: np.ndarray) -> bool:
@@ -428,17 +435,23 @@ def _has_c1(b: np.ndarray) -> bool:
 class _Cells:
     """One column's cells as codes into its distinct cells (each read once), and those cells stripped."""
 
+    factorized = True  # the distinct cells are all different (else each row has its own, repeats and all)
+
     def __init__(self, codes: np.ndarray, distinct: np.ndarray, text: np.ndarray | None = None):
         self.codes, self.distinct = codes, distinct
         self.text = np.fromiter(map(str.strip, distinct), object, len(distinct)) if text is None else text
 
     @classmethod
-    def of(cls, cells) -> "_Cells":
-        """A column's cells; read one by one where most are distinct (amounts, ids), as distinct cells elsewhere."""
-        if len(pd.unique(cells[:10_000])) > 5_000:
-            return cls(np.arange(len(cells)), cells)
+    def of(cls, cells, stripped=False) -> "_Cells":
+        """A column's cells; read one by one where most are distinct (amounts, ids), as distinct cells elsewhere.
+        ``stripped``: the cells are known to have no white space to strip."""
+        if len(pd.unique(cells[:10_000])) > 5_000:  # each cell as its own (the same cell may come again)
+            column = cls(np.arange(len(cells)), cells, cells if stripped else None)
+            column.factorized = False
+            return column
         codes, distinct = pd.factorize(cells)
-        return cls(codes, np.asarray(distinct, dtype=object))
+        distinct = np.asarray(distinct, dtype=object)
+        return cls(codes, distinct, distinct if stripped else None)
 
     @classmethod
     def blank(cls, n: int) -> "_Cells":
@@ -446,7 +459,9 @@ class _Cells:
         return cls(np.zeros(n, np.intp), np.array([""], dtype=object))
 
     def rows(self, keep: np.ndarray) -> "_Cells":
-        return _Cells(self.codes[keep], self.distinct, self.text)
+        column = _Cells(self.codes[keep], self.distinct, self.text)
+        column.factorized = self.factorized
+        return column
 
     def given(self) -> np.ndarray:
         """Each row: whether its cell is not blank."""
@@ -454,7 +469,7 @@ class _Cells:
 
     def text_codes(self) -> np.ndarray:
         """Each row's stripped cell as a number (equal cells, equal numbers)."""
-        if len(self.text) == len(self.distinct) and (self.text == self.distinct).all():  # nothing was stripped
+        if self.factorized and (self.text is self.distinct or (self.text == self.distinct).all()):  # none stripped
             return self.codes
         return pd.factorize(self.text)[0][self.codes]
 
@@ -477,25 +492,22 @@ class _Cells:
 def _simple_cents(texts) -> tuple[np.ndarray, np.ndarray]:
     """Which cells are plain amounts (``1200``, ``1200.5``, ``1200.50``: up to 12 digits, so within the
     bounds), and their cents: the commonest form of :func:`revlib.contract.parse_cents`'s grammar, read
-    for all the cells at once. Every other cell is read by ``parse_cents`` itself."""
-    texts = np.asarray(texts, dtype=object)
-    short = (np.fromiter(map(len, texts), np.int64, len(texts)) <= 15) & np.fromiter(map(str.isascii, texts), bool,
-                                                                                     len(texts))
-    ok, cents = np.zeros(len(texts), bool), np.zeros(len(texts), np.int64)
-    if not short.any():
-        return ok, cents
-    plain = texts[short].astype("S15")
-    whole, dot, fraction = np.strings.partition(plain, b".")
-    digits = np.strings.str_len(whole)
-    places = np.strings.str_len(fraction)
-    good = (np.strings.isdigit(whole) & (digits <= 12)
-            & ((dot == b"") | ((places <= 2) & (np.strings.isdigit(fraction) | (places == 0)))))
-    value = np.zeros(len(plain), np.int64)
-    if good.any():
-        value[good] = (whole[good].astype(np.int64) * 100
-                       + np.strings.ljust(np.where(places[good] == 0, b"0", fraction[good]), 2, b"0").astype(np.int64))
-    ok[short], cents[short] = good, value
-    return ok, cents
+    for all the cells at once, from their characters. Every other cell is read by ``parse_cents`` itself.
+    """
+    width = 16
+    chars = np.asarray(texts, dtype=object).astype(f"U{width}").view(np.uint32).reshape(-1, width)
+    size = np.count_nonzero(chars, axis=1)  # a cell cut at 16 characters has 16: too long to be plain
+    size[np.fromiter(map(len, texts), np.int64, len(chars)) != size] = 0  # a NUL in it: not plain
+    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    dot = chars == ord(".")
+    dots = dot.sum(1)
+    point = np.where(dots == 1, dot.argmax(1), size)  # digits before the decimal point
+    places = size - point - dots  # digits after it
+    ok = ((digit.sum(1) + dots == size) & (dots <= 1) & (point >= 1) & (point <= 12) & (places <= 2))
+    number = np.zeros(len(chars), np.int64)
+    for column in range(width):  # the digits read left to right, the decimal point passed over
+        number = np.where(digit[:, column], number * 10 + chars[:, column] - ord("0"), number)
+    return ok, np.where(ok, number * 10 ** np.clip(2 - places, 0, 2), 0)
 
 
 def _each_price(cells: _Cells):
@@ -506,25 +518,22 @@ def _each_price(cells: _Cells):
     count, first, top = np.zeros(m, np.int64), np.zeros(m, np.int64), np.zeros(m, np.int64)
     ramps, problems = {}, [None] * m
     texts = cells.text
-    given = np.flatnonzero(texts != "")
-    one = ~np.fromiter(map(str.__contains__, texts[given], itertools.repeat(";")), bool, len(given))
-    single = given[one]
-    ok, cents = _simple_cents(texts[single])
-    count[single[ok]], first[single[ok]], top[single[ok]] = 1, cents[ok], cents[ok]
-    slow = list(single[~ok])
-    several = given[~one]
+    ok, cents = _simple_cents(texts)
+    count[ok], first[ok], top[ok] = 1, cents[ok], cents[ok]
+    rest = [j for j in np.flatnonzero(~ok).tolist() if texts[j] != ""]
+    several = np.array([j for j in rest if ";" in texts[j]], np.int64)
+    slow = [j for j in rest if ";" not in texts[j]]
     if len(several):
         parts = [texts[j].split(";") for j in several]
         sizes = np.array([len(p) for p in parts], np.int64)
-        flat = [part for p in parts for part in p]
-        ok, cents = _simple_cents(flat)
+        ok, cents = _simple_cents([part for p in parts for part in p])
         owner = np.repeat(np.arange(len(several)), sizes)
         all_ok = np.bincount(owner, weights=~ok, minlength=len(several)) == 0
-        ends = np.cumsum(sizes)
-        for k in np.flatnonzero(all_ok):
-            j = several[k]
-            ramps[j] = tuple(cents[ends[k] - sizes[k]:ends[k]].tolist())
-        slow += list(several[~all_ok])
+        starts = np.cumsum(sizes) - sizes
+        prices = cents.tolist()
+        for k in np.flatnonzero(all_ok).tolist():
+            ramps[int(several[k])] = tuple(prices[starts[k]:starts[k] + sizes[k]])
+        slow += several[~all_ok].tolist()
     for j in slow:
         try:
             prices = parse_prices(cells.distinct[j])
@@ -576,7 +585,7 @@ def _checked(table: _Table, progress=None) -> dict:
     header, lines = table.header, table.lines
     found = [(1, 0, problem) for problem in _check_header(header)] + list(table.placed)
     total = len(lines)
-    cells = [_Cells.of(column) for column in table.columns]
+    cells = [_Cells.of(column, table.stripped) for column in table.columns]
     if progress is not None:
         progress(0, total)
     named = {name: cells[i] for i, name in enumerate(header)}  # a repeated name: its last column, as a record

@@ -181,3 +181,28 @@ def test_problems_come_in_the_order_of_the_lines_and_of_a_contracts_fields():
             "B,2022-01,24,1;2;3,,monthly,,,,\n")
     problems = both(text)
     assert len(problems) == 13 and problems[-1].startswith("line 5: repeats line 4 exactly")
+
+
+def _big_file(n: int, ids: bool) -> list[str]:
+    rows = []
+    for i in range(n):
+        price = f"{1000 + i}.{i % 100:02d}" if i % 20 else f"{1000 + i};{2000 + i}.5"
+        rows.append(",".join([f"K{i}" if ids else "", f"Customer {i % 7000}", f"2022-{1 + i % 12:02d}",
+                              "24" if i % 20 == 0 else str(1 + i % 36), price, ["monthly", "annual", "upfront"][i % 3],
+                              "" if i % 3 else f"{i}.5", ["true", "false"][i % 2]]))
+    return ["contract_id,customer,start,term_months,annual_price,billing,services,renews", *rows]
+
+
+def test_a_large_file_is_checked_as_a_small_one():
+    """Past 10,000 rows, columns of mostly distinct cells (ids, names, amounts) are read cell by cell:
+    the same customers, the same repeats found, the same figures."""
+    lines = _big_file(12_000, ids=True)
+    assert both("\n".join(lines) + "\n") == []
+    book = load_book(io.StringIO("\n".join(lines) + "\n"))
+    assert int(book.customer_code.max()) + 1 == 7000
+    repeated = lines + [lines[5].replace("Customer 4", "Customer X"), "," + lines[7].split(",", 1)[1]]
+    problems = both("\n".join(repeated) + "\n")
+    assert problems == ["line 12002, column contract_id: 'K4' repeats line 6"]
+    no_ids = _big_file(12_000, ids=False)
+    problems = both("\n".join(no_ids + [no_ids[9], no_ids[3]]) + "\n")
+    assert [p[:29] for p in problems] == ["line 12002: repeats line 10 e", "line 12003: repeats line 4 ex"]
