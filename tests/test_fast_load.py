@@ -206,3 +206,17 @@ def test_a_large_file_is_checked_as_a_small_one():
     no_ids = _big_file(12_000, ids=False)
     problems = both("\n".join(no_ids + [no_ids[9], no_ids[3]]) + "\n")
     assert [p[:29] for p in problems] == ["line 12002: repeats line 10 e", "line 12003: repeats line 4 ex"]
+
+
+@pytest.mark.parametrize("segment", [None, "EMEA"])
+def test_the_report_is_the_same_from_the_book_as_from_the_contracts(segment):
+    from pathlib import Path
+
+    from revlib import report
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample_book.csv"
+    fast, slow = (report.build(load(sample), fiscal_year_start=2, segment=segment)
+                  for load in (load_book, load_contracts))
+    for name in ("monthly", "yearly", "per_customer", "bridge", "bridge_by_customer", "bookings", "checks",
+                 "contracts", "deferred_rollforward"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
