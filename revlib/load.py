@@ -494,10 +494,15 @@ def _simple_cents(texts) -> tuple[np.ndarray, np.ndarray]:
     bounds), and their cents: the commonest form of :func:`revlib.contract.parse_cents`'s grammar, read
     for all the cells at once, from their characters. Every other cell is read by ``parse_cents`` itself.
     """
-    width = 16
-    chars = np.asarray(texts, dtype=object).astype(f"U{width}").view(np.uint32).reshape(-1, width)
-    size = np.count_nonzero(chars, axis=1)  # a cell cut at 16 characters has 16: too long to be plain
-    size[np.fromiter(map(len, texts), np.int64, len(chars)) != size] = 0  # a NUL in it: not plain
+    texts = np.asarray(texts, dtype=object)
+    length = np.fromiter(map(len, texts), np.int64, len(texts))
+    # as wide as the cells of the column's common lengths, up to a plain amount's longest (12 digits, a dot and
+    # 2 more); a rarer, longer cell is read by parse_cents
+    counts = np.bincount(np.minimum(length, 16), minlength=17)[:16]
+    width = int(np.flatnonzero(counts >= max(1, len(texts) // 200)).max(initial=1))
+    chars = texts.astype(f"U{width}").view(np.uint32).reshape(-1, width)
+    size = np.count_nonzero(chars, axis=1)
+    size[length != size] = 0  # a cell cut short (too long to be plain), or with a NUL in it: not plain
     digit = (chars >= ord("0")) & (chars <= ord("9"))
     dot = chars == ord(".")
     dots = dot.sum(1)
