@@ -15,7 +15,7 @@ from .analysis import arpa, backlog_split, calculated_billings, deferred_rollfor
 from .bridge import arr_bridge, net_bookings
 from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
 from .engine import BALANCES, COLUMNS, FLOWS, RUN_RATES, annual, schedule
-from .load import load_contracts
+from .load import load_book, load_contracts
 
 __all__ = [
     "BALANCES",
@@ -36,6 +36,7 @@ __all__ = [
     "examples",
     "exercises",
     "fmt",
+    "load_book",
     "load_contracts",
     "net_bookings",
     "scenarios",

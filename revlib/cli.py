@@ -11,7 +11,7 @@ from pathlib import Path
 from . import report
 from .contract import ContractError
 from .fmt import usd
-from .load import load_contracts
+from .load import load_book
 
 DESCRIPTION = """\
 Turn a contract export into the monthly RevOps report: a schedule of bookings, billings,
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
         print(f"revlib: {refused}; no workbook was written.", file=sys.stderr)
         return 2
     try:
-        contracts = load_contracts(path, progress=_progress_bar(sys.stderr))
+        contracts = load_book(path, progress=_progress_bar(sys.stderr))
         report.check_excel_limits(contracts, args.fiscal_year_start, args.segment, args.start, args.end)
         built = report.build(contracts, args.fiscal_year_start, args.segment, args.start, args.end)
         out = report.write_workbook(built, args.out)

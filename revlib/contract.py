@@ -52,6 +52,10 @@ YEARS = (1900, 2200)
 MAX_CELL = 32_767
 """The most characters a cell may hold: Excel's limit, so the workbook shows every name whole."""
 
+EMPTY = "is empty"
+BOTH_PRICES = "both annual_price and monthly_price are given; give one"
+NO_PRICE = "neither annual_price nor monthly_price is given"
+
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f", ""}
 _MONTH = re.compile(r"(\d{4})[-/](\d{1,2})(?:[-/](\d{1,2}))?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
@@ -150,7 +154,7 @@ def parse_month(value) -> pd.Period:
     text = _text(value)
     match = _MONTH.fullmatch(text) if len(text) <= 40 else None
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise _Bad(f"{shown(text)} is not a month (write it as YYYY-MM)" if text else "is empty")
+        raise _Bad(f"{shown(text)} is not a month (write it as YYYY-MM)" if text else EMPTY)
     _check_year(int(match.group(1)), text)
     return pd.Period(year=int(match.group(1)), month=int(match.group(2)), freq="M")
 
@@ -234,7 +238,7 @@ def parse_term(value) -> int:
         raise _Bad(f"{value!r} is not a number of months")
     text = _text(value)
     if not text:
-        raise _Bad("is empty")
+        raise _Bad(EMPTY)
     try:
         months = _decimal(value, "a number of months")
     except _Bad as bad:
@@ -391,6 +395,33 @@ def recurring_value(prices_per_year, term_months: int) -> int:
     return round_half_up(twelfths, 12)
 
 
+def ramp_years(term_months):
+    """The contract years of a term: one price per year for a ramp deal (whole numbers or a numpy array)."""
+    return -(-term_months // 12)
+
+
+def ramp_years_problem(prices: int, term_months: int) -> str:
+    """The problem with a ramp deal that has ``prices`` yearly prices for a term with another number of years."""
+    return (f"{prices} yearly prices for a {term_months}-month term, which has {ramp_years(term_months)} "
+            "contract years")
+
+
+def worth_problem(top_yearly: int, worth: int) -> str | None:
+    """The problem with a contract whose largest yearly price or whole value (cents) passes ``MAX_CENTS``, or None."""
+    if top_yearly > MAX_CENTS:
+        return (f"a year's price of {_dollars(top_yearly)} is more than {_dollars(MAX_CENTS)}, "
+                "the most revlib reads for one contract")
+    if worth > MAX_CENTS:
+        return (f"the contract is worth {_dollars(worth)} (its recurring value over the term plus "
+                f"services), more than {_dollars(MAX_CENTS)}, the most revlib reads for one contract")
+    return None
+
+
+def signed_after_start(signed, start) -> str:
+    """The problem with a contract signed (a month) after it starts."""
+    return f"{signed} is after start {start}; a contract is signed before it starts"
+
+
 def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
     """Check one contract's fields; return the parsed values and every problem as (column, message)."""
     parsed: dict = {}
@@ -413,7 +444,7 @@ def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
             problems.append((column, problem))
     customer = _text(row.get("customer"))
     if not customer:
-        problems.append(("customer", "is empty"))
+        problems.append(("customer", EMPTY))
     parsed["customer"] = customer
     take("start", parse_month)
     take("term_months", parse_term)
@@ -429,9 +460,9 @@ def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
     has_monthly = isinstance(monthly, (list, tuple)) or _text(monthly) != ""
     prices, per_year, term = None, True, parsed.get("term_months")
     if has_annual and has_monthly:
-        problems.append(("annual_price", "both annual_price and monthly_price are given; give one"))
+        problems.append(("annual_price", BOTH_PRICES))
     elif not has_annual and not has_monthly:
-        problems.append(("annual_price", "neither annual_price nor monthly_price is given"))
+        problems.append(("annual_price", NO_PRICE))
     else:
         column = "annual_price" if has_annual else "monthly_price"
         per_year = has_annual
@@ -439,24 +470,20 @@ def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
             prices = parse_prices(annual if has_annual else monthly)
         except _Bad as bad:
             problems.append((column, str(bad)))
-        if prices is not None and term is not None and len(prices) > 1 and len(prices) != -(-term // 12):
-            years = -(-term // 12)
-            problems.append((column, f"{len(prices)} yearly prices for a {term}-month term, which has {years} contract years"))
+        if prices is not None and term is not None and len(prices) > 1 and len(prices) != ramp_years(term):
+            problems.append((column, ramp_years_problem(len(prices), term)))
 
     if prices is not None and term is not None and parsed.get("services") is not None:
         yearly = prices if per_year else tuple(12 * p for p in prices)
-        worth = recurring_value(yearly, term) + parsed["services"] if len(prices) in (1, -(-term // 12)) else 0
+        worth = recurring_value(yearly, term) + parsed["services"] if len(prices) in (1, ramp_years(term)) else 0
         column = "annual_price" if per_year else "monthly_price"
-        if max(yearly) > MAX_CENTS:
-            problems.append((column, f"a year's price of {_dollars(max(yearly))} is more than {_dollars(MAX_CENTS)}, "
-                                     "the most revlib reads for one contract"))
-        elif worth > MAX_CENTS:
-            problems.append((column, f"the contract is worth {_dollars(worth)} (its recurring value over the term plus "
-                                     f"services), more than {_dollars(MAX_CENTS)}, the most revlib reads for one contract"))
+        problem = worth_problem(max(yearly), worth)
+        if problem:
+            problems.append((column, problem))
 
     start, signed = parsed.get("start"), parsed.get("signed")
     if start is not None and signed is not None and signed > start:
-        problems.append(("signed", f"{signed} is after start {start}; a contract is signed before it starts"))
+        problems.append(("signed", signed_after_start(signed, start)))
 
     cid = _text(row.get("contract_id"))
     parsed["contract_id"] = cid or None

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .analysis import deferred_rollforward_cents
 from .bridge import arr_bridge_cents, net_bookings
-from .contract import Contract, contract_label, parse_month, shown
+from .contract import BILLING_MONTHS, Contract, contract_label, parse_month, round_half_up, shown
 from .engine import Book, annual_cents, cents_schedule, in_cents, in_dollars, starts_empty
 from .engine.grid import sum_by
 from .engine.months import fiscal_freq, fiscal_labels, fiscal_years, period, span
@@ -37,17 +37,28 @@ class TooBigForExcel(ValueError):
     """A report with a sheet past Excel's limits: refused before anything is computed or written."""
 
 
-def in_segment(contracts, segment: str | None) -> list[Contract]:
-    """The contracts of one segment (all of them for None); a segment with no contracts is an error."""
-    contracts = list(contracts)
-    if segment is None:
-        return contracts
-    chosen = [c for c in contracts if c.segment == segment]
-    if not chosen:
+def in_segment(contracts, segment: str | None) -> list[Contract] | Book:
+    """The contracts of one segment (all of them for None); a segment with no contracts is an error.
+
+    A :class:`Book` (what :func:`revlib.load.load_book` reads) gives a Book; anything else a list of contracts.
+    """
+    if isinstance(contracts, Book):
+        if segment is None:
+            return contracts
+        chosen = contracts.segment == segment
+        if chosen.any():
+            return contracts.take(chosen)
+        known = sorted(set(contracts.segment.tolist()) - {"(none)"})
+    else:
+        contracts = list(contracts)
+        if segment is None:
+            return contracts
+        chosen = [c for c in contracts if c.segment == segment]
+        if chosen:
+            return chosen
         known = sorted({c.segment for c in contracts if c.segment})
-        known = [name if name.isprintable() else shown(name) for name in known]  # nothing raw from the file
-        raise ValueError(f"no contracts in segment {segment!r}; the segments are {', '.join(known) or 'none'}")
-    return chosen
+    known = [name if name.isprintable() else shown(name) for name in known]  # nothing raw from the file
+    raise ValueError(f"no contracts in segment {segment!r}; the segments are {', '.join(known) or 'none'}")
 
 
 @dataclass
@@ -164,6 +175,8 @@ def arr_trace(contracts, month) -> pd.DataFrame:
 
 def contract_table(contracts) -> pd.DataFrame:
     """The contracts as read, with the values revlib derives from them (TCV, ACV, ARR)."""
+    if isinstance(contracts, Book):
+        return _book_table(contracts)
     rows = []
     for i, c in enumerate(contracts):
         prices = c.prices_per_year
@@ -175,6 +188,29 @@ def contract_table(contracts) -> pd.DataFrame:
             "arr": c.arr,
         })
     return pd.DataFrame(rows).set_index("contract")
+
+
+def _book_table(book: Book) -> pd.DataFrame:
+    """:func:`contract_table` of a book's columns, the same table as of its contracts."""
+    single = book.first_price / 100
+    price = single.tolist()
+    acv = single.copy()
+    for i, yearly in book.ramps.items():
+        price[i] = "; ".join(f"{p / 100:.2f}" for p in yearly)
+        acv[i] = round_half_up(int(book.value[i]) * 12, int(book.term[i])) / 100
+    billing = book.billing
+    if billing is None:  # a book made from arrays: the frequency its billing period says
+        names = {months: name for name, months in BILLING_MONTHS.items() if months}
+        billing = np.array([names.get(p, "upfront") for p in book.period.tolist()], dtype=object)
+    months = {name: pd.PeriodIndex.from_ordinals(getattr(book, name), freq="M").astype(str).tolist()
+              for name in ("signed", "start")}
+    return pd.DataFrame({
+        "contract": book.label.tolist(), "customer": book.customer.tolist(),
+        "segment": np.where(book.segment == "(none)", "", book.segment).tolist(),
+        "signed": months["signed"], "start": months["start"], "term_months": book.term,
+        "price_per_year": price, "billing": billing.tolist(), "services": book.services / 100,
+        "renews": book.renews, "tcv": (book.value + book.services) / 100, "acv": acv, "arr": single,
+    }).set_index("contract")
 
 
 def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.DataFrame:

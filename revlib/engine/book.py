@@ -43,7 +43,8 @@ class Book:
     value: np.ndarray
     first_price: np.ndarray
     ramps: dict
-    customer_code: np.ndarray = field(init=False, repr=False)  # customers numbered from 0
+    billing: np.ndarray | None = None  # the billing frequencies' names, where known (BILLING_MONTHS)
+    customer_code: np.ndarray | None = field(default=None, repr=False)  # customers numbered from 0, in order
 
     @classmethod
     def of(cls, contracts) -> "Book":
@@ -52,10 +53,14 @@ class Book:
             return contracts
         if isinstance(contracts, Contract):
             contracts = [contracts]
-        elif isinstance(contracts, (pd.DataFrame, str)) or hasattr(contracts, "__fspath__"):
+        elif isinstance(contracts, pd.DataFrame):
             from ..load import load_contracts
 
             contracts = load_contracts(contracts)
+        elif isinstance(contracts, str) or hasattr(contracts, "__fspath__"):
+            from ..load import load_book  # a file: read straight into columns
+
+            return load_book(contracts)
         contracts = list(contracts)
         if not contracts:
             raise ValueError("no contracts to schedule")
@@ -64,14 +69,7 @@ class Book:
         prices = [c.prices_per_year for c in contracts]
         first_price, ramps, value = _prices_and_values(prices, term)
         services = np.fromiter((c.services_cents for c in contracts), np.int64, n)
-        top = first_price.copy()
-        for i, yearly in ramps.items():
-            top[i] = max(yearly)
-        worth = int(np.maximum(value + services, top).sum(dtype=float))  # each at most $1 trillion: no overflow
-        if worth > MAX_BOOK_CENTS:
-            raise ContractError([f"the contracts are worth ${worth // 100:,} together, more than "
-                                 f"${MAX_BOOK_CENTS // 100:,}, the most revlib adds up to the cent"])
-        return cls(
+        return cls.from_columns(
             customer=np.array([c.customer for c in contracts], dtype=object),
             segment=np.array([c.segment or "(none)" for c in contracts], dtype=object),
             label=np.array([contract_label(c.contract_id, i) for i, c in enumerate(contracts)], dtype=object),
@@ -84,7 +82,31 @@ class Book:
             value=value,
             first_price=first_price,
             ramps=ramps,
+            billing=np.array([c.billing for c in contracts], dtype=object),
         )
+
+    @classmethod
+    def from_columns(cls, **columns) -> "Book":
+        """A book from checked contracts' columns (the fields of :class:`Book`): refused, as a
+        :class:`ContractError`, if the contracts are worth more than :data:`MAX_BOOK_CENTS` together."""
+        top = columns["first_price"].copy()
+        for i, yearly in columns["ramps"].items():
+            top[i] = max(yearly)
+        worth = int(np.maximum(columns["value"] + columns["services"], top).sum(dtype=float))  # each <= $1T
+        if worth > MAX_BOOK_CENTS:
+            raise ContractError([f"the contracts are worth ${worth // 100:,} together, more than "
+                                 f"${MAX_BOOK_CENTS // 100:,}, the most revlib adds up to the cent"])
+        return cls(**columns)
+
+    def take(self, rows) -> "Book":
+        """The contracts at ``rows`` (positions, or a mask), as a book of their own."""
+        rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, np.int64)
+        new = {old: i for i, old in enumerate(rows.tolist())}
+        columns = {name: getattr(self, name)[rows] for name in (
+            "customer", "segment", "label", "start", "signed", "term", "period", "renews", "services", "value",
+            "first_price")}
+        return Book(**columns, ramps={new[i]: p for i, p in self.ramps.items() if i in new},
+                    billing=None if self.billing is None else self.billing[rows])
 
     @classmethod
     def from_arrays(cls, customer, start, term_months, prices_per_year, billing_months, services, renews,
@@ -124,7 +146,8 @@ class Book:
         return len(self.start)
 
     def __post_init__(self):
-        self.customer_code = pd.factorize(self.customer)[0].astype(np.int64)
+        if self.customer_code is None:
+            self.customer_code = pd.factorize(self.customer)[0].astype(np.int64)
 
 
 def _prices_and_values(prices_per_year, term: np.ndarray) -> tuple[np.ndarray, dict, np.ndarray]:

@@ -28,6 +28,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import book as synthetic  # noqa: E402
 import duckdb_peer  # noqa: E402
+import loading  # noqa: E402
 
 FIRST, LAST = synthetic.FIRST, synthetic.FIRST + 35
 COMPARED = duckdb_peer.COLUMNS
@@ -254,6 +255,7 @@ def main(quick: bool) -> None:
                   scale[big][1] / scale[10_000][1], True, ""))
     per = in_child("revlib_by_customer", 100_000, 3)
     table.append(("100,000 contracts by customer: revlib (s)", per["seconds"], None, True, "< 5 s"))
+    table.extend(loading.rows(100_000 if quick else 1_000_000))
     table.extend(widget_latency())
     table.extend(browser_latency())
     table.append(("series: executing every notebook (s)", series_time(), None, True, "< 60"))
