@@ -58,3 +58,21 @@ def contracts(c: dict) -> list[Contract]:
                             billing=BILLING[int(c["billing"][i])], services=int(c["services"][i]) / 100,
                             renews=bool(c["renews"][i])))
     return out
+
+
+def write_csv(c: dict, path) -> None:
+    """The columns as a CRM export (the file a RevOps analyst hands revlib): dollars, months, billing names."""
+    month = pd.PeriodIndex.from_ordinals
+    price = [("; ".join(f"{x / 100:.2f}" for x in p) if isinstance(p, list) else f"{p / 100:.2f}")
+             for p in (prices(c, i) for i in range(len(c["start"])))]
+    pd.DataFrame({
+        "contract_id": [f"K{i}" for i in range(len(c["start"]))],
+        "customer": [f"c{x}" for x in c["customer"]],
+        "signed": month(c["signed"], freq="M").astype(str),
+        "start": month(c["start"], freq="M").astype(str),
+        "term_months": c["term"],
+        "annual_price": price,
+        "billing": [BILLING[int(b)] for b in c["billing"]],
+        "services": [f"{x / 100:.2f}" for x in c["services"]],
+        "renews": np.where(c["renews"], "true", "false"),
+    }).to_csv(path, index=False)
