@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import Book, cents_schedule, in_cents, in_dollars, starts_empty
-from .engine.api import STARTS_EMPTY_READS, split_shape
+from .engine import Book, in_cents, in_dollars, starts_empty
+from .engine.api import STARTS_EMPTY_READS, cents_grids, split_shape
 
 BRIDGE = ("starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr")
 """The columns of :func:`arr_bridge`; contraction and churn are negative."""
@@ -133,18 +133,16 @@ def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFra
     [1800.0, 350.0, 0.0, 2150.0, 2150.0]
     """
     book = Book.of(contracts)
-    cents = cents_schedule(book, start=start, end=end, by="contract")
-    signed_value = cents["bookings"] - cents["renewal_bookings"]
     order = np.lexsort((np.arange(len(book)), book.start, book.signed))
     first = np.zeros(len(book), bool)
     _, first_of_customer = np.unique(book.customer[order].astype(str), return_index=True)
     first[order[first_of_customer]] = True
-    is_first = np.repeat(first, len(cents) // len(book))  # rows run contract by contract, in book order
-    months = cents.index.get_level_values("month")
+    cents, months = cents_grids(book, np.where(first, 0, 1), 2, start, end)  # row 0: first contracts, 1: the rest
+    signed_value = cents["bookings"] - cents["renewal_bookings"]
     frame = pd.DataFrame({
-        "new": np.where(is_first, signed_value, 0),
-        "expansion": np.where(is_first, 0, signed_value),
-        "renewal": cents["renewal_bookings"].to_numpy(),
+        "new": signed_value[0],
+        "expansion": signed_value[1],
+        "renewal": cents["renewal_bookings"].sum(axis=0),
     }, index=months.asfreq(freq).rename("period"))
     out = frame.groupby(level="period").sum()
     out["gross_bookings"] = out["new"] + out["expansion"] + out["renewal"]

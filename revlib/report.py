@@ -24,7 +24,7 @@ from .analysis import deferred_rollforward_cents
 from .bridge import BRIDGE, arr_bridge_cents, net_bookings
 from .contract import Contract, contract_label, parse_month, shown
 from .engine import COLUMNS, Book, annual_cents, cents_schedule, in_cents, in_dollars, starts_empty
-from .engine.grid import sum_by
+from .engine.api import cents_grids, split_shape
 from .engine.months import fiscal_freq, fiscal_labels, fiscal_years, period, span
 from .fmt import LABELS
 
@@ -162,7 +162,8 @@ def check_excel_limits(contracts, fiscal_year_start: int = 1, segment: str | Non
     _refuse_past_limits({
         "Monthly schedule": (months + 1, 1 + len(COLUMNS), f"{months:,} months"),
         "Per customer": (customers + 2, 1 + years * len(COLUMNS), f"{customers:,} customers x {years:,} fiscal years"),
-        "ARR by customer": (customers + 2, 1 + years * len(BRIDGE), f"{customers:,} customers x {years:,} fiscal years"),
+        "ARR by customer": (customers + 2, 1 + years * len(BRIDGE),
+                            f"{customers:,} customers x {years:,} fiscal years"),
         "Contracts": (len(contracts) + 1, 1 + len(CONTRACT_COLUMNS), f"{len(contracts):,} contracts"),
     })
 
@@ -272,27 +273,29 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
         add("Billings = revenue + change in deferred revenue - change in unbilled revenue, every month", bad,
             f"{len(months) - 1} months")
 
-    summed = per_customer.drop(columns="customers").groupby(level="month").sum()
-    bad = [c for c in summed.columns if not (summed[c] == cents[c]).all()]
+    shape = split_shape(per_customer)
+    money = [c for c in per_customer.columns if c != "customers"]
+    if shape is not None:  # each column a (customers x months) grid: add up the customers
+        summed = {c: per_customer[c].to_numpy().reshape(shape).sum(axis=0) for c in money}
+    else:
+        summed = per_customer[money].groupby(level="month").sum()
+    bad = [c for c in money if not (np.asarray(summed[c]) == cents[c].to_numpy()).all()]
     add("The customers' schedules add up to the book's", bad, f"{per_customer.index.levels[0].size} customers")
 
     span_end = int((book.start + book.term - 1).max())
-    each = cents_schedule(book, end=period(span_end), by="contract")[["bookings", "renewal_bookings", "billings",
-                                                                       "revenue"]]
-    labels = list(dict.fromkeys(each.index.get_level_values(0)))
-    totals = each.groupby(level=0, sort=False).sum().reindex(labels)
+    each, months = cents_grids(book, np.arange(len(book)), len(book), end=period(span_end))  # contract by contract
+    labels = book.label.tolist()
+    totals = {c: each[c].sum(axis=1) for c in ("bookings", "renewal_bookings", "billings", "revenue")}
     value = book.value + book.services
-    signed = (totals["bookings"] - totals["renewal_bookings"]).to_numpy()
+    signed = totals["bookings"] - totals["renewal_bookings"]
     add("Each contract books its TCV once, when signed", [labels[i] for i in np.flatnonzero(signed != value)],
         f"{len(labels)} contracts")
     ends = ~book.renews
-    bad = [labels[i] for i in np.flatnonzero(ends & ((totals["billings"].to_numpy() != value) |
-                                                      (totals["revenue"].to_numpy() != value)))]
+    bad = [labels[i] for i in np.flatnonzero(ends & ((totals["billings"] != value) | (totals["revenue"] != value)))]
     add("Each non-renewing contract bills and earns exactly its TCV", bad, f"{int(ends.sum())} contracts")
-    position = np.repeat(np.arange(len(labels)), len(each) // len(labels))
-    month = each.index.get_level_values("month").asi8
-    in_first_term = (month >= book.start[position]) & (month < (book.start + book.term)[position])
-    first_term = sum_by(position, np.where(in_first_term, each["revenue"], 0), len(labels))
+    month = months.asi8
+    in_first_term = (month >= book.start[:, None]) & (month < (book.start + book.term)[:, None])
+    first_term = np.where(in_first_term, each["revenue"], 0).sum(axis=1)
     first_terms = [labels[i] for i in np.flatnonzero(book.renews & (first_term != value))]
     add("Each renewing contract earns exactly its TCV over its first term", first_terms,
         f"{int(book.renews.sum())} contracts")
@@ -415,7 +418,8 @@ def _widest(kind: str, column: pd.Series) -> int:
 def _cell_writer(sheet, kind: str, formats: dict, checks_result: bool = False):
     """A function writing one cell of a column of that kind: text always as text, never as a formula."""
     if checks_result:
-        return lambda row, col, value: sheet.write_string(row, col, value, formats[value if value == "pass" else "FAIL"])
+        return lambda row, col, value: sheet.write_string(row, col, value,
+                                                          formats["pass" if value == "pass" else "FAIL"])
     if kind == "money":
         return lambda row, col, value: sheet.write_number(row, col, value, formats["money"])
     if kind == "number":
@@ -460,7 +464,7 @@ def write_detail(report: Report, folder) -> Path:
 
 
 def _save(write, path: Path) -> None:
-    """``write(stream, folder)`` into a temporary file beside ``path``, flushed to disk, then renamed over it in one step.
+    """``write(stream, folder)`` into a temporary file beside ``path``, flushed to disk, then renamed over it.
 
     So ``path`` is always either the old file or the whole new one. The temporary file is
     removed if anything fails, and on SIGTERM or SIGINT (a scheduler's or ``timeout``'s stop,

@@ -93,24 +93,33 @@ def cents_schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
     [8333, 8333, 100000, 1]
     """
     book = Book.of(contracts)
+    labels, group = _groups(book, by)
+    cents, index = cents_grids(book, group, len(labels), start, end)
+    # One (columns x groups x months) array, filled figure by figure: the frame's own block, never copied.
+    data = np.empty((len(COLUMNS), len(labels), len(index)), np.int64)
+    for k, column in enumerate(COLUMNS):
+        data[k] = cents.pop(column)
+    if by is not None:
+        index = product_index(pd.Index(labels, dtype=str), index, by)
+    return pd.DataFrame(data.reshape(len(COLUMNS), -1).T, index=index, columns=list(COLUMNS), copy=False)
+
+
+def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None) -> tuple[dict, pd.PeriodIndex]:
+    """Every figure of the schedule, in cents, as a (groups x months) array, each contract in ``group``; and the months.
+
+    :func:`cents_schedule` lays these grids out as a table; revlib's modules that need
+    other groups than those of ``by`` (or only a few figures) read them directly.
+    """
     first, last = span(book, start, end)
     if last < first:
         raise ValueError(f"end {period(last)} is before start {period(first)}")
     # Twelve months before the first event and after the window, for what lies 12 months ahead.
     origin = int(min(book.signed.min(), first)) - 12
     months = last - origin + 1 + 12
-
-    labels, group = _groups(book, by)
-    cents = figures(book, group, len(labels), origin, months)
+    cents = figures(book, group, groups, origin, months)
     shown = slice(first - origin, last - origin + 1)
-    index = pd.period_range(period(first), period(last), freq="M", name="month")
-    # One (columns x groups x months) array, filled figure by figure: the frame's own block, never copied.
-    data = np.empty((len(COLUMNS), len(labels), len(index)), np.int64)
-    for k, column in enumerate(COLUMNS):
-        data[k] = cents.pop(column)[:, shown]
-    if by is not None:
-        index = product_index(pd.Index(labels, dtype=str), index, by)
-    return pd.DataFrame(data.reshape(len(COLUMNS), -1).T, index=index, columns=list(COLUMNS), copy=False)
+    return ({name: grid[:, shown] for name, grid in cents.items()},
+            pd.period_range(period(first), period(last), freq="M", name="month"))
 
 
 def product_index(groups: pd.Index, months: pd.PeriodIndex, by: str) -> pd.MultiIndex:
