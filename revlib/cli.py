@@ -86,6 +86,8 @@ def main(argv=None) -> int:
         return 2
     path = Path(args.contracts)
     refused = where_problem(path, Path(args.out))
+    if not refused and args.detail is not None and Path(args.detail).exists() and not Path(args.detail).is_dir():
+        refused = f"--detail {args.detail} is a file; name a folder for the monthly detail"
     if refused:
         print(f"revlib: {refused}; no workbook was written.", file=sys.stderr)
         return 2

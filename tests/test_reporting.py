@@ -241,3 +241,5 @@ def test_customers_are_rows_and_fiscal_years_column_groups_with_the_monthly_deta
     assert len(monthly) == len(per) and list(monthly.columns) == ["customer", "month", *revlib.engine.COLUMNS]
     assert (monthly[list(revlib.engine.COLUMNS)].to_numpy() == per.to_numpy()).all()
     assert f"wrote {detail / 'monthly_by_customer.csv'}" in result.stdout
+    refused = report(SAMPLE, "--out", tmp_path / "other.xlsx", "--detail", out)  # a file, not a folder
+    assert refused.returncode == 2 and "--detail" in refused.stderr and not (tmp_path / "other.xlsx").exists()
