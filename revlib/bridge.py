@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import Book, cents_schedule, in_cents, in_dollars, starts_empty
+from .engine import Book, in_cents, in_dollars, starts_empty
+from .engine.api import STARTS_EMPTY_READS, cents_grids, split_shape
 
 BRIDGE = ("starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr")
 """The columns of :func:`arr_bridge`; contraction and churn are negative."""
@@ -55,43 +56,63 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
     >>> bridge.loc["2022Q3"].tolist()
     [4200.0, 0.0, 0.0, 0.0, -2400.0, 0.0, 1800.0]
     """
-    return in_dollars(arr_bridge_cents(in_cents(schedule_by_customer), freq, per_customer))
+    read = ["arr", *STARTS_EMPTY_READS]  # what the bridge reads: ARR, and the first month's flows and balances
+    return in_dollars(arr_bridge_cents(in_cents(schedule_by_customer, read), freq, per_customer))
 
 
 def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
     """:func:`arr_bridge` of a schedule in cents (:func:`revlib.engine.cents_schedule`), in cents."""
     if cents_by_customer.index.nlevels != 2:
         raise ValueError("arr_bridge needs a schedule split by customer: schedule(contracts, by='customer')")
-    arr = cents_by_customer["arr"].unstack(level=0)
-    months = arr.index
-    values = arr.to_numpy()
-    before = np.zeros((1, values.shape[1]), np.int64)
-    if not starts_empty(cents_by_customer):
-        before = values[:1]
-    previous = np.vstack([before, values[:-1]])
-    seen_before = np.maximum.accumulate(np.vstack([before > 0, values[:-1] > 0]), axis=0)
-    start_up = (previous == 0) & (values > 0)
-    moves = {
-        "new": np.where(start_up & ~seen_before, values, 0),
-        "reactivation": np.where(start_up & seen_before, values, 0),
-        "expansion": np.where((previous > 0) & (values > previous), values - previous, 0),
-        "contraction": np.where((previous > 0) & (values > 0) & (values < previous), values - previous, 0),
-        "churn": np.where((previous > 0) & (values == 0), -previous, 0),
-    }
+    shape = split_shape(cents_by_customer)
+    if shape is not None:  # as cents_schedule lays it out: each customer's months, one row of a grid
+        customers = cents_by_customer.index.levels[0].take(cents_by_customer.index.codes[0][::shape[1]])
+        months = cents_by_customer.index.levels[1]
+        arr = cents_by_customer["arr"].to_numpy().reshape(shape)
+    else:
+        table = cents_by_customer["arr"].unstack(level=0)
+        customers, months, arr = table.columns, table.index, table.to_numpy().T
+    before = arr[:, :1] if not starts_empty(cents_by_customer) else np.zeros((len(arr), 1), arr.dtype)
+    moves = _movements(arr, before)
     period = months.asfreq(freq)
-    frames = {}
-    for name, grid in moves.items():
-        frames[name] = pd.DataFrame(grid, index=months, columns=arr.columns).groupby(period).sum().stack()
-    ending = arr.groupby(period).last().stack()
-    starting = pd.DataFrame(previous, index=months, columns=arr.columns).groupby(period).first().stack()
-    table = pd.DataFrame({"starting_arr": starting, **frames, "ending_arr": ending})[list(BRIDGE)]
-    table.index.names = ["period", "customer"]
-    movements = table[["new", "expansion", "contraction", "churn", "reactivation"]].sum(axis=1)
-    assert (table["starting_arr"] + movements == table["ending_arr"]).all(), "the bridge must tie out to the cent"
-    if per_customer:
-        active = (table != 0).any(axis=1)
-        return table[active]
-    return table.groupby(level="period").sum()
+    starts = np.flatnonzero(np.r_[True, period[1:] != period[:-1]]) if len(period) else np.zeros(0, np.int64)
+    ends = np.r_[starts[1:], len(period)] - 1
+    previous = np.hstack([before, arr[:, :-1]])
+    columns = {"starting_arr": previous[:, starts]}
+    monthly = len(starts) == len(period)  # each period a month: nothing to add up
+    columns.update({name: grid if monthly else np.add.reduceat(grid, starts, axis=1) for name, grid in moves.items()})
+    columns["ending_arr"] = arr[:, ends]
+    movements = sum(columns[name] for name in moves)
+    assert (columns["starting_arr"] + movements == columns["ending_arr"]).all(), "the bridge must tie out to the cent"
+    periods = pd.Index(period[starts], name="period")
+    if not per_customer:
+        return pd.DataFrame({name: columns[name].sum(axis=0) for name in BRIDGE}, index=periods)
+    order = np.argsort(np.asarray(customers), kind="stable")  # customers in order, within each period
+    cube = np.stack([columns[name][order].T for name in BRIDGE], axis=-1)  # (period, customer, column)
+    active = (cube != 0).any(axis=2)
+    which_period, which_customer = np.nonzero(active)
+    index = pd.MultiIndex(levels=[periods, customers[order]], codes=[which_period, which_customer],
+                          names=["period", "customer"], verify_integrity=False)
+    return pd.DataFrame(cube[active], index=index, columns=list(BRIDGE))
+
+
+def _movements(arr: np.ndarray, before: np.ndarray) -> dict:
+    """Each customer's (row's) ARR movements month by month, in cents: a (customers x months) grid for each kind.
+
+    ``before`` is each customer's ARR in the month before the first (zero when nothing was booked before).
+    """
+    previous = np.hstack([before, arr[:, :-1]])
+    had, has = previous > 0, arr > 0
+    seen_before = np.logical_or.accumulate(np.hstack([before > 0, has[:, :-1]]), axis=1)
+    start_up = ~had & has
+    change = arr - previous
+    return {
+        "new": np.where(start_up & ~seen_before, arr, 0),
+        "expansion": np.where(had & (change > 0), change, 0),
+        "contraction": np.where(had & has & (change < 0), change, 0),
+        "churn": np.where(had & ~has, -previous, 0),
+        "reactivation": np.where(start_up & seen_before, arr, 0),
+    }
 
 
 def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFrame:
@@ -112,18 +133,16 @@ def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFra
     [1800.0, 350.0, 0.0, 2150.0, 2150.0]
     """
     book = Book.of(contracts)
-    cents = cents_schedule(book, start=start, end=end, by="contract")
-    signed_value = cents["bookings"] - cents["renewal_bookings"]
     order = np.lexsort((np.arange(len(book)), book.start, book.signed))
     first = np.zeros(len(book), bool)
     _, first_of_customer = np.unique(book.customer[order].astype(str), return_index=True)
     first[order[first_of_customer]] = True
-    is_first = np.repeat(first, len(cents) // len(book))  # rows run contract by contract, in book order
-    months = cents.index.get_level_values("month")
+    cents, months = cents_grids(book, np.where(first, 0, 1), 2, start, end)  # row 0: first contracts, 1: the rest
+    signed_value = cents["bookings"] - cents["renewal_bookings"]
     frame = pd.DataFrame({
-        "new": np.where(is_first, signed_value, 0),
-        "expansion": np.where(is_first, 0, signed_value),
-        "renewal": cents["renewal_bookings"].to_numpy(),
+        "new": signed_value[0],
+        "expansion": signed_value[1],
+        "renewal": cents["renewal_bookings"].sum(axis=0),
     }, index=months.asfreq(freq).rename("period"))
     out = frame.groupby(level="period").sum()
     out["gross_bookings"] = out["new"] + out["expansion"] + out["renewal"]

@@ -42,20 +42,40 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--end", metavar="YYYY-MM",
                      help="last month of the schedule (default: the last non-renewing contract's end, "
                           "and at least 36 months)")
+    run.add_argument("--detail", metavar="DIR",
+                     help="also write every figure of each customer month by month, as DIR/monthly_by_customer.csv "
+                          "(the workbook has them by fiscal year)")
+    run.add_argument("--progress", action="store_true",
+                     help="show each stage's progress on stderr even when it is not a terminal (on a terminal it "
+                          "is shown for large files)")
     return main
 
 
-def _progress_bar(stream):
-    """A progress bar on the terminal for files large enough to wait for."""
-    def show(done, total):
-        if total < 5000:
+class Progress:
+    """Progress bars on stderr, one per stage of a long run: checking the file, computing, writing each sheet."""
+
+    def __init__(self, stream, asked: bool):
+        self.stream, self.asked = stream, asked
+        self.shown = asked or stream.isatty()
+        self.large = asked  # on a terminal, only a large file's run is shown
+
+    def bar(self, label: str, done: int, total: int) -> None:
+        if not (self.shown and (self.large or total >= 5000)):
             return
-        filled = int(30 * done / total)
-        stream.write(f"\rchecking contracts [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}")
-        if done == total:
-            stream.write("\n")
-        stream.flush()
-    return show
+        self.large = True
+        filled = int(30 * done / total) if total else 30
+        self.stream.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+    def checking(self, done: int, total: int) -> None:
+        self.bar("checking contracts", done, total)
+
+    def stage(self, name: str) -> None:
+        if self.shown and self.large:
+            self.stream.write(f"{name}\n")
+            self.stream.flush()
 
 
 def main(argv=None) -> int:
@@ -66,14 +86,21 @@ def main(argv=None) -> int:
         return 2
     path = Path(args.contracts)
     refused = where_problem(path, Path(args.out))
+    if not refused and args.detail is not None and Path(args.detail).exists() and not Path(args.detail).is_dir():
+        refused = f"--detail {args.detail} is a file; name a folder for the monthly detail"
     if refused:
         print(f"revlib: {refused}; no workbook was written.", file=sys.stderr)
         return 2
+    progress = Progress(sys.stderr, args.progress)
     try:
-        contracts = load_book(path, progress=_progress_bar(sys.stderr))
+        contracts = load_book(path, progress=progress.checking)
         report.check_excel_limits(contracts, args.fiscal_year_start, args.segment, args.start, args.end)
-        built = report.build(contracts, args.fiscal_year_start, args.segment, args.start, args.end)
-        out = report.write_workbook(built, args.out)
+        built = report.build(contracts, args.fiscal_year_start, args.segment, args.start, args.end,
+                             detail=args.detail is not None, progress=progress.stage)
+        out = report.write_workbook(built, args.out, progress=progress.bar)
+        if args.detail is not None:
+            progress.stage("writing the monthly detail")
+            detail = report.write_detail(built, args.detail)
     except FileNotFoundError:
         print(f"revlib: {path}: no such file", file=sys.stderr)
         return 2
@@ -95,6 +122,8 @@ def main(argv=None) -> int:
         print("revlib: interrupted; no workbook was written.", file=sys.stderr)
         return 130
     print(summary(built, path, args.segment, out))
+    if args.detail is not None:
+        print(f"wrote {detail}")
     return 0 if (built.checks["result"] == "pass").all() else 1
 
 

@@ -9,6 +9,7 @@ from the command line.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import tempfile
@@ -20,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from .analysis import deferred_rollforward_cents
-from .bridge import arr_bridge_cents, net_bookings
+from .bridge import BRIDGE, arr_bridge_cents, net_bookings
 from .contract import BILLING_MONTHS, Contract, contract_label, parse_month, round_half_up, shown
-from .engine import Book, annual_cents, cents_schedule, in_cents, in_dollars, starts_empty
-from .engine.grid import sum_by
+from .engine import COLUMNS, Book, annual_cents, cents_schedule, in_cents, in_dollars, starts_empty
+from .engine.api import cents_grids, split_shape
 from .engine.months import fiscal_freq, fiscal_labels, fiscal_years, period, span
 from .fmt import LABELS
 
@@ -63,7 +64,13 @@ def in_segment(contracts, segment: str | None) -> list[Contract] | Book:
 
 @dataclass
 class Report:
-    """The report's tables, each a DataFrame, in the order the workbook shows them."""
+    """The report's tables, each a DataFrame, in the order the workbook shows them.
+
+    ``per_customer`` and ``bridge_by_customer`` have a row per customer and a group of
+    columns per fiscal year (columns ``(fiscal_year, figure)``). ``monthly_by_customer``,
+    every figure per customer and month, is kept only when asked for (``build(detail=True)``):
+    it is written beside the workbook (:func:`write_detail`), never into it.
+    """
 
     monthly: pd.DataFrame
     yearly: pd.DataFrame
@@ -74,43 +81,74 @@ class Report:
     checks: pd.DataFrame
     contracts: pd.DataFrame
     deferred_rollforward: pd.DataFrame | None = None  # by fiscal year: opening + billings - revenue = closing
+    monthly_by_customer: pd.DataFrame | None = None
 
 
-def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None, end=None) -> Report:
+def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None, end=None,
+          detail: bool = False, progress=None) -> Report:
     """Every table of the report for a book (or one segment of it).
+
+    ``detail=True`` keeps the monthly figures of each customer (``monthly_by_customer``);
+    ``progress(stage)``, if given, is told each stage as it starts.
 
     >>> from revlib import examples
     >>> report = build(examples.customers_ab())
     >>> report.yearly.loc["FY2022", ["bookings", "billings", "revenue"]].tolist()
     [30000000.0, 8750000.0, 8750000.0]
+    >>> float(report.per_customer.loc["Customer A", ("FY2022", "revenue")])
+    6000000.0
     >>> report.checks["result"].unique().tolist()
     ['pass']
     """
+    stage = progress or (lambda name: None)
     contracts = in_segment(contracts, segment)
     book = Book.of(contracts)
+    stage("scheduling the book")
     monthly = cents_schedule(book, start=start, end=end)
+    stage("scheduling each customer")
     per = cents_schedule(book, start=start, end=end, by="customer")
     freq = fiscal_freq(fiscal_year_start)
+    stage("the ARR bridge")
     bridge = arr_bridge_cents(per, freq=freq)
     bridge.index = fiscal_labels(bridge.index)
     movers = arr_bridge_cents(per, freq=freq, per_customer=True)
     movers.index = movers.index.set_levels(fiscal_labels(movers.index.levels[0]), level=0)
-    movers.index.names = ["fiscal_year", "customer"]
+    stage("net bookings")
     bookings = net_bookings(book, freq=freq, start=start, end=end)
     bookings.index = fiscal_labels(bookings.index)
     rollforward = deferred_rollforward_cents(monthly, freq=freq)
     rollforward.index = fiscal_labels(rollforward.index)
+    stage("the checks")
+    checked = _checks(book, monthly, per)
+    stage("the contracts table")
     return Report(
         monthly=in_dollars(monthly),
         yearly=in_dollars(annual_cents(monthly, fiscal_year_start)),
-        per_customer=in_dollars(annual_cents(per, fiscal_year_start)),
+        per_customer=across_years(in_dollars(annual_cents(per, fiscal_year_start))),
         bridge=in_dollars(bridge),
-        bridge_by_customer=in_dollars(movers),
+        bridge_by_customer=across_years(in_dollars(movers).swaplevel()),
         bookings=bookings,
-        checks=_checks(book, monthly, per),
+        checks=checked,
         contracts=contract_table(contracts),
         deferred_rollforward=in_dollars(rollforward),
+        monthly_by_customer=in_dollars(per) if detail else None,
     )
+
+
+def across_years(table: pd.DataFrame) -> pd.DataFrame:
+    """A table with a row per (customer, fiscal year) as a row per customer, a group of columns per year.
+
+    The columns are ``(fiscal_year, figure)``, years in order; a customer missing from a year shows zeros.
+
+    >>> long = pd.DataFrame({"arr": [1, 2, 3]}, index=pd.MultiIndex.from_tuples(
+    ...     [("A", "FY2022"), ("A", "FY2023"), ("B", "FY2023")], names=["customer", "fiscal_year"]))
+    >>> across_years(long).to_dict("list")
+    {('FY2022', 'arr'): [1, 0], ('FY2023', 'arr'): [2, 3]}
+    """
+    wide = table.unstack(level=1, fill_value=0)
+    years = sorted(set(wide.columns.get_level_values(1)))
+    columns = pd.MultiIndex.from_product([years, table.columns], names=["fiscal_year", None])
+    return wide.swaplevel(axis=1).reindex(columns=columns)
 
 
 def check_excel_limits(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None,
@@ -118,30 +156,36 @@ def check_excel_limits(contracts, fiscal_year_start: int = 1, segment: str | Non
     """Refuse, before any figure is computed, a report whose sheets Excel could not open.
 
     The longest sheets are the contracts (one row each) and the per-customer ones (one row
-    per customer and fiscal year); a start month typed as 1900 instead of 2022 makes the
-    latter a hundred times longer.
+    per customer, a group of columns per fiscal year); the monthly schedule has a row per month.
 
-    >>> from revlib import Contract
-    >>> book = [Contract(customer=f"C{i}", start="1900-01", term_months=12, annual_price=1) for i in range(9000)]
-    >>> check_excel_limits(book, end="2022-12")
+    >>> _refuse_past_limits({"Per customer": (1_200_002, 118, "1,200,000 customers x 9 fiscal years")})
     Traceback (most recent call last):
     ...
-    revlib.report.TooBigForExcel: the Per customer sheet would have 1,107,001 rows (9,000 customers x 123 fiscal years), more than the 1,048,576 an Excel sheet holds; choose fewer months with --start and --end, or one --segment
+    revlib.report.TooBigForExcel: the Per customer sheet would have 1,200,002 rows and 118 columns (1,200,000 customers x 9 fiscal years), more than the 1,048,576 rows and 16,384 columns an Excel sheet holds; choose fewer months with --start and --end, or one --segment
     """
     contracts = in_segment(contracts, segment)
     book = Book.of(contracts)
     first, last = span(book, start, end)
     first_year, last_year = fiscal_years([period(first), period(last)], fiscal_year_start).year
     years = max(last_year - first_year + 1, 1)
-    customers = len(set(book.customer.tolist()))
-    sizes = {"Contracts": (len(contracts) + 1, f"{len(contracts):,} contracts"),
-             "Per customer": (customers * years + 1, f"{customers:,} customers x {years:,} fiscal years"),
-             "Monthly schedule": (max(last - first + 1, 1) + 1, f"{max(last - first + 1, 1):,} months")}
-    for sheet, (rows, why) in sizes.items():
-        if rows > EXCEL_ROWS:
-            raise TooBigForExcel(f"the {sheet} sheet would have {rows:,} rows ({why}), more than the "
-                                 f"{EXCEL_ROWS:,} an Excel sheet holds; choose fewer months with --start and --end, "
-                                 "or one --segment")
+    customers = len(np.unique(book.customer_code))
+    months = max(last - first + 1, 1)
+    _refuse_past_limits({
+        "Monthly schedule": (months + 1, 1 + len(COLUMNS), f"{months:,} months"),
+        "Per customer": (customers + 2, 1 + years * len(COLUMNS), f"{customers:,} customers x {years:,} fiscal years"),
+        "ARR by customer": (customers + 2, 1 + years * len(BRIDGE),
+                            f"{customers:,} customers x {years:,} fiscal years"),
+        "Contracts": (len(contracts) + 1, 1 + len(CONTRACT_COLUMNS), f"{len(contracts):,} contracts"),
+    })
+
+
+def _refuse_past_limits(sheets: dict) -> None:
+    """Raise TooBigForExcel for the first sheet (name: (rows, columns, why)) past what an Excel sheet holds."""
+    for sheet, (rows, columns, why) in sheets.items():
+        if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+            raise TooBigForExcel(f"the {sheet} sheet would have {rows:,} rows and {columns:,} columns ({why}), more "
+                                 f"than the {EXCEL_ROWS:,} rows and {EXCEL_COLUMNS:,} columns an Excel sheet holds; "
+                                 "choose fewer months with --start and --end, or one --segment")
 
 
 def arr_trace(contracts, month) -> pd.DataFrame:
@@ -173,6 +217,11 @@ def arr_trace(contracts, month) -> pd.DataFrame:
                                        "arr"]).set_index("contract")
 
 
+CONTRACT_COLUMNS = ("customer", "segment", "signed", "start", "term_months", "price_per_year", "billing", "services",
+                    "renews", "tcv", "acv", "arr")
+"""The columns of :func:`contract_table`, after the contract's label."""
+
+
 def contract_table(contracts) -> pd.DataFrame:
     """The contracts as read, with the values revlib derives from them (TCV, ACV, ARR)."""
     if isinstance(contracts, Book):
@@ -187,7 +236,7 @@ def contract_table(contracts) -> pd.DataFrame:
             "billing": c.billing, "services": c.services, "renews": c.renews, "tcv": c.tcv, "acv": c.acv,
             "arr": c.arr,
         })
-    return pd.DataFrame(rows).set_index("contract")
+    return pd.DataFrame(rows, columns=["contract", *CONTRACT_COLUMNS]).set_index("contract")
 
 
 def _book_table(book: Book) -> pd.DataFrame:
@@ -260,44 +309,49 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
         add("Billings = revenue + change in deferred revenue - change in unbilled revenue, every month", bad,
             f"{len(months) - 1} months")
 
-    summed = per_customer.drop(columns="customers").groupby(level="month").sum()
-    bad = [c for c in summed.columns if not (summed[c] == cents[c]).all()]
+    shape = split_shape(per_customer)
+    money = [c for c in per_customer.columns if c != "customers"]
+    if shape is not None:  # each column a (customers x months) grid: add up the customers
+        summed = {c: per_customer[c].to_numpy().reshape(shape).sum(axis=0) for c in money}
+    else:
+        summed = per_customer[money].groupby(level="month").sum()
+    bad = [c for c in money if not (np.asarray(summed[c]) == cents[c].to_numpy()).all()]
     add("The customers' schedules add up to the book's", bad, f"{per_customer.index.levels[0].size} customers")
 
     span_end = int((book.start + book.term - 1).max())
-    each = cents_schedule(book, end=period(span_end), by="contract")[["bookings", "renewal_bookings", "billings",
-                                                                       "revenue"]]
-    labels = list(dict.fromkeys(each.index.get_level_values(0)))
-    totals = each.groupby(level=0, sort=False).sum().reindex(labels)
+    each, months = cents_grids(book, np.arange(len(book)), len(book), end=period(span_end))  # contract by contract
+    labels = book.label.tolist()
+    totals = {c: each[c].sum(axis=1) for c in ("bookings", "renewal_bookings", "billings", "revenue")}
     value = book.value + book.services
-    signed = (totals["bookings"] - totals["renewal_bookings"]).to_numpy()
+    signed = totals["bookings"] - totals["renewal_bookings"]
     add("Each contract books its TCV once, when signed", [labels[i] for i in np.flatnonzero(signed != value)],
         f"{len(labels)} contracts")
     ends = ~book.renews
-    bad = [labels[i] for i in np.flatnonzero(ends & ((totals["billings"].to_numpy() != value) |
-                                                      (totals["revenue"].to_numpy() != value)))]
+    bad = [labels[i] for i in np.flatnonzero(ends & ((totals["billings"] != value) | (totals["revenue"] != value)))]
     add("Each non-renewing contract bills and earns exactly its TCV", bad, f"{int(ends.sum())} contracts")
-    position = np.repeat(np.arange(len(labels)), len(each) // len(labels))
-    month = each.index.get_level_values("month").asi8
-    in_first_term = (month >= book.start[position]) & (month < (book.start + book.term)[position])
-    first_term = sum_by(position, np.where(in_first_term, each["revenue"], 0), len(labels))
+    month = months.asi8
+    in_first_term = (month >= book.start[:, None]) & (month < (book.start + book.term)[:, None])
+    first_term = np.where(in_first_term, each["revenue"], 0).sum(axis=1)
     first_terms = [labels[i] for i in np.flatnonzero(book.renews & (first_term != value))]
     add("Each renewing contract earns exactly its TCV over its first term", first_terms,
         f"{int(book.renews.sum())} contracts")
     return pd.DataFrame(rows)
 
 
-def write_workbook(report: Report, path) -> Path:
+def write_workbook(report: Report, path, progress=None) -> Path:
     """Save the report as an Excel workbook: one sheet per table, ready to read.
 
     Money is formatted as dollars, headers are frozen and filterable, columns
     are sized to their contents, and text from the contract file (customer
-    names, segments) is stored as text, never as a formula. The file is
-    written whole or not at all.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    names, segments) is stored as text, never as a formula. The sheets by
+    customer have a row per customer and a group of columns per fiscal year
+    (two header rows: the year, then the figure). No sheet passes Excel's limits
+    (checked before anything is written), and the file is written whole or not at all.
 
+    Rows are streamed to the file as they are written (XlsxWriter's constant-memory
+    mode), so memory does not grow with the workbook. ``progress(stage, done, total)``,
+    if given, is told how many rows of each sheet are written.
+    """
     path = Path(path)
     sheets = [
         ("Checks", report.checks.set_index("check")),
@@ -311,62 +365,156 @@ def write_workbook(report: Report, path) -> Path:
     ]
     if report.deferred_rollforward is not None:
         sheets.insert(2, ("Deferred revenue roll-forward", report.deferred_rollforward))
-    for title, frame in sheets:
-        rows, columns = len(frame) + 1, frame.shape[1] + frame.index.nlevels
-        if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
-            raise TooBigForExcel(f"the {title} sheet would have {rows:,} rows and {columns:,} columns; an Excel "
-                                 f"sheet holds at most {EXCEL_ROWS:,} rows and {EXCEL_COLUMNS:,} columns")
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDE3EA")
-    for title, frame in sheets:
-        sheet = workbook.create_sheet(title)
-        frame = frame.reset_index()
-        headers = [_header(c) for c in frame.columns]
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font, cell.fill = bold, fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        money = [c not in ("customers", "term_months") and pd.api.types.is_float_dtype(frame[c]) for c in frame.columns]
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append([_plain(v) for v in row])
-        for column, (name, is_money) in enumerate(zip(frame.columns, money), start=1):
-            width = len(headers[column - 1])
-            for cell in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-                cell = cell[0]
-                if isinstance(cell.value, str):
-                    cell.data_type, cell.quotePrefix = "s", True  # text stays text, even "=..."
-                elif is_money:
-                    cell.number_format = MONEY_FORMAT
-                shown = f"${cell.value:,.2f}" if is_money and isinstance(cell.value, float) else str(cell.value)
-                width = max(width, len(shown))
-            sheet.column_dimensions[sheet.cell(1, column).column_letter].width = min(width + 2, 60)
-        sheet.freeze_panes = "B2"
-        sheet.auto_filter.ref = sheet.dimensions
-        if title == "Checks":
-            for row in sheet.iter_rows(min_row=2):
-                row[1].font = Font(bold=True, color="1B5E20" if row[1].value == "pass" else "B71C1C")
+    _refuse_past_limits({title: (len(frame) + frame.columns.nlevels, frame.shape[1] + frame.index.nlevels,
+                                 f"{len(frame):,} rows of figures") for title, frame in sheets})
+
+    def write(stream, folder):
+        import xlsxwriter
+
+        workbook = xlsxwriter.Workbook(stream, {"constant_memory": True, "tmpdir": folder,
+                                                "strings_to_formulas": False, "strings_to_urls": False})
+        formats = {
+            "header": workbook.add_format({"bold": True, "bg_color": "#DDE3EA", "text_wrap": True, "valign": "top"}),
+            "money": workbook.add_format({"num_format": MONEY_FORMAT}),
+            "text": workbook.add_format({"quote_prefix": True}),
+            "pass": workbook.add_format({"bold": True, "font_color": "#1B5E20", "quote_prefix": True}),
+            "FAIL": workbook.add_format({"bold": True, "font_color": "#B71C1C", "quote_prefix": True}),
+        }
+        for title, frame in sheets:
+            _write_sheet(workbook.add_worksheet(title), title, frame, formats,
+                         (lambda done, total, title=title: progress(f"writing {title}", done, total)) if progress
+                         else None)
+        workbook.close()
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    _save(workbook, path)
+    _save(write, path)
     return path
 
 
-def _save(workbook, path: Path) -> None:
-    """Save to a temporary file beside ``path``, flushed to disk, then renamed over it in one step.
+def _write_sheet(sheet, title: str, frame: pd.DataFrame, formats: dict, progress=None) -> None:
+    """One table as a sheet: header rows (a group row for columns ``(fiscal_year, figure)``), then a row per row."""
+    grouped = frame.columns.nlevels > 1
+    names = [frame.index.name or "index", *[c[-1] if grouped else c for c in frame.columns]]
+    headers = [_header(name) for name in names]
+    heading = 1 + grouped  # header rows
+    columns = [frame.index.to_series(), *(frame.iloc[:, k] for k in range(frame.shape[1]))]
+    kinds = [_kind(name, column) for name, column in zip(names, columns)]
+    for position, (header, kind, column) in enumerate(zip(headers, kinds, columns)):
+        sheet.set_column(position, position, min(max(len(header), _widest(kind, column)) + 2, 60))
+    if grouped:
+        years = frame.columns.get_level_values(0)
+        for position, year in enumerate(years, start=1):
+            if position == 1 or year != years[position - 2]:
+                sheet.write_string(0, position, str(year), formats["header"])
+            else:
+                sheet.write_blank(0, position, None, formats["header"])
+        sheet.write_blank(0, 0, None, formats["header"])
+    for position, header in enumerate(headers):
+        sheet.write_string(heading - 1, position, header, formats["header"])
+    writers = [_cell_writer(sheet, kind, formats, title == "Checks" and position == 1)
+               for position, kind in enumerate(kinds)]
+    values = [column.astype(str).tolist() if kind == "period" else column.tolist()
+              for kind, column in zip(kinds, columns)]
+    total = len(frame)
+    for row, cells in enumerate(zip(*values), start=heading):
+        for position, (write, value) in enumerate(zip(writers, cells)):
+            write(row, position, value)
+        if progress is not None and (row - heading) % 10_000 == 0:
+            progress(row - heading, total)
+    if progress is not None:
+        progress(total, total)
+    sheet.freeze_panes(heading, 1)
+    sheet.autofilter(heading - 1, 0, heading - 1 + total, len(headers) - 1)
+
+
+def _kind(name, column: pd.Series) -> str:
+    """How a column's cells are written: money, number, bool, period (as text) or any (text, numbers, blanks)."""
+    if isinstance(column.dtype, pd.PeriodDtype):
+        return "period"
+    if pd.api.types.is_bool_dtype(column):
+        return "bool"
+    if pd.api.types.is_float_dtype(column) and name not in ("customers", "term_months"):
+        return "money"
+    if pd.api.types.is_numeric_dtype(column):
+        return "number"
+    return "any"
+
+
+def _widest(kind: str, column: pd.Series) -> int:
+    """The width of a column's longest cell as shown (money as ``$1,234.56``)."""
+    if not len(column):
+        return 0
+    if kind == "money":
+        return max(len(f"${v:,.2f}") for v in (column.min(), column.max()))
+    if kind in ("number", "bool"):
+        return max(len(str(v)) for v in (column.min(), column.max()))
+    return int(column.astype(str).str.len().max())
+
+
+def _cell_writer(sheet, kind: str, formats: dict, checks_result: bool = False):
+    """A function writing one cell of a column of that kind: text always as text, never as a formula."""
+    if checks_result:
+        return lambda row, col, value: sheet.write_string(row, col, value,
+                                                          formats["pass" if value == "pass" else "FAIL"])
+    if kind == "money":
+        return lambda row, col, value: sheet.write_number(row, col, value, formats["money"])
+    if kind == "number":
+        return sheet.write_number
+    if kind == "bool":
+        return sheet.write_boolean
+    text = formats["text"]
+
+    def write_any(row, col, value):
+        if isinstance(value, str):
+            sheet.write_string(row, col, value, text)
+        elif isinstance(value, (bool, np.bool_)):
+            sheet.write_boolean(row, col, bool(value))
+        elif isinstance(value, (int, float, np.integer, np.floating)) and np.isfinite(value):
+            sheet.write_number(row, col, value)
+        elif value is not None and not (isinstance(value, float) and np.isnan(value)):
+            sheet.write_string(row, col, str(value), text)
+
+    return write_any
+
+
+def write_detail(report: Report, folder) -> Path:
+    """The monthly figures of each customer (``build(detail=True)``) as a CSV file in ``folder``, in dollars.
+
+    Written whole or not at all, like the workbook: ``folder/monthly_by_customer.csv``, one row
+    per customer and month, every figure of the schedule.
+    """
+    if report.monthly_by_customer is None:
+        raise ValueError("the report has no monthly detail: build it with detail=True")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "monthly_by_customer.csv"
+
+    def write(stream, _):
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        report.monthly_by_customer.to_csv(text, chunksize=100_000)
+        text.flush()
+        text.detach()  # the stream is closed by _save, not by the wrapper
+
+    _save(write, path)
+    return path
+
+
+def _save(write, path: Path) -> None:
+    """``write(stream, folder)`` into a temporary file beside ``path``, flushed to disk, then renamed over it.
 
     So ``path`` is always either the old file or the whole new one. The temporary file is
     removed if anything fails, and on SIGTERM or SIGINT (a scheduler's or ``timeout``'s stop,
-    Ctrl-C); only SIGKILL can leave it (a hidden ``.name.xxxx.tmp``). The workbook gets the
-    permissions a new file gets under the umask (0644 under the usual 022), as other files do.
+    Ctrl-C), with ``folder``, a temporary folder the writer may use; only SIGKILL can leave
+    them (a hidden ``.name.xxxx.tmp``). The file gets the permissions a new file gets under
+    the umask (0644 under the usual 022), as other files do.
     """
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            workbook.save(stream)
+        with os.fdopen(handle, "wb") as stream, tempfile.TemporaryDirectory(prefix="revlib-") as folder:
+            write(stream, folder)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
@@ -404,16 +552,3 @@ def _umask() -> int:
 
 def _header(name) -> str:
     return LABELS.get(name, str(name).replace("_", " ").capitalize())
-
-
-def _plain(value):
-    """A cell value openpyxl writes as it is: numbers, text, booleans."""
-    if isinstance(value, pd.Period):
-        return str(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    return value

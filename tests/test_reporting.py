@@ -210,6 +210,36 @@ def test_a_large_file_shows_progress(tmp_path):
                           "contract_id": [f"K{i}" for i in range(n)]})
     big = tmp_path / "big.csv"
     frame.to_csv(big, index=False)
-    result = report(big, "--out", tmp_path / "big.xlsx")
+    result = report(big, "--out", tmp_path / "big.xlsx", "--progress")
     assert result.returncode == 0, result.stderr
     assert "checking contracts [" in result.stderr and "6,000/6,000" in result.stderr
+    assert "writing Per customer [" in result.stderr and "2,500/2,500" in result.stderr
+    quiet = report(big, "--out", tmp_path / "big.xlsx")  # not a terminal, not asked: nothing on stderr
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_customers_are_rows_and_fiscal_years_column_groups_with_the_monthly_detail_beside(tmp_path):
+    out, detail = tmp_path / "report.xlsx", tmp_path / "detail"
+    result = report(SAMPLE, "--out", out, "--fiscal-year-start", 2, "--detail", detail)
+    assert result.returncode == 0, result.stderr
+    per = schedule(load_contracts(SAMPLE), by="customer")
+    yearly = revlib.annual(per, fiscal_year_start=2)
+    sheet = openpyxl.load_workbook(out)["Per customer"]
+    years = [cell.value for cell in sheet[1]]
+    figures = [cell.value for cell in sheet[2]]
+    assert sheet.freeze_panes == "B3" and figures[:3] == ["Customer", "Bookings", "Renewal bookings"]
+    first = yearly.index.get_level_values(1)[0]
+    assert years[1] == first and years[1 + len(revlib.engine.COLUMNS)] != first
+    assert sheet.max_row == 2 + per.index.levels[0].size
+    assert sheet.max_column == 1 + len(revlib.engine.COLUMNS) * yearly.index.levels[1].size
+    row = next(sheet.iter_rows(min_row=3, max_row=3, values_only=True))
+    customer = row[0]
+    expected = yearly.loc[customer].to_numpy().ravel()
+    assert list(row[1:]) == list(expected)
+    assert sheet["B3"].number_format.startswith('"$"#,##0.00')
+    monthly = pd.read_csv(detail / "monthly_by_customer.csv")
+    assert len(monthly) == len(per) and list(monthly.columns) == ["customer", "month", *revlib.engine.COLUMNS]
+    assert (monthly[list(revlib.engine.COLUMNS)].to_numpy() == per.to_numpy()).all()
+    assert f"wrote {detail / 'monthly_by_customer.csv'}" in result.stdout
+    refused = report(SAMPLE, "--out", tmp_path / "other.xlsx", "--detail", out)  # a file, not a folder
+    assert refused.returncode == 2 and "--detail" in refused.stderr and not (tmp_path / "other.xlsx").exists()

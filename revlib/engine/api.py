@@ -44,6 +44,9 @@ RUN_RATES = ("mrr", "arr", "customers")
 GROUPINGS = ("customer", "segment", "contract")
 """What ``schedule(..., by=...)`` can split a book by."""
 
+STARTS_EMPTY_READS = ("deferred_revenue", "unbilled_revenue", "billings", "revenue", "backlog", "bookings")
+"""The columns :func:`starts_empty` reads."""
+
 COUNTS = ("customers",)
 """Columns that are counts, not money: never converted between cents and dollars."""
 
@@ -90,21 +93,64 @@ def cents_schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
     [8333, 8333, 100000, 1]
     """
     book = Book.of(contracts)
+    labels, group = _groups(book, by)
+    cents, index = cents_grids(book, group, len(labels), start, end)
+    # One (columns x groups x months) array, filled figure by figure: the frame's own block, never copied.
+    data = np.empty((len(COLUMNS), len(labels), len(index)), np.int64)
+    for k, column in enumerate(COLUMNS):
+        data[k] = cents.pop(column)
+    if by is not None:
+        index = product_index(pd.Index(labels, dtype=str), index, by)
+    return pd.DataFrame(data.reshape(len(COLUMNS), -1).T, index=index, columns=list(COLUMNS), copy=False)
+
+
+def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None) -> tuple[dict, pd.PeriodIndex]:
+    """Every figure of the schedule, in cents, as a (groups x months) array, each contract in ``group``; and the months.
+
+    :func:`cents_schedule` lays these grids out as a table; revlib's modules that need
+    other groups than those of ``by`` (or only a few figures) read them directly.
+    """
     first, last = span(book, start, end)
     if last < first:
         raise ValueError(f"end {period(last)} is before start {period(first)}")
     # Twelve months before the first event and after the window, for what lies 12 months ahead.
     origin = int(min(book.signed.min(), first)) - 12
     months = last - origin + 1 + 12
-
-    labels, group = _groups(book, by)
-    cents = figures(book, group, len(labels), origin, months)
+    cents = figures(book, group, groups, origin, months)
     shown = slice(first - origin, last - origin + 1)
-    index = pd.period_range(period(first), period(last), freq="M", name="month")
-    data = {column: cents[column][:, shown].ravel() for column in COLUMNS}
-    if by is not None:
-        index = pd.MultiIndex.from_product([pd.Index(labels, dtype=str), index], names=[by, "month"])
-    return pd.DataFrame(data, index=index, columns=list(COLUMNS))
+    return ({name: grid[:, shown] for name, grid in cents.items()},
+            pd.period_range(period(first), period(last), freq="M", name="month"))
+
+
+def product_index(groups: pd.Index, months: pd.PeriodIndex, by: str) -> pd.MultiIndex:
+    """``MultiIndex.from_product([groups, months], names=[by, "month"])``, built from its codes.
+
+    >>> product_index(pd.Index(["b", "a"]), pd.period_range("2022-01", periods=2, freq="M"), "customer").tolist()
+    [('b', Period('2022-01', 'M')), ('b', Period('2022-02', 'M')), ('a', Period('2022-01', 'M')), ('a', Period('2022-02', 'M'))]
+    """
+    codes, levels = pd.factorize(groups, sort=True)
+    return pd.MultiIndex(levels=[levels, months], codes=[np.repeat(codes, len(months)), np.tile(
+        np.arange(len(months)), len(groups))], names=[by, "month"], verify_integrity=False)
+
+
+def split_shape(frame: pd.DataFrame) -> tuple[int, int] | None:
+    """(groups, months) when ``frame`` is a schedule split by a group, laid out as :func:`cents_schedule` lays it:
+    every group's months in order, the same months for each group. None otherwise.
+
+    Then each column, reshaped to (groups x months), is the group-by-month grid.
+    """
+    index = frame.index
+    if index.nlevels != 2 or not isinstance(index.levels[1], pd.PeriodIndex):
+        return None
+    groups, months = len(index.levels[0]), len(index.levels[1])
+    if groups * months != len(index) or not index.levels[1].is_monotonic_increasing:
+        return None
+    if not (index.codes[1].reshape(groups, months) == np.arange(months)).all():
+        return None
+    rows = index.codes[0].reshape(groups, months)
+    if not ((rows == rows[:, :1]).all() and len(np.unique(rows[:, 0])) == groups):
+        return None
+    return groups, months
 
 
 def in_dollars(cents: pd.DataFrame) -> pd.DataFrame:
@@ -113,7 +159,7 @@ def in_dollars(cents: pd.DataFrame) -> pd.DataFrame:
     >>> in_dollars(pd.DataFrame({"revenue": [8333], "customers": [1]})).iloc[0].tolist()
     [83.33, 1.0]
     """
-    return cents.assign(**{c: cents[c] / 100 for c in cents.columns if c not in COUNTS})
+    return _converted(cents, cents.columns, lambda values, out: np.divide(values, 100, out=out), np.float64)
 
 
 def in_cents(schedule: pd.DataFrame, columns=None) -> pd.DataFrame:
@@ -125,7 +171,40 @@ def in_cents(schedule: pd.DataFrame, columns=None) -> pd.DataFrame:
     >>> in_cents(pd.DataFrame({"revenue": [83.33], "customers": [1]})).iloc[0].tolist()
     [8333, 1]
     """
-    frame = schedule if columns is None else schedule[list(columns)]
+    return _converted(schedule, schedule.columns if columns is None else pd.Index(list(columns)), _to_cents, np.int64)
+
+
+def _to_cents(dollars: np.ndarray, out: np.ndarray) -> None:
+    """Dollars (float64) to whole cents, rounded half to even as ``Series.round`` rounds; ValueError if not finite."""
+    cents = np.rint(dollars * 100)
+    if not np.isfinite(cents).all():
+        raise ValueError("cannot read NaN or infinite dollars as cents")
+    out[:] = cents
+
+
+def _converted(frame: pd.DataFrame, columns: pd.Index, convert, dtype) -> pd.DataFrame:
+    """The ``columns`` of ``frame``, each money column converted by ``convert(values, out)``, the counts as they are.
+
+    The money columns are written into one array, the new frame's own block: no
+    column is copied twice, which matters for a schedule of millions of rows.
+    """
+    money = [c for c in columns if c not in COUNTS]
+    if any(frame[c].dtype not in (np.int64, np.float64) for c in money):
+        return _converted_each(frame[list(columns)], convert, dtype)
+    values = np.empty((len(money), len(frame)), dtype)
+    for row, column in enumerate(money):
+        convert(frame[column].to_numpy(), values[row])
+    out = pd.DataFrame(values.T, index=frame.index, columns=pd.Index(money, name=columns.name), copy=False)
+    for position, column in enumerate(columns):
+        if column in COUNTS:
+            out.insert(position, column, frame[column].to_numpy())
+    return out
+
+
+def _converted_each(frame: pd.DataFrame, convert, dtype) -> pd.DataFrame:
+    """:func:`_converted` column by column, for columns of other types (pandas converts them)."""
+    if dtype is np.float64:
+        return frame.assign(**{c: frame[c] / 100 for c in frame.columns if c not in COUNTS})
     return frame.assign(**{c: (frame[c] * 100).round().astype(np.int64) for c in frame.columns if c not in COUNTS})
 
 
@@ -143,7 +222,14 @@ def starts_empty(schedule: pd.DataFrame) -> bool:
     >>> starts_empty(schedule(examples.nine_clients())), starts_empty(schedule(examples.nine_clients(), start="2022-06"))
     (True, False)
     """
-    first = schedule.groupby(level=0).head(1) if schedule.index.nlevels > 1 else schedule.iloc[:1]
+    needed = STARTS_EMPTY_READS
+    if schedule.index.nlevels == 1:
+        rows = np.arange(min(len(schedule), 1))
+    elif split_shape(schedule):
+        rows = np.arange(0, len(schedule), len(schedule.index.levels[1]))
+    else:
+        rows = np.flatnonzero(~schedule.index.get_level_values(0).duplicated())  # each group's first row
+    first = pd.DataFrame({c: schedule[c].to_numpy()[rows] for c in needed})
     billed_before = (first["deferred_revenue"] - first["unbilled_revenue"] - first["billings"] + first["revenue"]).round(2)
     booked_before = (first["backlog"] - first["bookings"] + first["revenue"]).round(2)
     invoiced_beyond = (first["backlog"] - first["billings"] + first["revenue"]).round(2)
@@ -169,12 +255,35 @@ def annual(schedule: pd.DataFrame, fiscal_year_start: int = 1) -> pd.DataFrame:
 
 def annual_cents(cents: pd.DataFrame, fiscal_year_start: int = 1) -> pd.DataFrame:
     """:func:`annual` of a :func:`cents_schedule`, in cents."""
-    label = fiscal_labels(fiscal_years(cents.index.get_level_values("month"), fiscal_year_start))
+    months = cents.index.get_level_values("month") if cents.index.nlevels > 1 else cents.index
+    shape = split_shape(cents)
+    if shape is not None and all(cents[c].dtype == np.int64 for c in cents.columns):
+        return _annual_of_grids(cents, shape, fiscal_year_start)
+    where, unique = pd.factorize(months)  # each distinct month named once, not each row
+    label = fiscal_labels(fiscal_years(unique, fiscal_year_start)).take(where)
     keys = [label] if cents.index.nlevels == 1 else [cents.index.get_level_values(0), label]
     grouped = cents.groupby(keys, sort=False)
     flows = [c for c in cents.columns if c in FLOWS]
     rest = [c for c in cents.columns if c not in FLOWS]
     return pd.concat([grouped[flows].sum(), grouped[rest].last()], axis=1)[list(cents.columns)]
+
+
+def _annual_of_grids(cents: pd.DataFrame, shape: tuple[int, int], fiscal_year_start: int) -> pd.DataFrame:
+    """:func:`annual_cents` of a split schedule laid out as :func:`split_shape` says, on its (groups x months) grids."""
+    groups, months = shape
+    years = fiscal_years(cents.index.levels[1], fiscal_year_start)
+    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+    ends = np.r_[starts[1:], months] - 1
+    data = np.empty((len(cents.columns), groups, len(starts)), np.int64)
+    for k, column in enumerate(cents.columns):
+        grid = cents[column].to_numpy().reshape(groups, months)
+        data[k] = np.add.reduceat(grid, starts, axis=1) if column in FLOWS else grid[:, ends]
+    level = cents.index.levels[0]
+    order = cents.index.codes[0][::months]  # the groups in the order the schedule shows them
+    index = pd.MultiIndex(levels=[level, fiscal_labels(years[starts])],
+                          codes=[np.repeat(order, len(starts)), np.tile(np.arange(len(starts)), groups)],
+                          names=[cents.index.names[0], "fiscal_year"], verify_integrity=False)
+    return pd.DataFrame(data.reshape(len(cents.columns), -1).T, index=index, columns=cents.columns, copy=False)
 
 
 def _groups(book: Book, by) -> tuple[list, np.ndarray]:

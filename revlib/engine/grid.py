@@ -42,18 +42,34 @@ class Events:
         self.parts.append((group[keep], month[keep], amount[keep], running_totals, strides))
 
     def grid(self) -> np.ndarray:
-        """The (groups x months) totals, in cents."""
-        total = np.zeros((self.groups, self.months), np.int64)
-        level = np.zeros((self.groups, self.months), np.int64)
+        """The (groups x months) totals, in cents.
+
+        Events that repeat alike (the same running totals and strides) are counted
+        together, whichever ``add`` they came from: one grid for each way of repeating.
+        """
+        alike: dict[tuple, list] = {}
         for group, month, amount, running_totals, strides in self.parts:
             for pick, totals_here, repeats in self._patterns(running_totals, strides):
-                rows, cells = _bincount_rows(group[pick], month[pick], amount[pick], self.months, self.groups)
-                for stride in repeats:
-                    cells = repeat_every(cells, stride)
-                for _ in range(totals_here - 1):
-                    cells = np.cumsum(cells, axis=1)
-                (level if totals_here else total)[rows] += cells
-        return total + np.cumsum(level, axis=1)
+                alike.setdefault((totals_here, tuple(repeats)), []).append((group[pick], month[pick], amount[pick]))
+        total = np.zeros((self.groups, self.months), np.int64)
+        level = None
+        for (totals_here, repeats), events in alike.items():
+            group, month, amount = (np.concatenate(column) for column in zip(*events))
+            rows, cells = _bincount_rows(group, month, amount, self.months, self.groups)
+            for stride in repeats:
+                cells = repeat_every(cells, stride)
+            for _ in range(totals_here - 1):
+                np.cumsum(cells, axis=1, out=cells)
+            if totals_here and level is None:
+                level = np.zeros_like(total)
+            target = level if totals_here else total
+            if rows is None:
+                target += cells
+            else:
+                target[rows] += cells
+        if level is not None:
+            total += np.cumsum(level, axis=1, out=level)
+        return total
 
     def _patterns(self, running_totals: int, strides: list):
         """Split events by how they repeat: (which events, running totals, strides > 1).
@@ -85,13 +101,17 @@ class Events:
 
 
 def _bincount_rows(group, month, amount, months, groups):
-    """Sum amounts into a compact (distinct groups x months) grid, exactly in cents."""
+    """Sum amounts into a (groups x months) grid, exactly in cents: the rows of the groups present (compact) when
+    they are few, with the groups they are; or the whole grid, and None for the rows."""
+    rows = None
     if groups == 1:
-        rows, compact = np.zeros(1, np.int64), np.zeros(len(group), np.int64)
+        group = np.zeros(len(group), np.int64)
     else:
-        compact, rows = pd.factorize(group)
-    cells = sum_by(compact * months + month, amount, len(rows) * months)
-    return rows, cells.reshape(len(rows), months)
+        compact, present = pd.factorize(group)
+        if 2 * len(present) <= groups:
+            group, rows, groups = compact, present, len(present)
+    cells = sum_by(group * months + month, amount, groups * months)
+    return rows, cells.reshape(groups, months)
 
 
 def repeat_every(cells: np.ndarray, stride: int) -> np.ndarray:
@@ -109,8 +129,8 @@ def sum_by(ids: np.ndarray, amount: np.ndarray, size: int) -> np.ndarray:
     >>> sum_by(np.array([0, 2, 0]), np.array([5, 7, 1]), 3).tolist()
     [6, 0, 7]
     """
-    if np.abs(amount).sum() < FLOAT_EXACT:
-        return np.rint(np.bincount(ids, weights=amount, minlength=size)).astype(np.int64)
+    if np.abs(amount).sum() < FLOAT_EXACT:  # every partial sum is a whole number below 2**52: exact
+        return np.bincount(ids, weights=amount, minlength=size).astype(np.int64)
     total = np.zeros(size, np.int64)  # beyond what a float adds exactly: add whole numbers
     np.add.at(total, ids, amount)
     return total

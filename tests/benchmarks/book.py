@@ -60,29 +60,19 @@ def contracts(c: dict) -> list[Contract]:
     return out
 
 
-def _money(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
 def write_csv(c: dict, path) -> None:
-    """The columns as a CRM export would give them: one line per contract, ramps as prices joined by ';'.
-
-    Each contract has an id (``K1``, ``K2``...), as exports do; amounts are dollars with two decimals.
-    """
-    header = "contract_id,customer,signed,start,term_months,annual_price,billing,services,renews"
-    starts = [str(m) for m in pd.period_range(pd.Period(ordinal=int(c["start"].min()) - 3, freq="M"),
-                                             pd.Period(ordinal=int(c["start"].max()), freq="M"))]
-    base = int(c["start"].min()) - 3
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        out.write(header + "\n")
-        rows = []
-        for i in range(len(c["start"])):
-            p = prices(c, i)
-            price = ";".join(_money(x) for x in p) if isinstance(p, list) else _money(p)
-            rows.append(f"K{i + 1},c{c['customer'][i]},{starts[c['signed'][i] - base]},{starts[c['start'][i] - base]},"
-                        f"{c['term'][i]},{price},{BILLING[int(c['billing'][i])]},{_money(int(c['services'][i]))},"
-                        f"{'true' if c['renews'][i] else 'false'}\n")
-            if len(rows) == 100_000:
-                out.writelines(rows)
-                rows = []
-        out.writelines(rows)
+    """The columns as a CRM export (the file a RevOps analyst hands revlib): dollars, months, billing names."""
+    month = pd.PeriodIndex.from_ordinals
+    price = [("; ".join(f"{x / 100:.2f}" for x in p) if isinstance(p, list) else f"{p / 100:.2f}")
+             for p in (prices(c, i) for i in range(len(c["start"])))]
+    pd.DataFrame({
+        "contract_id": [f"K{i}" for i in range(len(c["start"]))],
+        "customer": [f"c{x}" for x in c["customer"]],
+        "signed": month(c["signed"], freq="M").astype(str),
+        "start": month(c["start"], freq="M").astype(str),
+        "term_months": c["term"],
+        "annual_price": price,
+        "billing": [BILLING[int(b)] for b in c["billing"]],
+        "services": [f"{x / 100:.2f}" for x in c["services"]],
+        "renews": np.where(c["renews"], "true", "false"),
+    }).to_csv(path, index=False)

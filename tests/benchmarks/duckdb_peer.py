@@ -52,7 +52,7 @@ flows AS (
         ON rows.ramp AND rp.id = rows.id AND rp.year = ((rows.m - rows.s) % rows.t) // 12 AND rows.m >= rows.s
 ),
 amounts AS (
-    SELECT id, customer, m,
+    SELECT id, customer, m, renews, p, t, ramp,
         CASE WHEN live THEN CASE WHEN pos = t - 1 THEN rl ELSE r END ELSE 0 END
             + CASE WHEN rel = 0 THEN services ELSE 0 END AS revenue,
         CASE WHEN live AND rel > 0 AND pos = 0 THEN v ELSE 0 END AS renewal_bookings,
@@ -81,7 +81,10 @@ balances AS (
 SELECT m,
     SUM(bookings) AS bookings, SUM(renewal_bookings) AS renewal_bookings, SUM(billings) AS billings,
     SUM(revenue) AS revenue, SUM(GREATEST(owed, 0)) AS deferred_revenue, SUM(GREATEST(-owed, 0)) AS unbilled_revenue,
-    SUM(backlog) AS backlog, SUM(mrr) AS mrr, SUM(arr) AS arr,
+    -- backlog is at least deferred revenue, contract by contract, where a renewing contract is billed for
+    -- periods longer than its term (invoiced beyond what it has booked)
+    SUM(CASE WHEN renews AND p > t AND NOT ramp THEN GREATEST(backlog, owed) ELSE backlog END) AS backlog,
+    SUM(mrr) AS mrr, SUM(arr) AS arr,
     COUNT(DISTINCT CASE WHEN arr > 0 THEN customer END) AS customers
 FROM balances
 WHERE m >= $first
@@ -113,3 +116,82 @@ def schedule(contracts: pd.DataFrame, ramps: pd.DataFrame, first: int, last: int
     con.close()
     out = out.reindex(range(first, last + 1), fill_value=0)
     return out[list(COLUMNS)].astype("int64")
+
+
+# The user's path: the same rules from the CRM export itself (read_csv), by customer, the ARR bridge, the report.
+
+def _month(column: str) -> str:
+    """A YYYY-MM text column as the month ordinal revlib counts (pandas' monthly Period ordinal)."""
+    return f"(CAST(substr({column}, 1, 4) AS BIGINT) - 1970) * 12 + CAST(substr({column}, 6, 2) AS BIGINT) - 1"
+
+
+def _cents(text: str) -> str:
+    return f"CAST(round(CAST(trim({text}) AS DECIMAL(18, 2)) * 100) AS BIGINT)"
+
+
+def read_export(con, path: str) -> None:
+    """The contract file as the tables the SQL reads (``contracts`` and ``ramp_prices``)."""
+    con.execute(f"CREATE TEMP TABLE raw AS SELECT row_number() OVER () - 1 AS id, * "
+                f"FROM read_csv('{path}', all_varchar = true, header = true)")
+    con.execute(f"""
+        CREATE TEMP TABLE contracts AS SELECT id, customer, {_month('start')} AS s, {_month('signed')} AS g,
+            CAST(term_months AS BIGINT) AS t,
+            CASE billing WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6
+                         WHEN 'annual' THEN 12 ELSE 0 END AS p,
+            renews = 'true' AS renews, {_cents('services')} AS services,
+            {_cents("string_split(annual_price, ';')[1]")} AS price, contains(annual_price, ';') AS ramp
+        FROM raw""")
+    con.execute(f"""
+        CREATE TEMP TABLE ramp_prices AS SELECT id, CAST(year AS BIGINT) AS year, {_cents('part')} AS price FROM (
+            SELECT id, UNNEST(range(len(parts))) AS year, UNNEST(parts) AS part
+            FROM (SELECT id, string_split(annual_price, ';') AS parts FROM raw WHERE contains(annual_price, ';')))""")
+
+
+SQL_BY_CUSTOMER = SQL.replace("SELECT m,\n    SUM(bookings)", "SELECT customer, m,\n    SUM(bookings)").replace(
+    "GROUP BY m\nORDER BY m", "GROUP BY customer, m")
+assert SQL_BY_CUSTOMER != SQL
+
+BRIDGE = ("starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr")
+
+SQL_BRIDGE = """
+WITH per AS ({by_customer}),
+lagged AS (
+    SELECT customer, m, arr, COALESCE(LAG(arr) OVER w, 0) AS prev,
+        COALESCE(MAX(CASE WHEN arr > 0 THEN 1 ELSE 0 END) OVER (
+            PARTITION BY customer ORDER BY m ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS seen
+    FROM per WINDOW w AS (PARTITION BY customer ORDER BY m)
+)
+SELECT m, SUM(prev) AS starting_arr,
+    SUM(CASE WHEN prev = 0 AND arr > 0 AND seen = 0 THEN arr ELSE 0 END) AS new,
+    SUM(CASE WHEN prev > 0 AND arr > prev THEN arr - prev ELSE 0 END) AS expansion,
+    SUM(CASE WHEN prev > 0 AND arr > 0 AND arr < prev THEN arr - prev ELSE 0 END) AS contraction,
+    SUM(CASE WHEN prev > 0 AND arr = 0 THEN -prev ELSE 0 END) AS churn,
+    SUM(CASE WHEN prev = 0 AND arr > 0 AND seen = 1 THEN arr ELSE 0 END) AS reactivation,
+    SUM(arr) AS ending_arr
+FROM lagged GROUP BY m ORDER BY m
+""".format(by_customer=SQL_BY_CUSTOMER)
+
+FLOW_COLUMNS = ("bookings", "renewal_bookings", "billings", "revenue")
+
+SQL_YEARLY_BY_CUSTOMER = """
+WITH per AS ({by_customer})
+SELECT customer, m // 12 + 1970 AS year,
+    {flows}, {balances}
+FROM per GROUP BY customer, year ORDER BY customer, year
+""".format(by_customer=SQL_BY_CUSTOMER,
+           flows=", ".join(f"SUM({c}) AS {c}" for c in FLOW_COLUMNS),
+           balances=", ".join(f"arg_max({c}, m) AS {c}" for c in COLUMNS if c not in FLOW_COLUMNS))
+
+
+def from_export(path: str, sql: str, first: int, last: int, threads: int = 2, out: str | None = None) -> pd.DataFrame:
+    """``sql`` run on the contract file at ``path`` (read with read_csv); with ``out``, written there as CSV instead."""
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    read_export(con, path)
+    result = None
+    if out is None:
+        result = con.execute(sql, {"first": first, "last": last}).df()
+    else:
+        con.execute(f"COPY ({sql.replace('$first', str(first)).replace('$last', str(last))}) TO '{out}' (HEADER)")
+    con.close()
+    return result
