@@ -15,7 +15,8 @@ from .analysis import arpa, backlog_split, calculated_billings, deferred_rollfor
 from .bridge import arr_bridge, net_bookings
 from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
 from .engine import BALANCES, COLUMNS, FLOWS, RUN_RATES, annual, schedule
-from .load import load_book, load_contracts
+from .fast_load import load_book
+from .load import load_contracts
 
 __all__ = [
     "BALANCES",

@@ -11,7 +11,7 @@ from pathlib import Path
 from . import report
 from .contract import ContractError
 from .fmt import usd
-from .load import load_book
+from .fast_load import load_book
 
 DESCRIPTION = """\
 Turn a contract export into the monthly RevOps report: a schedule of bookings, billings,

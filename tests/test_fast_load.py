@@ -18,7 +18,8 @@ import test_hostile
 import test_load
 from revlib import ContractError, load_contracts, schedule
 from revlib.engine import Book
-from revlib.load import _fast_table, _records, load_book
+from revlib.fast_load import _fast_table, load_book
+from revlib.load import _records
 from strategies import contracts as contract_strategy
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import revlib.report
+import revlib.workbook
 from revlib import Contract, ContractError, load_contracts, schedule
 from revlib.cli import main
 from revlib.contract import MAX_CELL, parse_cents
@@ -220,7 +221,7 @@ def test_a_report_stopped_while_it_saves_leaves_no_file_behind(tmp_path, signum,
 def test_excels_limits_are_checked_before_anything_is_computed(tmp_path, capsys, monkeypatch):
     # A sheet per customer has a row per customer: only a book of over a million customers passes the limit,
     # so the limit is lowered here; a start typed as 1900 makes the years' columns a hundred times as many.
-    monkeypatch.setattr(revlib.report, "EXCEL_ROWS", 5_000)
+    monkeypatch.setattr(revlib.workbook, "EXCEL_ROWS", 5_000)
     book = tmp_path / "crm.csv"
     rows = ["Typo,1900-01,12,100,"] + [f"C{i},2022-01,12,100," for i in range(9000)]
     book.write_text(lines(*rows))

@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-LIBRARY = ["revlib", "revlib.contract", "revlib.load", "revlib.engine", "revlib.analysis", "revlib.bridge",
-           "revlib.report", "revlib.fmt", "revlib.cli", "revlib.kernels"]
+LIBRARY = ["revlib", "revlib.contract", "revlib.load", "revlib.fast_load", "revlib.engine", "revlib.analysis", "revlib.bridge",
+           "revlib.report", "revlib.workbook", "revlib.fmt", "revlib.cli", "revlib.kernels"]
 
 
 def imported_after(code: str) -> set[str]:

@@ -58,7 +58,7 @@ class Book:
 
             contracts = load_contracts(contracts)
         elif isinstance(contracts, str) or hasattr(contracts, "__fspath__"):
-            from ..load import load_book  # a file: read straight into columns
+            from ..fast_load import load_book  # a file: read straight into columns
 
             return load_book(contracts)
         contracts = list(contracts)

@@ -35,7 +35,7 @@ FROM contracts
 
 
 def revlib_load(path: str) -> tuple:
-    from revlib.load import load_book
+    from revlib.fast_load import load_book
 
     book = load_book(path)
     ramps = sum(sum(p) for p in book.ramps.values())
