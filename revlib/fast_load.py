@@ -9,10 +9,11 @@ import io
 import numpy as np
 import pandas as pd
 
-from .contract import (BILLING_MONTHS, BOTH_PRICES, EMPTY, MAX_CELL, MAX_CENTS, NO_PRICE, ContractError, _Bad,
+from .contract import (BILLING_MONTHS, BOTH_PRICES, EMPTY, MAX_CELL, MAX_CENTS, NO_PRICE, ContractError,
                        contract_label, parse_billing, parse_bool, parse_cents, parse_month, parse_prices, parse_term,
                        ramp_years, ramp_years_problem, recurring_value, round_half_up, signed_after_start,
                        worth_problem)
+from .fields import _Bad
 from .load import (_cell_problem, _check_header, _column, _double_entry, _id_repeats, _records, _source_text,
                    _too_many, load_contracts)
 
