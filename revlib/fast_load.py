@@ -24,7 +24,7 @@ def load_book(source, progress=None):
     The same file gives the same figures, to the cent, and the same problems, word for word and in
     the same order, as :func:`load_contracts`; only faster (a million contracts in seconds), because
     no :class:`Contract` is made per row. The file is read as text columns; each column's distinct
-    cells are read once, by the same rules (:mod:`revlib.contract`) that check a single contract, the
+    cells are read once, by the same rules (:mod:`revlib.fields`) that check a single contract, the
     commonest amounts ("1200.50") by a vectorised reading of the same grammar. A DataFrame goes through
     :func:`load_contracts`.
 
@@ -208,7 +208,7 @@ class _Cells:
 
 def _simple_cents(texts) -> tuple[np.ndarray, np.ndarray]:
     """Which cells are plain amounts (``1200``, ``1200.5``, ``1200.50``: up to 12 digits, so within the
-    bounds), and their cents: the commonest form of :func:`revlib.contract.parse_cents`'s grammar, read
+    bounds), and their cents: the commonest form of :func:`revlib.fields.parse_cents`'s grammar, read
     for all the cells at once, from their characters. Every other cell is read by ``parse_cents`` itself.
     """
     texts = np.asarray(texts, dtype=object)
@@ -233,7 +233,7 @@ def _simple_cents(texts) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _each_price(cells: _Cells):
-    """Every distinct cell of a price column read as :func:`revlib.contract.parse_prices` reads it:
+    """Every distinct cell of a price column read as :func:`revlib.fields.parse_prices` reads it:
     per distinct cell its number of prices (0 if blank or refused), first and largest price, the prices
     of a ramp, and its problem."""
     m = len(cells.distinct)
