@@ -24,11 +24,11 @@ CALCULATED = ("revenue", "deferred_revenue_change", "calculated_billings", "bill
 """The columns of :func:`calculated_billings`."""
 
 
-def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+def calculated_billings(schedule: pd.DataFrame, freq: str | None = None) -> pd.DataFrame:
     """Billings as an outside analyst calculates them, beside the real ones, per period.
 
-    ``freq`` is a pandas period frequency: ``"M"``, ``"Q"`` (calendar quarters),
-    ``"Q-JAN"`` (quarters of a fiscal year ending in January) or ``"Y"``.
+    ``freq`` is a pandas period frequency: ``"M"``, ``"Q"`` (calendar quarters, the
+    default), ``"Q-JAN"`` (quarters of a fiscal year ending in January) or ``"Y"``.
     The first period is shown only when the schedule starts before anything
     was booked, so that its opening balances are known to be zero.
 
@@ -42,7 +42,36 @@ def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame
     >>> yearly = calculated_billings(schedule(ramp), freq="Y")
     >>> yearly.loc["2022", ["billings", "calculated_billings", "gap"]].tolist()
     [1000000.0, 1999999.92, -999999.92]
+
+    **Reported figures.** ``schedule`` may instead be what a company publishes: a
+    table with the columns ``revenue`` and ``deferred_revenue`` (and no
+    ``billings``), one row per fiscal period, oldest first, indexed by a
+    ``pd.PeriodIndex`` of consecutive periods (``freq="Y-JAN"`` for years that end
+    in January). ``revenue`` is the period's revenue and ``deferred_revenue`` the
+    balance at its close. The first row gives the **opening balance**: only its
+    ``deferred_revenue`` is read (its revenue may be NaN) and it gets no calculated
+    billings, so n rows give n - 1 periods. ``freq``, if given, must be the index's
+    own frequency: reported periods cannot be regrouped.
+
+    From reported figures the columns are ``revenue``, ``deferred_revenue_change``
+    and ``calculated_billings`` only. ``billings``, ``unbilled_revenue_change`` and
+    ``gap`` are left out: a company does not publish its invoices, and its unbilled
+    revenue (contract assets, unbilled receivables) is not in these two figures, so
+    they cannot be known from them. The sums are worked in whole cents; figures
+    reported in thousands may be passed as they are, and come back in thousands.
+
+    >>> years = pd.period_range("2022", periods=3, freq="Y-JAN")
+    >>> reported = pd.DataFrame({"revenue": [None, 1200.0, 1500.0],
+    ...                          "deferred_revenue": [300.0, 400.0, 350.0]}, index=years)
+    >>> calculated_billings(reported)
+            revenue  deferred_revenue_change  calculated_billings
+    period                                                       
+    2023     1200.0                    100.0               1300.0
+    2024     1500.0                    -50.0               1450.0
     """
+    if "billings" not in schedule.columns and set(REPORTED) <= set(schedule.columns):
+        return _reported_calculated_billings(schedule, freq)
+    freq = "Q" if freq is None else freq
     if isinstance(schedule.index, pd.MultiIndex):
         parts = {key: calculated_billings(part.droplevel(0), freq) for key, part in schedule.groupby(level=0)}
         return pd.concat(parts, names=[schedule.index.names[0]])
@@ -56,6 +85,55 @@ def calculated_billings(schedule: pd.DataFrame, freq: str = "Q") -> pd.DataFrame
     out["gap"] = out["billings"] - out["calculated_billings"]
     assert (out["gap"] == -out["unbilled_revenue_change"]).all(), "billings must tie out to the cent"
     return in_dollars(out)
+
+
+REPORTED = ("revenue", "deferred_revenue")
+"""The columns :func:`calculated_billings` reads from reported figures: revenue for each fiscal period and
+the deferred revenue balance at its close."""
+
+
+def _reported_calculated_billings(reported: pd.DataFrame, freq: str | None) -> pd.DataFrame:
+    """:func:`calculated_billings` of reported figures (see there): revenue plus the change in deferred revenue."""
+    problems = _reported_problems(reported, freq)
+    if problems:
+        raise ValueError("cannot read these reported figures:\n" + "\n".join(f"- {p}" for p in problems))
+    numbers = reported[list(REPORTED)].astype(float)
+    revenue = in_cents(numbers.iloc[1:], ["revenue"])["revenue"].to_numpy()
+    closing = in_cents(numbers, ["deferred_revenue"])["deferred_revenue"].to_numpy()
+    out = pd.DataFrame(index=reported.index[1:].rename("period"))
+    out["revenue"] = revenue
+    out["deferred_revenue_change"] = np.diff(closing)
+    out["calculated_billings"] = out["revenue"] + out["deferred_revenue_change"]
+    return in_dollars(out)
+
+
+def _same_period_freq(freq: str, index: pd.PeriodIndex) -> bool:
+    """True when ``freq`` names the periods of ``index`` (``"Y-JAN"`` for an index of years ending in January)."""
+    try:
+        return pd.PeriodDtype(freq) == index.dtype
+    except (TypeError, ValueError):
+        return False
+
+
+def _reported_problems(reported: pd.DataFrame, freq: str | None) -> list[str]:
+    """Every reason ``reported`` cannot be read as reported figures, each saying where; empty if none."""
+    index = reported.index
+    if not isinstance(index, pd.PeriodIndex):
+        return ["the index must be a pd.PeriodIndex of fiscal periods, "
+                "e.g. pd.period_range('2022', periods=3, freq='Y-JAN')"]
+    problems = []
+    if len(index) < 2:
+        problems.append("need at least two rows: the first gives the opening deferred revenue")
+    if freq is not None and not _same_period_freq(freq, index):
+        problems.append(f"freq={freq!r} is not the index's own frequency {index.freqstr!r}: "
+                        "reported periods cannot be regrouped")
+    problems += [f"periods {index[i]} and {index[i + 1]} are not consecutive"
+                 for i in range(len(index) - 1) if index[i + 1] != index[i] + 1]
+    for column, first in (("revenue", 1), ("deferred_revenue", 0)):
+        values = pd.to_numeric(reported[column], errors="coerce").to_numpy(dtype=float)
+        problems += [f"period {index[i]}, column {column}: {reported[column].iloc[i]!r} is not a finite number"
+                     for i in range(first, len(index)) if not np.isfinite(values[i])]
+    return problems
 
 
 def _by_period(cents: pd.DataFrame, freq: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -2,6 +2,9 @@
 
 import io
 
+import pandas as pd
+import pytest
+
 from hypothesis import given, settings
 
 import revlib
@@ -95,3 +98,32 @@ def test_calculated_billings_tie_out(book):
 def test_calculated_billings_skip_a_period_whose_opening_is_unknown():
     s = schedule(revlib.examples.nine_clients(), start="2022-06")
     assert calculated_billings(s, "Y").index.astype(str).tolist() == ["2023", "2024"]
+
+
+def test_calculated_billings_from_reported_figures():
+    """A company's figures (in thousands) as an analyst has them: the first year gives only the opening balance."""
+    years = pd.period_range("2022", periods=3, freq="Y-JAN")
+    reported = pd.DataFrame({"revenue": [892_252, 1_058_581, 1_308_072],
+                             "deferred_revenue": [366_020, 520_031, 647_832]}, index=years)
+    out = calculated_billings(reported)
+    assert out.columns.tolist() == ["revenue", "deferred_revenue_change", "calculated_billings"]
+    assert out.index.astype(str).tolist() == ["2023", "2024"] and out.index.freqstr == "Y-JAN"
+    assert out["deferred_revenue_change"].tolist() == [154_011, 127_801]
+    assert out["calculated_billings"].tolist() == [1_212_592, 1_435_873]
+    assert calculated_billings(reported, freq="Y-JAN").equals(out)
+    # cents survive: no float drift in the sum
+    cents = pd.DataFrame({"revenue": [None, 0.1, 0.2], "deferred_revenue": [0.1, 0.2, 0.3]}, index=years)
+    assert calculated_billings(cents)["calculated_billings"].tolist() == [0.2, 0.3]
+
+
+def test_reported_figures_that_cannot_be_read_say_every_problem():
+    years = pd.PeriodIndex(["2022", "2023", "2025"], freq="Y-JAN")
+    bad = pd.DataFrame({"revenue": [1.0, float("nan"), 3.0], "deferred_revenue": [1.0, 2.0, "n/a"]}, index=years)
+    with pytest.raises(ValueError) as error:
+        calculated_billings(bad, freq="Q")
+    message = str(error.value)
+    for part in ("freq='Q'", "periods 2023 and 2025 are not consecutive", "period 2023, column revenue",
+                 "period 2025, column deferred_revenue: 'n/a'"):
+        assert part in message, part
+    with pytest.raises(ValueError, match="PeriodIndex"):
+        calculated_billings(pd.DataFrame({"revenue": [1.0, 2.0], "deferred_revenue": [1.0, 2.0]}))
