@@ -72,6 +72,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     unbooked = np.zeros((groups, months), np.int64)
     for part in _slices(np.flatnonzero(~(ramp | ahead)), CHUNK):
         _add_revenue(recurring, unbooked, group[part], _invoice_periods(book, part, origin, months))
+        _add_unbooked_services(unbooked, book, group, part, origin)
     unbooked = np.cumsum(unbooked, axis=1)
     # Their other flows: the totals less those of the contracts taken row by row.
     flows = {name: out[name].copy() for name in ("billings", "bookings", "services_revenue")}
@@ -107,6 +108,19 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     out["backlog"] = np.cumsum(flows["bookings"] - earned, axis=1) + separate["backlog"]
     out["current_backlog"] = _next_12_months(earned) - unbooked + separate["current"]
     return out
+
+
+def _add_unbooked_services(unbooked: np.ndarray, book: Book, group: np.ndarray, part: np.ndarray,
+                           origin: int) -> None:
+    """Services earned in the start month count as not booked yet from 12 months before it until signed."""
+    groups, months = unbooked.shape
+    services, start, signed = book.services[part], book.start[part] - origin, book.signed[part] - origin
+    late = (services > 0) & (signed > start - 12)
+    at = np.concatenate([start[late] - 12, signed[late]])
+    keep = at < months
+    rows = np.concatenate([group[part][late], group[part][late]])
+    unbooked += sum_by((rows * months + at)[keep], np.concatenate([services[late], -services[late]])[keep],
+                       groups * months).reshape(groups, months)
 
 
 def _slices(index: np.ndarray, size: int):
