@@ -138,20 +138,6 @@ def month_first_day(month) -> np.ndarray:
     return np.asarray(month, np.int64).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
-def same_day(month, day, later) -> np.ndarray:
-    """The day number of ``day`` (1 to 31) in the month ``later`` months after ``month`` (ordinals), or of that
-    month's last day where it is shorter: counted from the start again each time, so it never drifts.
-
-    >>> import pandas as pd
-    >>> jan = pd.Period("2024-01", "M").ordinal
-    >>> [str(np.datetime64(int(d), "D")) for d in same_day(jan, 31, np.array([0, 1, 2, 13]))]
-    ['2024-01-31', '2024-02-29', '2024-03-31', '2025-02-28']
-    """
-    target = np.asarray(month, np.int64) + np.asarray(later, np.int64)
-    first = month_first_day(target)
-    return first + np.minimum(np.asarray(day, np.int64), month_first_day(target + 1) - first) - 1
-
-
 def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int):
     """The billing periods of contracts invoiced within their terms, in the window: for each, the contract
     (its position in ``index``), its months from the start (from, to), its invoice, and the month its term
@@ -163,13 +149,16 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int):
     invoice = value * period // term
     last_invoice = value - (count - 1) * invoice
     terms = np.where(renews, np.maximum(0, -(-(months - start) // term)), 1)
-    which, k = spread(count * terms)
-    t, j = np.divmod(k, count[which])
-    begin = t * term[which] + j * period[which]
-    end = t * term[which] + np.minimum((j + 1) * period[which], term[which])
-    amount = np.where(j < count[which] - 1, invoice[which], last_invoice[which])
-    booked = np.where(t == 0, book.signed[index][which] - origin, start[which] + t * term[which])
-    return _within(book, index, which, begin, end, amount, booked, start, months)
+    reps = count * terms
+    which, k = spread(reps)
+    each = {name: np.repeat(column, reps) for name, column in (
+        ("count", count), ("term", term), ("period", period), ("start", start))}
+    t, j = np.divmod(k, each["count"])
+    begin = t * each["term"] + j * each["period"]
+    end = t * each["term"] + np.minimum((j + 1) * each["period"], each["term"])
+    amount = np.where(j < each["count"] - 1, np.repeat(invoice, reps), np.repeat(last_invoice, reps))
+    booked = np.where(t == 0, np.repeat(book.signed[index] - origin, reps), each["start"] + t * each["term"])
+    return _within(book, index, which, begin, end, amount, booked, start, months, origin)
 
 
 def _term_periods(book: Book, index: np.ndarray, origin: int, months: int):
@@ -179,7 +168,8 @@ def _term_periods(book: Book, index: np.ndarray, origin: int, months: int):
     which, t = spread(terms)
     begin = t * term[which]
     booked = np.where(t == 0, book.signed[index][which] - origin, start[which] + begin)
-    return _within(book, index, which, begin, begin + term[which], book.value[index][which], booked, start, months)
+    return _within(book, index, which, begin, begin + term[which], book.value[index][which], booked, start, months,
+                   origin)
 
 
 def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
@@ -193,55 +183,69 @@ def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
     p, n = period[which], term[which]
     amount = p * monthly[which] + extra[which] * ((k + 1) * p // n - k * p // n)
     begin = k * p
-    return _within(book, index, which, begin, begin + p, amount, start[which] + begin, start, months)
+    return _within(book, index, which, begin, begin + p, amount, start[which] + begin, start, months, origin)
 
 
-def _within(book, index, which, begin, end, amount, booked, start, months):
-    """Periods that start inside the window, with their day numbers: (contract, first month, first day, day after
-    the last, amount, month booked), months relative to the window's origin and contracts as positions in index."""
+def _within(book, index, which, begin, end, amount, booked, start, months, origin):
+    """Periods that start inside the window, as :func:`_add_revenue` reads them: (contract as a position in
+    ``index``, first month, pieces (the months it touches), days, days in its first month, amount, month booked,
+    days of each month); months are counted from the window's origin.
+    """
     keep = start[which] + begin < months
     which, begin, end, amount, booked = which[keep], begin[keep], end[keep], amount[keep], booked[keep]
     first = start[which] + begin
     day = book.start_day[index][which]
-    absolute = book.start[index][which]
-    return which, first, same_day(absolute, day, begin), same_day(absolute, day, end), amount, booked
+    # Day numbers of each month's first day, from the window's origin to past the longest term.
+    stop = start[which] + end
+    table = month_first_day(np.arange(origin, origin + max(int(stop.max(initial=0)), months) + 2))
+    length = np.diff(table)
+    first_day = table[first] + np.minimum(day, length[first]) - 1
+    after = table[stop] + np.minimum(day, length[stop]) - 1
+    return (which, first, (end - begin) + (day > 1), after - first_day, table[first + 1] - first_day, amount, booked,
+            length)
 
 
 def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> None:
     """Each period's amount spread over its days, into ``target[rows[contract], month]``: rounded down to the
     cent in each month it touches, the rest in its last month. With ``unbooked``, each month's revenue
     from a term not booked 12 months before it is placed 12 months before it and taken away when it is booked
-    (a running total taken later)."""
-    which, first, first_day, after, amount, booked = periods
+    (a running total taken later).
+
+    A period within one month is one amount; a period over two months (a month billed from the 15th) is its
+    first month's share and the rest, without cutting it into pieces; longer ones are cut month by month.
+    """
+    which, first, pieces, days, first_days, amount, booked, length = periods
     if not len(which):
         return
+    group = rows[which]
+    one, two = pieces == 1, pieces == 2
+    share = amount[two] * first_days[two] // days[two]
+    parts = [(group[one], first[one], amount[one], booked[one]),
+             (group[two], first[two], share, booked[two]), (group[two], first[two] + 1, amount[two] - share, booked[two])]
+    more = np.flatnonzero(pieces > 2)
+    if len(more):
+        pieces, first, amount = pieces[more], first[more], amount[more]
+        begins = np.cumsum(pieces) - pieces
+        month = np.repeat(first - begins, pieces)
+        month += np.arange(len(month))
+        piece_days = length[month]
+        piece_days[begins] = first_days[more]
+        cents = np.repeat(amount, pieces) * piece_days // np.repeat(days[more], pieces)
+        cents[begins + pieces - 1] += amount - np.add.reduceat(cents, begins)
+        parts.append((np.repeat(group[more], pieces), month, cents, np.repeat(booked[more], pieces)))
+    for group, month, cents, booked in parts:
+        _bin(target, group, month, cents)
+        if unbooked is not None:
+            late = booked > month - 12
+            group, cents = group[late], cents[late]
+            _bin(unbooked, group, month[late] - 12, cents)
+            _bin(unbooked, group, booked[late], -cents)
+
+
+def _bin(target: np.ndarray, group: np.ndarray, month: np.ndarray, cents: np.ndarray) -> None:
+    """Add ``cents`` into ``target[group, month]``, exactly; months past the grid are left out."""
     groups, months = target.shape
-    days = after - first_day
-    last_day_month = first + (_month_of(after - 1) - _month_of(first_day))
-    pieces = last_day_month - first + 1
-    period, q = spread(pieces)
-    month = first[period] + q
-    # the piece's days: from max(first day, month's first day) to min(day after the last, next month's first day)
-    shift = _month_of(first_day) - first  # absolute month = relative month + shift (the same for a contract)
-    absolute = month + shift[period]
-    begin = np.maximum(first_day[period], month_first_day(absolute))
-    stop = np.minimum(after[period], month_first_day(absolute + 1))
-    cents = amount[period] * (stop - begin) // days[period]
-    bounds = np.cumsum(pieces) - pieces
-    last = bounds + pieces - 1
-    cents[last] += amount - np.add.reduceat(cents, bounds)
-    inside = month < months
-    group = rows[which][period]
-    target += sum_by(group[inside] * months + month[inside], cents[inside], groups * months).reshape(groups, months)
-    if unbooked is not None:
-        late = inside & (booked[period] > month - 12)
-        at = np.concatenate([month[late] - 12, booked[period][late]])
-        both = np.concatenate([cents[late], -cents[late]])
-        keep = at < months
-        unbooked += sum_by(np.concatenate([group[late], group[late]])[keep] * months + at[keep], both[keep],
-                           groups * months).reshape(groups, months)
-
-
-def _month_of(day_number: np.ndarray) -> np.ndarray:
-    """The month (Period ordinal) of each day number."""
-    return np.asarray(day_number, np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    cell = np.minimum(month, months) if groups == 1 else np.where(month < months, group * (months + 1) + month,
+                                                                   groups * (months + 1))
+    size = groups * (months + 1) + (groups > 1)
+    target += sum_by(cell, cents, size)[:groups * (months + 1)].reshape(groups, months + 1)[:, :months]
