@@ -148,7 +148,7 @@ def convention_figures(book: Book, convention):
         raise ValueError(f"convention={convention!r} is not one of {', '.join(map(repr, CONVENTIONS))}")
     if convention == "daily":
         return daily.figures
-    if (book.start_day != 1).any() or (book.signed_day != 1).any():
+    if book.has_days():
         raise ContractError(book.days_problems())
     return rules.figures
 

@@ -164,6 +164,10 @@ class Book:
         if self.line is None:
             self.line = np.zeros(len(self.start), np.int64)
 
+    def has_days(self) -> bool:
+        """Whether a contract starts, or was signed, on a day other than the 1st (see ``convention``)."""
+        return bool((self.start_day != 1).any() or (self.signed_day != 1).any())
+
     def days_problems(self) -> list[str]:
         """Under the monthly convention, each start or signing on a day other than the 1st, refused where it is:
         the file's line and column, or the contract's label for a contract typed in Python.
