@@ -158,7 +158,7 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int):
     end = t * each["term"] + np.minimum((j + 1) * each["period"], each["term"])
     amount = np.where(j < each["count"] - 1, np.repeat(invoice, reps), np.repeat(last_invoice, reps))
     booked = np.where(t == 0, np.repeat(book.signed[index] - origin, reps), each["start"] + t * each["term"])
-    return _within(book, index, which, begin, end, amount, booked, start, months, origin)
+    return _within(book, index, which, reps, each["start"], begin, end, amount, booked, months, origin)
 
 
 def _term_periods(book: Book, index: np.ndarray, origin: int, months: int):
@@ -168,8 +168,8 @@ def _term_periods(book: Book, index: np.ndarray, origin: int, months: int):
     which, t = spread(terms)
     begin = t * term[which]
     booked = np.where(t == 0, book.signed[index][which] - origin, start[which] + begin)
-    return _within(book, index, which, begin, begin + term[which], book.value[index][which], booked, start, months,
-                   origin)
+    return _within(book, index, which, terms, start[which], begin, begin + term[which], book.value[index][which],
+                   booked, months, origin)
 
 
 def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
@@ -179,24 +179,26 @@ def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
     value = book.value[index]
     monthly = value // term
     extra = value - term * monthly  # the term's last month earns monthly + extra
-    which, k = spread(np.maximum(0, -(-(months - start) // period)))
+    reps = np.maximum(0, -(-(months - start) // period))
+    which, k = spread(reps)
     p, n = period[which], term[which]
     amount = p * monthly[which] + extra[which] * ((k + 1) * p // n - k * p // n)
     begin = k * p
-    return _within(book, index, which, begin, begin + p, amount, start[which] + begin, start, months, origin)
+    return _within(book, index, which, reps, start[which], begin, begin + p, amount, start[which] + begin, months,
+                   origin)
 
 
-def _within(book, index, which, begin, end, amount, booked, start, months, origin):
-    """Periods that start inside the window, as :func:`_add_revenue` reads them: (contract as a position in
-    ``index``, first month, pieces (the months it touches), days, days in its first month, amount, month booked,
-    days of each month); months are counted from the window's origin.
+def _within(book, index, which, reps, start, begin, end, amount, booked, months, origin):
+    """Periods as :func:`_add_revenue` reads them: (contract as a position in ``index``, first month, pieces (the
+    months it touches), days, days in its first month, amount, month booked, days of each month); months are
+    counted from the window's origin. ``which`` is each period's contract, ``reps`` each contract's periods
+    (``which`` in order), ``start`` each period's contract's start month. Pieces past the window are dropped
+    when they are added up.
     """
-    keep = start[which] + begin < months
-    which, begin, end, amount, booked = which[keep], begin[keep], end[keep], amount[keep], booked[keep]
-    first = start[which] + begin
-    day = book.start_day[index][which]
+    first = start + begin
+    day = np.repeat(book.start_day[index], reps)
     # Day numbers of each month's first day, from the window's origin to past the longest term.
-    stop = start[which] + end
+    stop = start + end
     table = month_first_day(np.arange(origin, origin + max(int(stop.max(initial=0)), months) + 2))
     length = np.diff(table)
     first_day = table[first] + np.minimum(day, length[first]) - 1
