@@ -57,6 +57,10 @@ class ContractError(ValueError):
 class Contract:
     """One customer contract. Every field is checked when it is made.
 
+    ``start`` and ``signed`` are months (``"2022-01"``, a monthly Period) or days (``"2022-01-15"``, a date,
+    a Timestamp): a date on the 1st is the whole month; any other day is kept as a daily Period, which
+    ``schedule(..., convention="daily")`` prorates and the monthly convention refuses.
+
     >>> google = Contract(customer="Google", start="2022-01", term_months=36,
     ...                   annual_price=1200, services=1000)
     >>> google.tcv, google.acv, google.mrr, google.arr

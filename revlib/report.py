@@ -175,7 +175,7 @@ def arr_trace(contracts, month) -> pd.DataFrame:
     month = parse_month(month)
     rows = []
     for i, c in enumerate(contracts):
-        served = (month - c.start).n
+        served = (month - c.start.asfreq("M")).n  # a start on a day counts from its month, as ARR does by day
         if served < 0 or (served >= c.term_months and not c.renews):
             continue
         year = (served % c.term_months) // 12
