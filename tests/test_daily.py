@@ -220,3 +220,22 @@ def test_a_large_dated_book_matches_the_same_engine_on_each_slice():
     finally:
         daily.CHUNK = chunk
     pd.testing.assert_frame_equal(whole, sliced)
+
+
+def test_the_report_command_takes_daily(tmp_path, capsys):
+    from revlib import cli
+
+    path = tmp_path / "dated.csv"
+    path.write_text("customer,start,term_months,monthly_price,renews,signed\nStripe,2019-01-15,12,31,false,\n"
+                    "Acme,2024-03-31,3,100,true,2024-03-20\nBeta,2024-02,12,50,false,\n")
+    assert cli.main(["report", str(path), "--out", str(tmp_path / "monthly.xlsx")]) == 2
+    refused = capsys.readouterr().err
+    assert 'line 2, column start: 2019-01-15 is not the 1st of a month; use convention="daily"' in refused
+    assert "--daily" in refused and not (tmp_path / "monthly.xlsx").exists()
+    assert cli.main(["report", str(path), "--out", str(tmp_path / "daily.xlsx"), "--daily"]) == 0
+    sheets = pd.read_excel(tmp_path / "daily.xlsx", sheet_name=None)
+    assert (sheets["Checks"]["Result"] == "pass").all()
+    contracts = sheets["Contracts"].set_index("Contract")
+    assert contracts.loc["#1", "Start"] == "2019-01-15" and contracts.loc["#2", "Signed"] == "2024-03-20"
+    monthly = sheets["Monthly schedule"]
+    assert monthly.iloc[0]["Revenue"] == 17  # Stripe's January, in the workbook
