@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from .book import Book, ramp_years
-from .grid import adder, spread, sum_by
+from .grid import FLOAT_EXACT, adder, spread, sum_by
 from .rules import Terms, _flows, _next_12_months, figures as monthly_figures
 
 CHUNK = 250_000
@@ -210,8 +210,8 @@ def _within(book, index, which, reps, start, begin, end, amount, booked, months,
 def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> None:
     """Each period's amount spread over its days, into ``target[rows[contract], month]``: rounded down to the
     cent in each month it touches, the rest in its last month. With ``unbooked``, each month's revenue
-    from a term not booked 12 months before it is placed 12 months before it and taken away when it is booked
-    (a running total taken later).
+    from a term not booked 12 months before it is placed 12 months before it, and each period's such revenue
+    is taken away in the month its term is booked (a running total taken later).
 
     A period within one month is one amount; a period over two months (a month billed from the 15th) is its
     first month's share and the rest, without cutting it into pieces; longer ones are cut month by month.
@@ -219,35 +219,52 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
     which, first, pieces, days, first_days, amount, booked, length = periods
     if not len(which):
         return
+    exact = int(amount.sum()) < FLOAT_EXACT  # every sum below is of parts of these amounts, all >= 0
     group = rows[which]
-    one, two = pieces == 1, pieces == 2
+    one, two = np.flatnonzero(pieces == 1), np.flatnonzero(pieces == 2)
     share = amount[two] * first_days[two] // days[two]
-    parts = [(group[one], first[one], amount[one], booked[one]),
-             (group[two], first[two], share, booked[two]), (group[two], first[two] + 1, amount[two] - share, booked[two])]
+    rest = amount[two] - share
+    _bin(target, group[one], first[one], amount[one], exact)
+    _bin(target, group[two], first[two], share, exact)
+    _bin(target, group[two], first[two] + 1, rest, exact)
+    if unbooked is not None:
+        late = booked[one] > first[one] - 12
+        _bin(unbooked, group[one][late], first[one][late] - 12, amount[one][late], exact)
+        _bin(unbooked, group[one][late], booked[one][late], -amount[one][late], exact)
+        late_first = booked[two] > first[two] - 12
+        late_rest = booked[two] > first[two] - 11  # late_rest implies late_first
+        _bin(unbooked, group[two][late_first], first[two][late_first] - 12, share[late_first], exact)
+        _bin(unbooked, group[two][late_rest], first[two][late_rest] - 11, rest[late_rest], exact)
+        _bin(unbooked, group[two][late_first], booked[two][late_first],
+             -(share[late_first] + np.where(late_rest, rest, 0)[late_first]), exact)
     more = np.flatnonzero(pieces > 2)
-    if len(more):
-        pieces, first, amount = pieces[more], first[more], amount[more]
-        begins = np.cumsum(pieces) - pieces
-        month = np.repeat(first - begins, pieces)
-        month += np.arange(len(month))
-        piece_days = length[month]
-        piece_days[begins] = first_days[more]
-        cents = np.repeat(amount, pieces) * piece_days // np.repeat(days[more], pieces)
-        cents[begins + pieces - 1] += amount - np.add.reduceat(cents, begins)
-        parts.append((np.repeat(group[more], pieces), month, cents, np.repeat(booked[more], pieces)))
-    for group, month, cents, booked in parts:
-        _bin(target, group, month, cents)
-        if unbooked is not None:
-            late = booked > month - 12
-            group, cents = group[late], cents[late]
-            _bin(unbooked, group, month[late] - 12, cents)
-            _bin(unbooked, group, booked[late], -cents)
+    if not len(more):
+        return
+    pieces, first, amount, group, booked = pieces[more], first[more], amount[more], group[more], booked[more]
+    begins = np.cumsum(pieces) - pieces
+    month = np.repeat(first - begins, pieces)
+    month += np.arange(len(month))
+    piece_days = length[month]
+    piece_days[begins] = first_days[more]
+    cents = np.repeat(amount, pieces) * piece_days // np.repeat(days[more], pieces)
+    cents[begins + pieces - 1] += amount - np.add.reduceat(cents, begins)
+    each_group = np.repeat(group, pieces)
+    _bin(target, each_group, month, cents, exact)
+    if unbooked is not None:
+        late = np.repeat(booked + 12, pieces) > month
+        _bin(unbooked, each_group[late], month[late] - 12, cents[late], exact)
+        _bin(unbooked, group, booked, -np.add.reduceat(np.where(late, cents, 0), begins), exact)
 
 
-def _bin(target: np.ndarray, group: np.ndarray, month: np.ndarray, cents: np.ndarray) -> None:
-    """Add ``cents`` into ``target[group, month]``, exactly; months past the grid are left out."""
+def _bin(target: np.ndarray, group: np.ndarray, month: np.ndarray, cents: np.ndarray, exact: bool) -> None:
+    """Add ``cents`` into ``target[group, month]``; months past the grid are left out. ``exact``: the cents add up
+    to less than :data:`FLOAT_EXACT` in all, so a float count is exact."""
     groups, months = target.shape
     cell = np.minimum(month, months) if groups == 1 else np.where(month < months, group * (months + 1) + month,
                                                                    groups * (months + 1))
     size = groups * (months + 1) + (groups > 1)
-    target += sum_by(cell, cents, size)[:groups * (months + 1)].reshape(groups, months + 1)[:, :months]
+    if exact:
+        counted = np.bincount(cell, weights=cents, minlength=size).astype(np.int64)
+    else:
+        counted = sum_by(cell, cents, size)
+    target += counted[:groups * (months + 1)].reshape(groups, months + 1)[:, :months]
