@@ -137,7 +137,8 @@ def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFra
     first = np.zeros(len(book), bool)
     _, first_of_customer = np.unique(book.customer[order].astype(str), return_index=True)
     first[order[first_of_customer]] = True
-    cents, months = cents_grids(book, np.where(first, 0, 1), 2, start, end)  # row 0: first contracts, 1: the rest
+    cents, months = cents_grids(book, np.where(first, 0, 1), 2, start, end,  # row 0: first contracts, 1: the rest
+                                "daily" if book.has_days() else "monthly")  # bookings: the same months either way
     signed_value = cents["bookings"] - cents["renewal_bookings"]
     frame = pd.DataFrame({
         "new": signed_value[0],

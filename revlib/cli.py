@@ -45,6 +45,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--detail", metavar="DIR",
                      help="also write every figure of each customer month by month, as DIR/monthly_by_customer.csv "
                           "(the workbook has them by fiscal year)")
+    run.add_argument("--daily", action="store_true",
+                     help="prorate by day: contracts start on the day the file gives and revenue is spread over the "
+                          "days of each billing period (convention=\"daily\"); without it, a start or signing on a day "
+                          "other than the 1st is refused")
     run.add_argument("--progress", action="store_true",
                      help="show each stage's progress on stderr even when it is not a terminal (on a terminal it "
                           "is shown for large files)")
@@ -96,7 +100,8 @@ def main(argv=None) -> int:
         contracts = load_book(path, progress=progress.checking)
         report.check_excel_limits(contracts, args.fiscal_year_start, args.segment, args.start, args.end)
         built = report.build(contracts, args.fiscal_year_start, args.segment, args.start, args.end,
-                             detail=args.detail is not None, progress=progress.stage)
+                             detail=args.detail is not None, progress=progress.stage,
+                             convention="daily" if args.daily else "monthly")
         out = report.write_workbook(built, args.out, progress=progress.bar)
         if args.detail is not None:
             progress.stage("writing the monthly detail")
@@ -110,6 +115,8 @@ def main(argv=None) -> int:
               file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
+        if any('convention="daily"' in problem for problem in error.problems):
+            print("revlib: to prorate by day, run the report again with --daily.", file=sys.stderr)
         return 2
     except ValueError as error:
         print(f"revlib: {error}; no workbook was written.", file=sys.stderr)

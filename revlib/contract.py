@@ -17,7 +17,8 @@ import pandas as pd
 
 from .fields import (  # noqa: F401 (each field's rules; also importable from here, as before)
     BILLING_MONTHS, BOTH_PRICES, EMPTY, MAX_CELL, MAX_CENTS, MAX_TERM_MONTHS, NO_PRICE, YEARS, _Bad, _dollars,
-    _text, control_character, parse_billing, parse_bool, parse_cents, parse_month, parse_prices, parse_term, shown,
+    _text, control_character, parse_billing, parse_bool, parse_cents, month_and_day, parse_date, parse_month, parse_prices, parse_term,
+    shown,
     text_problem,
 )
 
@@ -56,6 +57,10 @@ class ContractError(ValueError):
 class Contract:
     """One customer contract. Every field is checked when it is made.
 
+    ``start`` and ``signed`` are months (``"2022-01"``, a monthly Period) or days (``"2022-01-15"``, a date,
+    a Timestamp): a date on the 1st is the whole month; any other day is kept as a daily Period, which
+    ``schedule(..., convention="daily")`` prorates and the monthly convention refuses.
+
     >>> google = Contract(customer="Google", start="2022-01", term_months=36,
     ...                   annual_price=1200, services=1000)
     >>> google.tcv, google.acv, google.mrr, google.arr
@@ -79,6 +84,7 @@ class Contract:
     contract_id: str | None = None
     segment: str | None = None
     _cents: tuple = field(init=False, repr=False, compare=False)
+    _line: int | None = field(init=False, repr=False, compare=False, default=None)  # its line, if read from a file
 
     def __post_init__(self):
         parsed, problems = parse_row({name: getattr(self, name) for name in FIELDS})
@@ -93,6 +99,20 @@ class Contract:
         """The yearly recurring price for each contract year, in cents."""
         prices, per_year, _ = self._cents
         return prices if per_year else tuple(12 * p for p in prices)
+
+    @property
+    def start_day(self) -> int:
+        """The day of the month service starts: 1 for a whole month (``start="2024-03"``).
+
+        >>> Contract(customer="X", start="2024-03-15", term_months=12, annual_price=1200).start_day
+        15
+        """
+        return month_and_day(self.start)[1]
+
+    @property
+    def signed_day(self) -> int:
+        """The day of the month the contract was signed: 1 for a month."""
+        return month_and_day(self.signed)[1]
 
     @property
     def services_cents(self) -> int:
@@ -187,6 +207,19 @@ def worth_problem(top_yearly: int, worth: int) -> str | None:
     return None
 
 
+def signed_later(signed: pd.Period, start: pd.Period) -> bool:
+    """Whether ``signed`` comes after ``start`` (each a month or a day, as :func:`parse_date` reads them):
+    day by day when both are days, else month by month (a month is the whole month).
+
+    >>> signed_later(parse_date("2024-03-15"), parse_date("2024-03")), signed_later(parse_date("2024-03-16"),
+    ...     parse_date("2024-03-15"))
+    (False, True)
+    """
+    if signed.freqstr == "D" and start.freqstr == "D":
+        return signed > start
+    return month_and_day(signed)[0] > month_and_day(start)[0]
+
+
 def signed_after_start(signed, start) -> str:
     """The problem with a contract signed (a month) after it starts."""
     return f"{signed} is after start {start}; a contract is signed before it starts"
@@ -216,12 +249,12 @@ def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
     if not customer:
         problems.append(("customer", EMPTY))
     parsed["customer"] = customer
-    take("start", parse_month)
+    take("start", parse_date)
     take("term_months", parse_term)
     take("billing", parse_billing)
     take("services", parse_cents, default=0)
     take("renews", parse_bool)
-    take("signed", parse_month, default="")
+    take("signed", parse_date, default="")
     if parsed.get("signed") == "":
         parsed["signed"] = parsed["start"]
 
@@ -252,7 +285,7 @@ def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
             problems.append((column, problem))
 
     start, signed = parsed.get("start"), parsed.get("signed")
-    if start is not None and signed is not None and signed > start:
+    if start is not None and signed is not None and signed_later(signed, start):
         problems.append(("signed", signed_after_start(signed, start)))
 
     cid = _text(row.get("contract_id"))

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from .contract import (BILLING_MONTHS, BOTH_PRICES, EMPTY, MAX_CELL, MAX_CENTS, NO_PRICE, ContractError,
-                       contract_label, parse_billing, parse_bool, parse_cents, parse_month, parse_prices, parse_term,
+                       contract_label, parse_billing, parse_bool, parse_cents, parse_prices, parse_term,
                        ramp_years, ramp_years_problem, recurring_value, round_half_up, signed_after_start,
                        worth_problem)
-from .fields import _Bad
+from .fields import _Bad, month_and_day, parse_date
 from .load import (_cell_problem, _check_header, _column, _double_entry, _id_repeats, _records, _source_text,
                    _too_many, load_contracts)
 
@@ -271,6 +271,19 @@ def _each_price(cells: _Cells):
     return count, first, top, ramps, problems
 
 
+def _month_day(value) -> int:
+    """A month or a date (:func:`revlib.fields.parse_date`) as one whole number: its month's ordinal times 32 plus
+    its day (1 for a whole month)."""
+    month, day = month_and_day(parse_date(value))
+    return month.ordinal * 32 + day
+
+
+def _date(month: int, day: int) -> pd.Period:
+    """The month (a day of 1) or the day, as :func:`revlib.fields.parse_date` gives it."""
+    month = pd.Period(ordinal=int(month), freq="M")
+    return month if day == 1 else pd.Period(year=month.year, month=month.month, day=int(day), freq="D")
+
+
 def _first_rows(codes: np.ndarray) -> np.ndarray:
     """For each row, the first row with the same code."""
     if not len(codes):
@@ -331,20 +344,22 @@ def _checked(table: _Table, progress=None) -> dict:
     customer = column("customer")
     for r in np.flatnonzero(~customer.given()):
         placed.append((r, 1, "customer", EMPTY))
-    start_cells, starts, start_ok = read("start", lambda v: parse_month(v).ordinal, 2)
+    start_cells, starts, start_ok = read("start", _month_day, 2)
     term_cells, terms, term_ok = read("term_months", parse_term, 3)
     billing_cells, billings, billing_ok = read("billing", parse_billing, 4)
     services_cells, service_cents, services_ok = read("services", parse_cents, 5, default=0, amounts=True)
     services = np.array([v or 0 for v in service_cents], np.int64)[services_cells.codes]
     renews_cells, renewals, _ = read("renews", parse_bool, 6)
-    signed_cells, signeds, signed_ok = read("signed", lambda v: parse_month(v).ordinal, 7, default=-1)
+    signed_cells, signeds, signed_ok = read("signed", _month_day, 7, default=-1)
     if progress is not None:
         progress(total // 2, total)
 
-    start = np.array([-1 if v is None else v for v in starts], np.int64)[start_cells.codes]
+    start, start_day = np.divmod(np.array([-32 if v is None else v for v in starts], np.int64)[start_cells.codes], 32)
     term = np.array([1 if v is None else v for v in terms], np.int64)[term_cells.codes]
-    signed = np.array([-1 if v is None else v for v in signeds], np.int64)[signed_cells.codes]
-    signed = np.where(signed == -1, start, signed)
+    signed, signed_day = np.divmod(np.array([-32 if v is None else v for v in signeds], np.int64)[signed_cells.codes],
+                                   32)
+    no_signed = signed == -1
+    signed, signed_day = np.where(no_signed, start, signed), np.where(no_signed, start_day, signed_day)
 
     annual, monthly = column("annual_price"), column("monthly_price")
     has_annual, has_monthly = annual.given(), monthly.given()
@@ -378,9 +393,10 @@ def _checked(table: _Table, progress=None) -> dict:
     worth = np.where(wrong_years, 0, value + services)
     for r in np.flatnonzero(checked & ((top > MAX_CENTS) | (worth > MAX_CENTS))):
         placed.append((r, 9, price_column[r], worth_problem(int(top[r]), int(worth[r]))))
-    for r in np.flatnonzero(start_ok & signed_ok & (signed > start)):
-        placed.append((r, 10, "signed", signed_after_start(pd.Period(ordinal=int(signed[r]), freq="M"),
-                                                           pd.Period(ordinal=int(start[r]), freq="M"))))
+    both_days = (signed_day > 1) & (start_day > 1)
+    later = (signed > start) | (both_days & (signed == start) & (signed_day > start_day))
+    for r in np.flatnonzero(start_ok & signed_ok & later):
+        placed.append((r, 10, "signed", signed_after_start(_date(signed[r], signed_day[r]), _date(start[r], start_day[r]))))
     for r, order, name, message in placed:
         if name == "annual_price" and "annual_price" not in header:
             if "monthly_price" not in header:
@@ -427,7 +443,7 @@ def _checked(table: _Table, progress=None) -> dict:
         customer_code=pd.factorize(customer.text_codes())[0].astype(np.int64),
         segment=np.where(segment.given(), segment.text[segment.codes], "(none)").astype(object),
         label=_labels(label),
-        start=start, signed=signed, term=term, period=np.where(period == 0, term, period),
+        start=start, signed=signed, start_day=start_day, signed_day=signed_day, line=line, term=term, period=np.where(period == 0, term, period),
         renews=np.array(renewals, bool)[renews_cells.codes], services=services, first_price=first,
         ramps=ramp_of, value=value, billing=billing,
     )

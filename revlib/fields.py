@@ -125,6 +125,59 @@ def parse_month(value) -> pd.Period:
     return pd.Period(year=int(match.group(1)), month=int(match.group(2)), freq="M")
 
 
+def parse_date(value) -> pd.Period:
+    """A month or a day: ``"2022-01"``, ``"2022-01-15"``, a date, a Timestamp or a Period.
+
+    A month, or a date on the 1st, is the whole month (a monthly Period, as :func:`parse_month`
+    reads it); a date on any other day is that day (a daily Period), so that it is either
+    honoured (``convention="daily"``) or refused, never dropped. A time of day is ignored.
+
+    >>> parse_date("2022-01"), parse_date("2022-01-01"), parse_date("2024-03-15")
+    (Period('2022-01', 'M'), Period('2022-01', 'M'), Period('2024-03-15', 'D'))
+    >>> parse_date("2023-02-29")
+    Traceback (most recent call last):
+    ...
+    revlib.fields._Bad: '2023-02-29' is not a date: February 2023 has 28 days
+    """
+    if isinstance(value, pd.Period):
+        if value.freqstr in ("D", "B") or value.freqstr.startswith(("h", "min", "s")):
+            _check_year(value.year, value)
+            return _day_or_month(value.year, value.month, value.day)
+        return parse_month(value)
+    if isinstance(value, (_dt.date, pd.Timestamp)):
+        _check_year(value.year, value)
+        return _day_or_month(value.year, value.month, value.day)
+    text = _text(value)
+    match = _MONTH.fullmatch(text) if len(text) <= 40 else None
+    if not match or not 1 <= int(match.group(2)) <= 12 or match.group(3) is None:
+        return parse_month(value)  # a month, or the month's own problem
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+    _check_year(year, text)
+    last = pd.Period(year=year, month=month, freq="M").days_in_month
+    if not 1 <= day <= last:
+        name = _dt.date(2000, month, 1).strftime("%B")
+        raise _Bad(f"{shown(text)} is not a date: {name} {year} has {last} days")
+    return _day_or_month(year, month, day)
+
+
+def _day_or_month(year: int, month: int, day: int) -> pd.Period:
+    """The whole month for the 1st, else the day."""
+    if day == 1:
+        return pd.Period(year=year, month=month, freq="M")
+    return pd.Period(year=year, month=month, day=day, freq="D")
+
+
+def month_and_day(period: pd.Period) -> tuple[pd.Period, int]:
+    """The month of a :func:`parse_date` result, and its day (1 for a whole month).
+
+    >>> month_and_day(parse_date("2024-03-15")), month_and_day(parse_date("2024-03"))
+    ((Period('2024-03', 'M'), 15), (Period('2024-03', 'M'), 1))
+    """
+    if period.freqstr == "M":
+        return period, 1
+    return period.asfreq("M"), period.day
+
+
 def _check_year(year: int, value) -> None:
     if not YEARS[0] <= year <= YEARS[1]:
         raise _Bad(f"{shown(value if isinstance(value, str) else str(value))} is in the year {year}, outside "

@@ -68,6 +68,7 @@ def load_contracts(source, progress=None) -> list[Contract]:
         row = {name: record.get(name, "") for name in FIELDS}
         try:
             contract = Contract(**row)
+            object.__setattr__(contract, "_line", line)  # where a day not on the 1st is refused, if it is
         except ContractError as err:
             placed = _placed(line, err.problems, header)
             problems.extend(p for p in placed if _column_of(p) not in unreadable)

@@ -68,11 +68,12 @@ class Report:
 
 
 def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None, end=None,
-          detail: bool = False, progress=None) -> Report:
+          detail: bool = False, progress=None, convention: str = "monthly") -> Report:
     """Every table of the report for a book (or one segment of it).
 
     ``detail=True`` keeps the monthly figures of each customer (``monthly_by_customer``);
-    ``progress(stage)``, if given, is told each stage as it starts.
+    ``progress(stage)``, if given, is told each stage as it starts; ``convention`` is
+    :func:`revlib.schedule`'s (``"daily"``: revenue prorated by day).
 
     >>> from revlib import examples
     >>> report = build(examples.customers_ab())
@@ -87,9 +88,9 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
     contracts = in_segment(contracts, segment)
     book = Book.of(contracts)
     stage("scheduling the book")
-    monthly = cents_schedule(book, start=start, end=end)
+    monthly = cents_schedule(book, start=start, end=end, convention=convention)
     stage("scheduling each customer")
-    per = cents_schedule(book, start=start, end=end, by="customer")
+    per = cents_schedule(book, start=start, end=end, by="customer", convention=convention)
     freq = fiscal_freq(fiscal_year_start)
     stage("the ARR bridge")
     bridge = arr_bridge_cents(per, freq=freq)
@@ -102,7 +103,7 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
     rollforward = deferred_rollforward_cents(monthly, freq=freq)
     rollforward.index = fiscal_labels(rollforward.index)
     stage("the checks")
-    checked = _checks(book, monthly, per)
+    checked = _checks(book, monthly, per, convention)
     stage("the contracts table")
     return Report(
         monthly=in_dollars(monthly),
@@ -174,7 +175,7 @@ def arr_trace(contracts, month) -> pd.DataFrame:
     month = parse_month(month)
     rows = []
     for i, c in enumerate(contracts):
-        served = (month - c.start).n
+        served = (month - c.start.asfreq("M")).n  # a start on a day counts from its month, as ARR does by day
         if served < 0 or (served >= c.term_months and not c.renews):
             continue
         year = (served % c.term_months) // 12
@@ -224,6 +225,10 @@ def _book_table(book: Book) -> pd.DataFrame:
         billing = np.array([names.get(p, "upfront") for p in book.period.tolist()], dtype=object)
     months = {name: pd.PeriodIndex.from_ordinals(getattr(book, name), freq="M").astype(str).tolist()
               for name in ("signed", "start")}
+    for name in ("signed", "start"):  # a day other than the 1st, as read
+        day = getattr(book, name + "_day")
+        for i in np.flatnonzero(day != 1).tolist():
+            months[name][i] = f"{months[name][i]}-{int(day[i]):02d}"
     return pd.DataFrame({
         "contract": book.label.tolist(), "customer": book.customer.tolist(),
         "segment": np.where(book.segment == "(none)", "", book.segment).tolist(),
@@ -244,7 +249,7 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     return _checks(Book.of(contracts), in_cents(monthly), in_cents(per_customer))
 
 
-def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame) -> pd.DataFrame:
+def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame, convention: str = "monthly") -> pd.DataFrame:
     """:func:`checks` of a book and its schedules in cents (:func:`revlib.engine.cents_schedule`)."""
     rows = []
 
@@ -289,8 +294,10 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     bad = [c for c in money if not (np.asarray(summed[c]) == cents[c].to_numpy()).all()]
     add("The customers' schedules add up to the book's", bad, f"{per_customer.index.levels[0].size} customers")
 
-    span_end = int((book.start + book.term - 1).max())
-    each, months = cents_grids(book, np.arange(len(book)), len(book), end=period(span_end))  # contract by contract
+    daily = convention == "daily"
+    span_end = int((book.start + book.term - 1 + (daily & (book.start_day > 1))).max())
+    each, months = cents_grids(book, np.arange(len(book)), len(book), end=period(span_end),  # contract by contract
+                               convention=convention)
     labels = book.label.tolist()
     totals = {c: each[c].sum(axis=1) for c in ("bookings", "renewal_bookings", "billings", "revenue")}
     value = book.value + book.services
@@ -303,7 +310,16 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     month = months.asi8
     in_first_term = (month >= book.start[:, None]) & (month < (book.start + book.term)[:, None])
     first_term = np.where(in_first_term, each["revenue"], 0).sum(axis=1)
-    first_terms = [labels[i] for i in np.flatnonzero(book.renews & (first_term != value))]
-    add("Each renewing contract earns exactly its TCV over its first term", first_terms,
-        f"{int(book.renews.sum())} contracts")
+    if not daily:
+        first_terms = [labels[i] for i in np.flatnonzero(book.renews & (first_term != value))]
+        add("Each renewing contract earns exactly its TCV over its first term", first_terms,
+            f"{int(book.renews.sum())} contracts")
+        return pd.DataFrame(rows)
+    # By day, a term from the 15th ends in the month after its last whole month, whose revenue is shared with
+    # the renewal: the first term's TCV is earned by the end of that month, and not before its last whole month.
+    spill = np.where(month == (book.start + book.term)[:, None], each["revenue"], 0).sum(axis=1)
+    whole = book.start_day == 1
+    wrong = book.renews & np.where(whole, first_term != value, (first_term > value) | (first_term + spill < value))
+    add("Each renewing contract earns its TCV over its first term (by day: by the end of the month its term ends)",
+        [labels[i] for i in np.flatnonzero(wrong)], f"{int(book.renews.sum())} contracts")
     return pd.DataFrame(rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 from hypothesis import strategies as st
 
@@ -67,4 +69,47 @@ def books_renewing_billed_ahead(draw):
             billing=billing, renews=True, services=c.services_cents / 100,
             annual_price=draw(st.one_of(st.integers(0, 300_000), st.sampled_from([1, 7, 99_999]))) / 100,
         ))
+    return book
+
+
+@st.composite
+def dated_contracts(draw, allow_ramps=True):
+    """Contracts that start, and are signed, on any day of the month (the 29th to the 31st included):
+    the daily convention's books."""
+    c = draw(contracts(allow_ramps=allow_ramps))
+    month = c.start
+    day = min(draw(st.sampled_from([1, 2, 14, 15, 28, 29, 30, 31])), month.days_in_month)
+    start = pd.Period(year=month.year, month=month.month, day=day, freq="D")
+    if c.signed < c.start:
+        signed = c.signed.asfreq("D", how="start") + draw(st.integers(0, c.signed.days_in_month - 1))
+    else:
+        signed = start - draw(st.sampled_from([0, 0, day - 1]))
+    return replace(c, start=start, signed=signed)
+
+
+dated_books = st.lists(dated_contracts(), min_size=1, max_size=6)
+
+
+@st.composite
+def dated_books_on_shared_terms(draw):
+    """Books of dated contracts in which several share their start day, signing, term, billing and renewal."""
+    book = []
+    for terms in draw(st.lists(dated_contracts(), min_size=1, max_size=3)):
+        book.append(terms)
+        for _ in range(draw(st.integers(1, 3))):
+            book.append(replace(terms, customer=draw(st.sampled_from(CUSTOMERS)), annual_price=draw(
+                st.one_of(st.integers(0, 300_000), st.sampled_from([1, 7, 99_999]))) / 100, monthly_price=None))
+    return book
+
+
+@st.composite
+def dated_books_renewing_billed_ahead(draw):
+    """Dated books with renewing contracts invoiced over periods longer than their term."""
+    book = draw(st.lists(dated_contracts(), min_size=0, max_size=2))
+    for _ in range(draw(st.integers(1, 3))):
+        c = draw(dated_contracts(allow_ramps=False))
+        period = draw(st.sampled_from([3, 6, 12]))
+        billing = {3: "quarterly", 6: "semiannual", 12: "annual"}[period]
+        book.append(replace(c, term_months=draw(st.integers(1, period - 1)), billing=billing, renews=True,
+                            annual_price=draw(st.integers(0, 300_000)) / 100, monthly_price=None))
     return book

@@ -108,7 +108,8 @@ def test_blank_lines_are_skipped_but_line_numbers_stay_true():
 def test_spreadsheet_conventions_are_read():
     text = "\ufeffcustomer,start,term_months,annual_price,renews,billing\n\"Acme, Inc.\",2022-01-15,12,\"$1,200.50\",Yes,Quarterly\n"
     (c,) = load_contracts(io.StringIO(text))
-    assert (c.customer, str(c.start), c.annual_price, c.renews, c.billing) == ("Acme, Inc.", "2022-01", 1200.5, True, "quarterly")
+    assert (c.customer, str(c.start), c.annual_price, c.renews, c.billing) == ("Acme, Inc.", "2022-01-15", 1200.5, True,
+                                                                                "quarterly")
 
 
 def test_a_dataframe_is_checked_the_same_way():

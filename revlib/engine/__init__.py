@@ -4,6 +4,9 @@ Rules
 -----
 Every amount is held in whole cents. A month is the unit of time: a contract
 starts on the first day of its ``start`` month, and balances are read at month end.
+(That is the monthly convention, the default, which refuses a start or signing on
+any other day. ``convention="daily"`` honours the day: its rules are in
+:mod:`revlib.engine.daily`.)
 
 Bookings
     A contract books its total contract value (TCV: the recurring value of the
@@ -81,6 +84,7 @@ The engine's modules, in the order a book goes through them:
 - ``grid``: events in a (group x month) grid, repeats every P months, exact sums;
 - ``rules``: every figure in cents, one function per figure (the rules above, as code);
 - ``customers``: distinct customers in service, counted with bit masks;
+- ``daily``: the daily convention, revenue spread over the days of each billing period;
 - ``api``: :func:`schedule` (dollars, for the public), :func:`cents_schedule` (cents,
   for revlib's own modules) and :func:`annual`.
 """

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..contract import ContractError
+from . import daily, rules
 from .book import Book
 from .months import fiscal_labels, fiscal_years, period, span
-from .rules import figures
 
 COLUMNS = (
     "bookings",
@@ -41,6 +42,9 @@ BALANCES = ("deferred_revenue", "unbilled_revenue", "backlog", "current_backlog"
 RUN_RATES = ("mrr", "arr", "customers")
 """Columns that describe the business in a month: a year's figure is its last month's."""
 
+CONVENTIONS = ("monthly", "daily")
+"""How a schedule counts time: whole months (the series' convention), or days (``revlib.engine.daily``)."""
+
 GROUPINGS = ("customer", "segment", "contract")
 """What ``schedule(..., by=...)`` can split a book by."""
 
@@ -51,7 +55,7 @@ COUNTS = ("customers",)
 """Columns that are counts, not money: never converted between cents and dollars."""
 
 
-def schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
+def schedule(contracts, start=None, end=None, by=None, convention="monthly") -> pd.DataFrame:
     """The month-by-month figures of a book of contracts.
 
     Parameters
@@ -63,6 +67,12 @@ def schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
         last non-renewing contract, and at least 36 months.
     by : {None, "customer", "segment", "contract"}
         Split the book: one row per group and month, summing to the book.
+    convention : {"monthly", "daily"}
+        ``"monthly"`` (the series' convention): every contract starts on the 1st of its
+        start month, and a start or signing on another day is refused, by line and column
+        (``ContractError``). ``"daily"``: terms run from their start day and revenue is
+        spread over the days of each billing period (:mod:`revlib.engine.daily`); the rows
+        are still calendar months.
 
     Returns
     -------
@@ -80,11 +90,17 @@ def schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
     [4600.0, 1100.0, 1100.0, 0.0, 100.0, 1200.0]
     >>> s.loc["2022-02", ["billings", "revenue", "backlog"]].tolist()
     [100.0, 100.0, 3400.0]
+
+    Stripe's example: a $31 monthly plan from 15 January earns $17 in January and leaves $14 deferred.
+
+    >>> plan = Contract(customer="S", start="2024-01-15", term_months=12, monthly_price=31)
+    >>> schedule(plan, convention="daily").loc["2024-01", ["billings", "revenue", "deferred_revenue"]].tolist()
+    [31.0, 17.0, 14.0]
     """
-    return in_dollars(cents_schedule(contracts, start, end, by))
+    return in_dollars(cents_schedule(contracts, start, end, by, convention))
 
 
-def cents_schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
+def cents_schedule(contracts, start=None, end=None, by=None, convention="monthly") -> pd.DataFrame:
     """:func:`schedule` in whole cents (int64): the schedule revlib's own modules work on.
 
     >>> from revlib import Contract
@@ -94,7 +110,7 @@ def cents_schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
     """
     book = Book.of(contracts)
     labels, group = _groups(book, by)
-    cents, index = cents_grids(book, group, len(labels), start, end)
+    cents, index = cents_grids(book, group, len(labels), start, end, convention)
     # One (columns x groups x months) array, filled figure by figure: the frame's own block, never copied.
     data = np.empty((len(COLUMNS), len(labels), len(index)), np.int64)
     for k, column in enumerate(COLUMNS):
@@ -104,12 +120,14 @@ def cents_schedule(contracts, start=None, end=None, by=None) -> pd.DataFrame:
     return pd.DataFrame(data.reshape(len(COLUMNS), -1).T, index=index, columns=list(COLUMNS), copy=False)
 
 
-def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None) -> tuple[dict, pd.PeriodIndex]:
+def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None,
+                convention="monthly") -> tuple[dict, pd.PeriodIndex]:
     """Every figure of the schedule, in cents, as a (groups x months) array, each contract in ``group``; and the months.
 
     :func:`cents_schedule` lays these grids out as a table; revlib's modules that need
     other groups than those of ``by`` (or only a few figures) read them directly.
     """
+    figures = convention_figures(book, convention)
     first, last = span(book, start, end)
     if last < first:
         raise ValueError(f"end {period(last)} is before start {period(first)}")
@@ -120,6 +138,19 @@ def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None
     shown = slice(first - origin, last - origin + 1)
     return ({name: grid[:, shown] for name, grid in cents.items()},
             pd.period_range(period(first), period(last), freq="M", name="month"))
+
+
+def convention_figures(book: Book, convention):
+    """The engine's figures for ``convention``; under ``"monthly"``, a book with a start or signing on a day other
+    than the 1st is refused (:class:`ContractError`, every such date by line and column), never rounded to its month.
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention={convention!r} is not one of {', '.join(map(repr, CONVENTIONS))}")
+    if convention == "daily":
+        return daily.figures
+    if book.has_days():
+        raise ContractError(book.days_problems())
+    return rules.figures
 
 
 def product_index(groups: pd.Index, months: pd.PeriodIndex, by: str) -> pd.MultiIndex:

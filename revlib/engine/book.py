@@ -45,6 +45,9 @@ class Book:
     ramps: dict
     billing: np.ndarray | None = None  # the billing frequencies' names, where known (BILLING_MONTHS)
     customer_code: np.ndarray | None = field(default=None, repr=False)  # customers numbered from 0, in order
+    start_day: np.ndarray | None = None  # the day of its month each contract starts (1: the whole month)
+    signed_day: np.ndarray | None = None  # the day of its month each contract was signed (1: a month)
+    line: np.ndarray | None = None  # each contract's line in the file it was read from, where it was (else 0)
 
     @classmethod
     def of(cls, contracts) -> "Book":
@@ -73,8 +76,8 @@ class Book:
             customer=np.array([c.customer for c in contracts], dtype=object),
             segment=np.array([c.segment or "(none)" for c in contracts], dtype=object),
             label=np.array([contract_label(c.contract_id, i) for i, c in enumerate(contracts)], dtype=object),
-            start=np.fromiter((c.start.ordinal for c in contracts), np.int64, n),
-            signed=np.fromiter((c.signed.ordinal for c in contracts), np.int64, n),
+            start=np.fromiter((c.start.asfreq("M").ordinal for c in contracts), np.int64, n),
+            signed=np.fromiter((c.signed.asfreq("M").ordinal for c in contracts), np.int64, n),
             term=term,
             period=np.fromiter((BILLING_MONTHS[c.billing] or c.term_months for c in contracts), np.int64, n),
             renews=np.fromiter((c.renews for c in contracts), bool, n),
@@ -83,6 +86,9 @@ class Book:
             first_price=first_price,
             ramps=ramps,
             billing=np.array([c.billing for c in contracts], dtype=object),
+            start_day=np.fromiter((c.start_day for c in contracts), np.int64, n),
+            signed_day=np.fromiter((c.signed_day for c in contracts), np.int64, n),
+            line=np.fromiter((c._line or 0 for c in contracts), np.int64, n),
         )
 
     @classmethod
@@ -106,17 +112,19 @@ class Book:
             "customer", "segment", "label", "start", "signed", "term", "period", "renews", "services", "value",
             "first_price")}
         return Book(**columns, ramps={new[i]: p for i, p in self.ramps.items() if i in new},
-                    billing=None if self.billing is None else self.billing[rows])
+                    billing=None if self.billing is None else self.billing[rows],
+                    **{name: getattr(self, name)[rows] for name in ("start_day", "signed_day", "line")})
 
     @classmethod
     def from_arrays(cls, customer, start, term_months, prices_per_year, billing_months, services, renews,
-                    signed=None) -> "Book":
+                    signed=None, start_day=None, signed_day=None) -> "Book":
         """A book straight from columns, for generated books that are valid by construction.
 
         Nothing is checked here: a contract file goes through :func:`revlib.load_contracts`.
         ``start`` and ``signed`` are monthly Period ordinals; ``prices_per_year``
         is one yearly price in cents per contract, or a list of them for a ramp;
         ``billing_months`` is 1, 3, 6 or 12, or 0 for upfront; money is in cents.
+        ``start_day`` and ``signed_day`` are the days of those months (1, the whole month, by default).
 
         >>> b = Book.from_arrays(["A"], [624], [36], [120_000], [1], [100_000], [False])
         >>> int(b.value[0] + b.services[0])
@@ -140,6 +148,8 @@ class Book:
             value=value,
             first_price=first_price,
             ramps=ramps,
+            start_day=None if start_day is None else np.asarray(start_day, np.int64),
+            signed_day=None if signed_day is None else np.asarray(signed_day, np.int64),
         )
 
     def __len__(self) -> int:
@@ -148,6 +158,37 @@ class Book:
     def __post_init__(self):
         if self.customer_code is None:
             self.customer_code = pd.factorize(self.customer)[0].astype(np.int64)
+        for name in ("start_day", "signed_day"):  # whole months unless told
+            if getattr(self, name) is None:
+                setattr(self, name, np.ones(len(self.start), np.int64))
+        if self.line is None:
+            self.line = np.zeros(len(self.start), np.int64)
+
+    def has_days(self) -> bool:
+        """Whether a contract starts, or was signed, on a day other than the 1st (see ``convention``)."""
+        return bool((self.start_day != 1).any() or (self.signed_day != 1).any())
+
+    def days_problems(self) -> list[str]:
+        """Under the monthly convention, each start or signing on a day other than the 1st, refused where it is:
+        the file's line and column, or the contract's label for a contract typed in Python.
+
+        A signing on the start day is named once, under ``start``.
+
+        >>> from revlib import Contract
+        >>> Book.of(Contract(customer="X", start="2024-03-15", term_months=12, annual_price=1200)).days_problems()
+        ['contract #1, column start: 2024-03-15 is not the 1st of a month; use convention="daily" to prorate by day']
+        """
+        problems = []
+        for r in np.flatnonzero((self.start_day != 1) | (self.signed_day != 1)).tolist():
+            where = f"line {self.line[r]}" if self.line[r] else f"contract {self.label[r]}"
+            same = self.signed[r] == self.start[r] and self.signed_day[r] == self.start_day[r]
+            for name in ("start",) if same else ("start", "signed"):
+                day = int(getattr(self, name + "_day")[r])
+                if day != 1:
+                    month = pd.Period(ordinal=int(getattr(self, name)[r]), freq="M")
+                    problems.append(f"{where}, column {name}: {month}-{day:02d} is not the 1st of a month; "
+                                    'use convention="daily" to prorate by day')
+        return problems
 
 
 def _prices_and_values(prices_per_year, term: np.ndarray) -> tuple[np.ndarray, dict, np.ndarray]:

@@ -31,10 +31,11 @@ def default_span(book) -> tuple[int, int]:
     """First and last month (ordinals) a schedule shows when none is chosen.
 
     From the first signed or start month to the end of the last non-renewing
-    contract, and at least 36 months.
+    contract (the month after its last full month when it starts after the 1st,
+    under the daily convention), and at least 36 months.
     """
     first = int(min(book.signed.min(), book.start.min()))
-    ends = (book.start + book.term - 1)[~book.renews]
+    ends = (book.start + book.term - 1 + (book.start_day > 1))[~book.renews]
     last = max(first + 35, int(ends.max()) if len(ends) else first)
     return first, last
 

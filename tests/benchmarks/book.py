@@ -32,6 +32,17 @@ def columns(n: int, seed: int = 7) -> dict:
     }
 
 
+def days(c: dict, seed: int = 11) -> dict:
+    """The same book with day-level dates (issue 15): each start on a day from the 1st to the 31st (the month's last
+    where it is shorter), each signing on a day of its month, never after the start day. Months are unchanged."""
+    rng = np.random.default_rng(seed)
+    n = len(c["start"])
+    length = pd.PeriodIndex.from_ordinals(c["start"], freq="M").days_in_month.to_numpy()
+    start_day = np.minimum(rng.integers(1, 32, n), length)
+    signed_day = np.minimum(rng.integers(1, 29, n), np.where(c["signed"] < c["start"], 28, start_day))
+    return {**c, "start_day": start_day, "signed_day": signed_day}
+
+
 def prices(c: dict, i: int):
     """The yearly prices of contract i: one price, or a rising ramp of one price per contract year."""
     if not c["ramp"][i]:
@@ -44,7 +55,7 @@ def book(c: dict) -> Book:
     """The columns as a revlib Book."""
     return Book.from_arrays([f"c{x}" for x in c["customer"]], c["start"], c["term"],
                             [prices(c, i) for i in range(len(c["start"]))], c["billing"], c["services"],
-                            c["renews"], c["signed"])
+                            c["renews"], c["signed"], c.get("start_day"), c.get("signed_day"))
 
 
 def contracts(c: dict) -> list[Contract]:

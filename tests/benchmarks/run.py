@@ -41,6 +41,17 @@ def revlib_cents(b) -> dict:
     return {c: (s[c] if c == "customers" else (s[c] * 100).round()).astype("int64").tolist() for c in COMPARED}
 
 
+DAILY_SAME = ("bookings", "renewal_bookings", "billings", "mrr", "arr", "customers")
+"""The columns the daily convention leaves in the same months: a book by day and the same book by month agree on them."""
+
+
+def daily_cents(b, convention: str) -> dict:
+    from revlib.engine import cents_schedule
+
+    s = cents_schedule(b, start="2022-01", end="2024-12", convention=convention)
+    return {c: s[c].tolist() for c in DAILY_SAME}
+
+
 def loop_cents(contracts) -> dict:
     from reference import book_months
 
@@ -179,6 +190,10 @@ def measure(engine: str, n: int, runs: int) -> dict:
 
         data = synthetic.book(columns)
         work = lambda: schedule(data, start="2022-01", end="2024-12", by="customer").shape  # noqa: E731
+    elif engine in ("revlib_by_month", "revlib_by_day"):  # issue 15: the same book, by month and by day
+        daily = engine == "revlib_by_day"
+        data = synthetic.book(synthetic.days(columns) if daily else columns)
+        work = lambda: daily_cents(data, "daily" if daily else "monthly")  # noqa: E731
     elif engine == "duckdb":
         contracts, ramps = duckdb_peer.tables(columns, synthetic.prices)
         work = lambda: {c: v.tolist() for c, v in  # noqa: E731
@@ -234,6 +249,24 @@ def users_path(quick: bool) -> list[tuple]:
             rows.append((f"report, {n:,} contracts, {customers:,} customers (s)", ours["seconds"], duck["seconds"],
                          agreed, target))
             rows.append(("  peak memory, revlib vs DuckDB (MB)", ours["peak_mb"], duck["peak_mb"], agreed, ""))
+    return rows
+
+
+def daily_rows(quick: bool) -> list[tuple]:
+    """Issue 15: a book with day-level starts under convention="daily", beside the same book by month (monthly),
+    after checking that bookings, billings, MRR, ARR and customers agree to the cent (they fall in the same months)."""
+    rows = []
+    for n in [100_000] if quick else [100_000, 1_000_000]:
+        runs = 3
+        by_month = in_child("revlib_by_month", n, runs)
+        by_day = in_child("revlib_by_day", n, runs)
+        agreed = by_month["result"] == by_day["result"]
+        if not agreed:
+            raise SystemExit(f"the {n:,}-contract book by day disagrees with it by month: no time is reported")
+        rows.append((f"{n:,} contracts by day (daily) vs by month (s)", by_day["seconds"], by_month["seconds"],
+                     agreed, "by day within 3x of by month" if n == 1_000_000 else ""))
+        rows.append((f"{n:,} contracts: peak memory, by day vs by month (MB)", by_day["peak_mb"],
+                     by_month["peak_mb"], agreed, ""))
     return rows
 
 
@@ -403,6 +436,7 @@ def main(quick: bool) -> None:
     big = max(scale)
     table.append((f"growth 10k to {big // 1000:,}k: revlib vs DuckDB (x)", scale[big][0] / scale[10_000][0],
                   scale[big][1] / scale[10_000][1], True, ""))
+    table.extend(daily_rows(quick))
     per = in_child("revlib_by_customer", 100_000, 3)
     table.append(("100,000 contracts by customer: revlib (s)", per["seconds"], None, True, "< 5 s"))
     table.extend(loading.rows(100_000 if quick else 1_000_000))
@@ -431,6 +465,8 @@ if __name__ == "__main__":
         print(json.dumps(user_path(sys.argv[2], Path(sys.argv[5]), int(sys.argv[4]))))
     elif sys.argv[1:2] == ["--one"]:
         print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+    elif sys.argv[1:2] == ["--daily"]:  # only issue 15's rows: a book by day beside the same book by month
+        print(render(daily_rows(quick="--quick" in sys.argv)))
     elif sys.argv[1:2] == ["--users-path"]:  # only the user's path: by customer, bridge, report
         print(render(users_path(quick="--quick" in sys.argv)))
     else:
