@@ -91,10 +91,15 @@ def write_workbook(report: Report, path, progress=None) -> Path:
             "pass": workbook.add_format({"bold": True, "font_color": "#1B5E20", "quote_prefix": True}),
             "FAIL": workbook.add_format({"bold": True, "font_color": "#B71C1C", "quote_prefix": True}),
         }
-        for title, frame in sheets:
-            _write_sheet(workbook.add_worksheet(title, worksheet_class=_sheet_class()), title, frame, formats,
-                         (lambda done, total, title=title: progress(f"writing {title}", done, total)) if progress
-                         else None)
+        try:
+            for title, frame in sheets:
+                _write_sheet(workbook.add_worksheet(title, worksheet_class=_sheet_class()), title, frame, formats,
+                             (lambda done, total, title=title: progress(f"writing {title}", done, total)) if progress
+                             else None)
+        except BaseException:
+            for sheet in workbook.worksheets():  # the rows' temporary files, before their folder goes
+                sheet._opt_close()
+            raise
         workbook.close()
 
     path.parent.mkdir(parents=True, exist_ok=True)
