@@ -129,9 +129,9 @@ def expected(value):
     return text if text is None or len(text.encode("utf-16-le")) <= 2 * 32_767 else _utf16_truncate(text, 32_767)
 
 
-@pytest.mark.parametrize("start", [1, 2])
-def test_the_sample_books_workbook(both, start):
-    report = build(load_book(SAMPLE), fiscal_year_start=start)
+@pytest.mark.parametrize("start, convention", [(1, "monthly"), (2, "monthly"), (7, "daily")])
+def test_the_sample_books_workbook(both, start, convention):
+    report = build(load_book(SAMPLE), fiscal_year_start=start, convention=convention)
     bulk, cells = both(report)
     assert_identical(bulk, cells)
     assert_reads_back(bulk, report)
