@@ -186,7 +186,7 @@ def _write_rows(sheet, heading: int, columns: list, kinds: list, formats: dict, 
 
     XlsxWriter's constant-memory mode writes each row of cells to a temporary file as XML
     when the next row starts, and copies that file into the sheet when the workbook is
-    closed. Calling it for each of millions of cells costs tens of microseconds a cell, so
+    closed. Calling it for each of millions of cells costs several microseconds a cell, so
     the rows of figures are turned into that same XML here, column by column (numbers
     formatted as XlsxWriter formats them, text escaped as it escapes it, cells without a
     value left out as it leaves them out), and added to the same file. What reaches the
@@ -195,7 +195,8 @@ def _write_rows(sheet, heading: int, columns: list, kinds: list, formats: dict, 
     (``<r>...</r>``) is written as the text it is, not as markup.
 
     The last row with a value is turned into XML when XlsxWriter writes out the row it holds
-    (``_Sheet._write_single_row``), so each format gets the style number it would get cell by cell.
+    (``_write_single_row`` of :func:`_sheet_class`'s sheet), so each format gets the style number it
+    would get cell by cell.
     """
     cells = [_Cells(sheet, position, kind, column, formats, checks and position == 1)
              for position, (kind, column) in enumerate(zip(kinds, columns))]
