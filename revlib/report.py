@@ -249,6 +249,36 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     return _checks(Book.of(contracts), in_cents(monthly), in_cents(per_customer))
 
 
+CHECKED_TOGETHER = 8192
+"""About how many contracts :func:`_contract_totals` schedules at a time."""
+
+
+def _contract_totals(book: Book, end: int, convention: str = "monthly") -> dict:
+    """Each contract's bookings, renewal bookings, billings and revenue to month ``end`` (an ordinal), and its
+    revenue in its first term (``first_term``) and in the month after (``month_after``), in cents.
+
+    Scheduled contract by contract, a block of whole customers at a time (a contract and the
+    rows that amend or renew it stay together), so the (contracts x months) grids stay small.
+    """
+    totals = {c: np.zeros(len(book), np.int64) for c in ("bookings", "renewal_bookings", "billings", "revenue",
+                                                          "first_term", "month_after")}
+    order = np.argsort(pd.factorize(book.customer)[0], kind="stable")
+    customer = book.customer[order]
+    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])  # where each customer's rows begin
+    cuts = np.unique(starts[np.searchsorted(starts, np.arange(0, len(book), CHECKED_TOGETHER), side="right") - 1])
+    for first, stop in zip(cuts, [*cuts[1:], len(book)]):
+        rows = np.sort(order[first:stop])
+        part = book.take(rows)
+        each, months = cents_grids(part, np.arange(len(part)), len(part), end=period(end), convention=convention)
+        for c in ("bookings", "renewal_bookings", "billings", "revenue"):
+            totals[c][rows] = each[c].sum(axis=1)
+        month, ends = months.asi8, (part.start + part.term)[:, None]
+        in_first_term = (month >= part.start[:, None]) & (month < ends)
+        totals["first_term"][rows] = np.where(in_first_term, each["revenue"], 0).sum(axis=1)
+        totals["month_after"][rows] = np.where(month == ends, each["revenue"], 0).sum(axis=1)
+    return totals
+
+
 def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame, convention: str = "monthly") -> pd.DataFrame:
     """:func:`checks` of a book and its schedules in cents (:func:`revlib.engine.cents_schedule`)."""
     rows = []
@@ -296,10 +326,8 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame, convent
 
     daily = convention == "daily"
     span_end = int((book.start + book.term - 1 + (daily & (book.start_day > 1))).max())
-    each, months = cents_grids(book, np.arange(len(book)), len(book), end=period(span_end),  # contract by contract
-                               convention=convention)
+    totals = _contract_totals(book, span_end, convention)  # contract by contract
     labels = book.label.tolist()
-    totals = {c: each[c].sum(axis=1) for c in ("bookings", "renewal_bookings", "billings", "revenue")}
     value = book.value + book.services
     signed = totals["bookings"] - totals["renewal_bookings"]
     add("Each contract books its TCV once, when signed", [labels[i] for i in np.flatnonzero(signed != value)],
@@ -307,9 +335,7 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame, convent
     ends = ~book.renews
     bad = [labels[i] for i in np.flatnonzero(ends & ((totals["billings"] != value) | (totals["revenue"] != value)))]
     add("Each non-renewing contract bills and earns exactly its TCV", bad, f"{int(ends.sum())} contracts")
-    month = months.asi8
-    in_first_term = (month >= book.start[:, None]) & (month < (book.start + book.term)[:, None])
-    first_term = np.where(in_first_term, each["revenue"], 0).sum(axis=1)
+    first_term = totals["first_term"]
     if not daily:
         first_terms = [labels[i] for i in np.flatnonzero(book.renews & (first_term != value))]
         add("Each renewing contract earns exactly its TCV over its first term", first_terms,
@@ -317,7 +343,7 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame, convent
         return pd.DataFrame(rows)
     # By day, a term from the 15th ends in the month after its last whole month, whose revenue is shared with
     # the renewal: the first term's TCV is earned by the end of that month, and not before its last whole month.
-    spill = np.where(month == (book.start + book.term)[:, None], each["revenue"], 0).sum(axis=1)
+    spill = totals["month_after"]
     whole = book.start_day == 1
     wrong = book.renews & np.where(whole, first_term != value, (first_term > value) | (first_term + spill < value))
     add("Each renewing contract earns its TCV over its first term (by day: by the end of the month its term ends)",

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import revlib
 import revlib.report
 from revlib import Contract, arr_bridge, load_contracts, net_bookings, schedule
-from strategies import books
+from strategies import books, dated_books
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_book.csv"
@@ -243,3 +243,22 @@ def test_customers_are_rows_and_fiscal_years_column_groups_with_the_monthly_deta
     assert f"wrote {detail / 'monthly_by_customer.csv'}" in result.stdout
     refused = report(SAMPLE, "--out", tmp_path / "other.xlsx", "--detail", out)  # a file, not a folder
     assert refused.returncode == 2 and "--detail" in refused.stderr and not (tmp_path / "other.xlsx").exists()
+
+
+@settings(max_examples=150)
+@given(st.one_of(st.tuples(st.lists(books, min_size=1, max_size=4), st.just("monthly")),
+                 st.tuples(st.lists(st.one_of(books, dated_books), min_size=1, max_size=4), st.just("daily"))),
+       st.integers(1, 4))
+def test_the_checks_contract_by_contract_are_the_same_a_few_customers_at_a_time(drawn, together):
+    parts, convention = drawn
+    book = sum(parts, [])
+    book = revlib.engine.Book.of(book)
+    span_end = int((book.start + book.term - 1 + 1).max())
+    whole = revlib.report._contract_totals(book, span_end, convention)
+    original = revlib.report.CHECKED_TOGETHER
+    try:
+        revlib.report.CHECKED_TOGETHER = together
+        blocks = revlib.report._contract_totals(book, span_end, convention)
+    finally:
+        revlib.report.CHECKED_TOGETHER = original
+    assert {c: v.tolist() for c, v in blocks.items()} == {c: v.tolist() for c, v in whole.items()}
