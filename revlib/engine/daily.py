@@ -197,9 +197,9 @@ def _within(book, index, which, reps, start, begin, end, amount, booked, months,
     """
     first = start + begin
     day = np.repeat(book.start_day[index], reps)
-    # Day numbers of each month's first day, from the window's origin to past the longest term.
+    # Day numbers of each month's first day, from the window's origin to past the longest term and the window.
     stop = start + end
-    table = month_first_day(np.arange(origin, origin + max(int(stop.max(initial=0)), months) + 2))
+    table = month_first_day(np.arange(origin, origin + max(int(stop.max(initial=0)), months + 12) + 2))
     length = np.diff(table)
     first_day = table[first] + np.minimum(day, length[first]) - 1
     after = table[stop] + np.minimum(day, length[stop]) - 1
@@ -213,47 +213,69 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
     from a term not booked 12 months before it is placed 12 months before it, and each period's such revenue
     is taken away in the month its term is booked (a running total taken later).
 
-    A period within one month is one amount; a period over two months (a month billed from the 15th) is its
-    first month's share and the rest, without cutting it into pieces; longer ones are cut month by month.
+    A period is never cut into one row per month: its first month's share and the rest (its last month) are
+    two amounts, and the whole months between earn the same cents for each length of month (28 to 31 days),
+    so each length is one range of months per period, added as a difference grid (:func:`_add_whole_months`).
     """
     which, first, pieces, days, first_days, amount, booked, length = periods
     if not len(which):
         return
-    exact = int(amount.sum()) < FLOAT_EXACT  # every sum below is of parts of these amounts, all >= 0
+    exact = int(amount.sum()) < FLOAT_EXACT  # every sum below is of parts of these amounts
     group = rows[which]
-    one, two = np.flatnonzero(pieces == 1), np.flatnonzero(pieces == 2)
-    share = amount[two] * first_days[two] // days[two]
-    rest = amount[two] - share
-    _bin(target, group[one], first[one], amount[one], exact)
-    _bin(target, group[two], first[two], share, exact)
-    _bin(target, group[two], first[two] + 1, rest, exact)
-    if unbooked is not None:
-        late = booked[one] > first[one] - 12
-        _bin(unbooked, group[one][late], first[one][late] - 12, amount[one][late], exact)
-        _bin(unbooked, group[one][late], booked[one][late], -amount[one][late], exact)
-        late_first = booked[two] > first[two] - 12
-        late_rest = booked[two] > first[two] - 11  # late_rest implies late_first
-        _bin(unbooked, group[two][late_first], first[two][late_first] - 12, share[late_first], exact)
-        _bin(unbooked, group[two][late_rest], first[two][late_rest] - 11, rest[late_rest], exact)
-        _bin(unbooked, group[two][late_first], booked[two][late_first],
-             -(share[late_first] + np.where(late_rest, rest, 0)[late_first]), exact)
+    last = first + pieces - 1
+    head = amount * first_days // days  # the whole amount when the period is one whole month (first == last)
+    tail = amount - head
+    cut = None if unbooked is None else booked + 12  # the months before it are not booked 12 months ahead
     more = np.flatnonzero(pieces > 2)
-    if not len(more):
-        return
-    pieces, first, amount, group, booked = pieces[more], first[more], amount[more], group[more], booked[more]
-    begins = np.cumsum(pieces) - pieces
-    month = np.repeat(first - begins, pieces)
-    month += np.arange(len(month))
-    piece_days = length[month]
-    piece_days[begins] = first_days[more]
-    cents = np.repeat(amount, pieces) * piece_days // np.repeat(days[more], pieces)
-    cents[begins + pieces - 1] += amount - np.add.reduceat(cents, begins)
-    each_group = np.repeat(group, pieces)
-    _bin(target, each_group, month, cents, exact)
+    late_middle = np.zeros(len(which), np.int64)
+    if len(more):
+        middle, late_middle[more] = _add_whole_months(
+            target, unbooked, group[more], first[more] + 1, last[more], amount[more], days[more],
+            None if cut is None else cut[more], length, exact)
+        tail[more] -= middle
+    _bin(target, group, first, head, exact)
+    _bin(target, group, last, tail, exact)
     if unbooked is not None:
-        late = np.repeat(booked + 12, pieces) > month
-        _bin(unbooked, each_group[late], month[late] - 12, cents[late], exact)
-        _bin(unbooked, group, booked, -np.add.reduceat(np.where(late, cents, 0), begins), exact)
+        head = head * (first < cut)
+        tail = tail * (last < cut)
+        _bin(unbooked, group, first - 12, head, exact)
+        _bin(unbooked, group, last - 12, tail, exact)
+        _bin(unbooked, group, booked, -(head + tail + late_middle), exact)
+
+
+def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, length, exact):
+    """The whole months from ``begin`` to ``stop`` (excluded) of periods of ``days`` days, each earning
+    ``amount * its days // days``, into ``target``; with ``unbooked``, those before ``cut`` also 12 months
+    earlier. Returns each period's cents in these months, and in those before ``cut`` (0 without ``unbooked``).
+
+    For each length of month, a period earns the same cents in every whole month of that length, so its months
+    of that length are one range (from ``begin`` to ``stop``), counted into a difference grid whose running
+    total is kept in the months of that length only.
+    """
+    total, late = np.zeros(len(group), np.int64), np.zeros(len(group), np.int64)
+    for month_days in np.unique(length).tolist():
+        is_length = length == month_days
+        before = np.concatenate([[0], np.cumsum(is_length)])  # months of this length before each month
+        count = before[stop] - before[begin]
+        each = amount * month_days // days
+        total += each * count
+        _add_range(target, group, begin, stop, each, is_length, exact)
+        if unbooked is not None:
+            upto = np.clip(cut, begin, stop)
+            count = before[upto] - before[begin]
+            late += each * count
+            _add_range(unbooked, group, begin - 12, upto - 12, each, is_length[12:], exact)
+    return total, late
+
+
+def _add_range(target, group, begin, stop, cents, in_range, exact) -> None:
+    """Add ``cents`` into ``target[group, month]`` for each month from ``begin`` to ``stop`` (excluded) where
+    ``in_range[month]``."""
+    groups, months = target.shape
+    steps = np.zeros((groups, months), np.int64)
+    _bin(steps, group, begin, cents, exact)
+    _bin(steps, group, stop, -cents, exact)
+    target += np.cumsum(steps, axis=1) * in_range[:months]
 
 
 def _bin(target: np.ndarray, group: np.ndarray, month: np.ndarray, cents: np.ndarray, exact: bool) -> None:
