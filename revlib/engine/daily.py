@@ -140,25 +140,27 @@ def month_first_day(month) -> np.ndarray:
 
 def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int):
     """The billing periods of contracts invoiced within their terms, in the window: for each, the contract
-    (its position in ``index``), its months from the start (from, to), its invoice, and the month its term
-    is booked."""
-    start, term, period, renews = (book.start[index] - origin, book.term[index], book.period[index],
-                                   book.renews[index])
+    (its position in ``index``), its first month and length in months, its invoice, and the month its term
+    is booked. Months and positions are ``int32`` (there are millions of periods), amounts ``int64``."""
+    start = (book.start[index] - origin).astype(np.int32)
+    term, period = book.term[index].astype(np.int32), book.period[index].astype(np.int32)
     value = book.value[index]
     count = -(-term // period)  # invoices in a term
     invoice = value * period // term
     last_invoice = value - (count - 1) * invoice
-    terms = np.where(renews, np.maximum(0, -(-(months - start) // term)), 1)
-    reps = count * terms
-    which, k = spread(reps)
-    each = {name: np.repeat(column, reps) for name, column in (
-        ("count", count), ("term", term), ("period", period), ("start", start))}
-    t, j = np.divmod(k, each["count"])
-    begin = t * each["term"] + j * each["period"]
-    end = t * each["term"] + np.minimum((j + 1) * each["period"], each["term"])
-    amount = np.where(j < each["count"] - 1, np.repeat(invoice, reps), np.repeat(last_invoice, reps))
-    booked = np.where(t == 0, np.repeat(book.signed[index] - origin, reps), each["start"] + t * each["term"])
-    return _within(book, index, which, reps, each["start"], begin, end, amount, booked, months, origin)
+    terms = np.where(book.renews[index], np.maximum(0, -(-(months - start) // term)), 1)
+    # Each term in the window: its contract, the month it starts and the month it is booked.
+    owner, t = spread(terms, np.int32)
+    term_start = start[owner] + t * term[owner]
+    booked = np.where(t == 0, (book.signed[index] - origin).astype(np.int32)[owner], term_start)
+    # Each invoice of each term.
+    on, j = spread(count[owner], np.int32)
+    which = owner[on]
+    period, term = period[which], term[which]
+    begin = j * period
+    amount = np.where(j < count[which] - 1, invoice[which], last_invoice[which])
+    return _within(book, index, which, term_start[on] + begin, np.minimum(period, term - begin), amount, booked[on],
+                   months, origin)
 
 
 def _term_periods(book: Book, index: np.ndarray, origin: int, months: int):
@@ -166,10 +168,9 @@ def _term_periods(book: Book, index: np.ndarray, origin: int, months: int):
     start, term, renews = book.start[index] - origin, book.term[index], book.renews[index]
     terms = np.where(renews, np.maximum(0, -(-(months - start) // term)), 1)
     which, t = spread(terms)
-    begin = t * term[which]
-    booked = np.where(t == 0, book.signed[index][which] - origin, start[which] + begin)
-    return _within(book, index, which, terms, start[which], begin, begin + term[which], book.value[index][which],
-                   booked, months, origin)
+    first = start[which] + t * term[which]
+    booked = np.where(t == 0, book.signed[index][which] - origin, first)
+    return _within(book, index, which, first, term[which], book.value[index][which], booked, months, origin)
 
 
 def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
@@ -183,28 +184,26 @@ def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
     which, k = spread(reps)
     p, n = period[which], term[which]
     amount = p * monthly[which] + extra[which] * ((k + 1) * p // n - k * p // n)
-    begin = k * p
-    return _within(book, index, which, reps, start[which], begin, begin + p, amount, start[which] + begin, months,
-                   origin)
+    first = start[which] + k * p
+    return _within(book, index, which, first, p, amount, first, months, origin)
 
 
-def _within(book, index, which, reps, start, begin, end, amount, booked, months, origin):
+def _within(book, index, which, first, long, amount, booked, months, origin):
     """Periods as :func:`_add_revenue` reads them: (contract as a position in ``index``, first month, pieces (the
     months it touches), days, days in its first month, amount, month booked, days of each month); months are
-    counted from the window's origin. ``which`` is each period's contract, ``reps`` each contract's periods
-    (``which`` in order), ``start`` each period's contract's start month. Pieces past the window are dropped
-    when they are added up.
+    counted from the window's origin. ``which`` is each period's contract, ``first`` its first month, ``long``
+    its length in months. Pieces past the window are dropped when they are added up.
     """
-    first = start + begin
-    day = np.repeat(book.start_day[index], reps)
-    # Day numbers of each month's first day, from the window's origin to past the longest term and the window.
-    stop = start + end
+    day = book.start_day[index].astype(first.dtype)[which]
+    stop = first + long
+    # Day numbers of each month's first day, from the window's origin to past the longest term and the window,
+    # and of each day of each month (at month * 32 + day; a day past the month's end is its last day).
     table = month_first_day(np.arange(origin, origin + max(int(stop.max(initial=0)), months + 12) + 2))
     length = np.diff(table)
-    first_day = table[first] + np.minimum(day, length[first]) - 1
-    after = table[stop] + np.minimum(day, length[stop]) - 1
-    return (which, first, (end - begin) + (day > 1), after - first_day, table[first + 1] - first_day, amount, booked,
-            length)
+    on_day = (table[:-1, None] + np.minimum(np.arange(32), length[:, None]) - 1).ravel()
+    first_day = on_day[first * 32 + day]
+    return (which, first, long + (day > 1), on_day[stop * 32 + day] - first_day, table[1:][first] - first_day,
+            amount, booked, length)
 
 
 def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> None:
