@@ -52,6 +52,11 @@ SEPARATE_CHUNK = 20_000
 """Contracts scheduled row by row (ramp deals, and renewing contracts invoiced ahead) at one time."""
 
 
+SEPARATE_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_revenue")
+"""The monthly flows the contracts scheduled row by row take from :func:`revlib.engine.rules._flows` (their revenue
+is spread by day here)."""
+
+
 def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
     """Every schedule column in cents, as (groups x months) arrays from ``origin``, under the daily convention.
 
@@ -82,7 +87,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         for part in _slices(index, SEPARATE_CHUNK):
             rows = np.arange(len(part), dtype=np.int64)
             each = _flows(Terms.of(book, part, rows, origin), len(part), months,
-                          ramps=ramp_years(book, part) if is_ramp else None)
+                          ramps=ramp_years(book, part) if is_ramp else None, names=SEPARATE_FLOWS)
             earned = np.zeros((len(part), months), np.int64)
             _add_revenue(earned, None, rows, (_term_periods if is_ramp else _ahead_periods)(book, part, origin, months))
             add = adder(group[part])
@@ -232,14 +237,14 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
             target, unbooked, group[more], first[more] + 1, last[more], amount[more], days[more],
             None if cut is None else cut[more], length, exact)
         tail[more] -= middle
-    _bin(target, group, first, head, exact)
-    _bin(target, group, last, tail, exact)
+    target += _Cells(target.shape, group, first).count(head, exact)
+    target += _Cells(target.shape, group, last).count(tail, exact)
     if unbooked is not None:
         head = head * (first < cut)
         tail = tail * (last < cut)
-        _bin(unbooked, group, first - 12, head, exact)
-        _bin(unbooked, group, last - 12, tail, exact)
-        _bin(unbooked, group, booked, -(head + tail + late_middle), exact)
+        unbooked += _Cells(unbooked.shape, group, first - 12).count(head, exact)
+        unbooked += _Cells(unbooked.shape, group, last - 12).count(tail, exact)
+        unbooked -= _Cells(unbooked.shape, group, booked).count(head + tail + late_middle, exact)
 
 
 def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, length, exact):
@@ -252,40 +257,40 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
     total is kept in the months of that length only.
     """
     total, late = np.zeros(len(group), np.int64), np.zeros(len(group), np.int64)
+    ranges = [(target, _Cells(target.shape, group, begin), _Cells(target.shape, group, stop), 0)]
+    if unbooked is not None:
+        upto = np.clip(cut, begin, stop)  # the months before it are not booked 12 months ahead
+        ranges.append((unbooked, _Cells(unbooked.shape, group, begin - 12), _Cells(unbooked.shape, group, upto - 12),
+                       12))
     for month_days in np.unique(length).tolist():
         is_length = length == month_days
         before = np.concatenate([[0], np.cumsum(is_length)])  # months of this length before each month
-        count = before[stop] - before[begin]
         each = amount * month_days // days
-        total += each * count
-        _add_range(target, group, begin, stop, each, is_length, exact)
+        total += each * (before[stop] - before[begin])
         if unbooked is not None:
-            upto = np.clip(cut, begin, stop)
-            count = before[upto] - before[begin]
-            late += each * count
-            _add_range(unbooked, group, begin - 12, upto - 12, each, is_length[12:], exact)
+            late += each * (before[upto] - before[begin])
+        weights = each.astype(np.float64) if exact else each
+        for grid, starts, ends, shift in ranges:
+            steps = starts.count(weights, exact) - ends.count(weights, exact)
+            grid += np.cumsum(steps, axis=1) * is_length[shift:shift + grid.shape[1]]
     return total, late
 
 
-def _add_range(target, group, begin, stop, cents, in_range, exact) -> None:
-    """Add ``cents`` into ``target[group, month]`` for each month from ``begin`` to ``stop`` (excluded) where
-    ``in_range[month]``."""
-    groups, months = target.shape
-    steps = np.zeros((groups, months), np.int64)
-    _bin(steps, group, begin, cents, exact)
-    _bin(steps, group, stop, -cents, exact)
-    target += np.cumsum(steps, axis=1) * in_range[:months]
+class _Cells:
+    """The cells of a (groups x months) grid that amounts for ``group`` and ``month`` fall in (months past the grid
+    fall in a cell left out), found once for counting several amounts."""
 
+    def __init__(self, shape: tuple, group: np.ndarray, month: np.ndarray):
+        self.groups, self.months = groups, months = shape
+        self.size = groups * (months + 1) + (groups > 1)
+        self.cell = np.minimum(month, months) if groups == 1 else np.where(
+            month < months, group * (months + 1) + month, groups * (months + 1))
 
-def _bin(target: np.ndarray, group: np.ndarray, month: np.ndarray, cents: np.ndarray, exact: bool) -> None:
-    """Add ``cents`` into ``target[group, month]``; months past the grid are left out. ``exact``: the cents add up
-    to less than :data:`FLOAT_EXACT` in all, so a float count is exact."""
-    groups, months = target.shape
-    cell = np.minimum(month, months) if groups == 1 else np.where(month < months, group * (months + 1) + month,
-                                                                   groups * (months + 1))
-    size = groups * (months + 1) + (groups > 1)
-    if exact:
-        counted = np.bincount(cell, weights=cents, minlength=size).astype(np.int64)
-    else:
-        counted = sum_by(cell, cents, size)
-    target += counted[:groups * (months + 1)].reshape(groups, months + 1)[:, :months]
+    def count(self, cents: np.ndarray, exact: bool) -> np.ndarray:
+        """The (groups x months) sums of ``cents``. ``exact``: they add up to less than :data:`FLOAT_EXACT` in all
+        (in absolute value), so a float count is exact (``cents`` may then be floats already)."""
+        if exact:
+            counted = np.bincount(self.cell, weights=cents, minlength=self.size).astype(np.int64)
+        else:
+            counted = sum_by(self.cell, cents, self.size)
+        return counted[:self.groups * (self.months + 1)].reshape(self.groups, self.months + 1)[:, :self.months]
