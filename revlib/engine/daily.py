@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from .book import Book, ramp_years
-from .grid import FLOAT_EXACT, adder, spread, sum_by
+from .grid import adder, spread, sum_by
 from .rules import Terms, _flows, _next_12_months, figures as monthly_figures
 
 CHUNK = 250_000
@@ -205,10 +205,10 @@ def _within(book, index, which, first, long, amount, booked, months, origin):
     # and of each day of each month (at month * 32 + day; a day past the month's end is its last day).
     table = month_first_day(np.arange(origin, origin + max(int(stop.max(initial=0)), months + 12) + 2))
     length = np.diff(table)
-    on_day = (table[:-1, None] + np.minimum(np.arange(32), length[:, None]) - 1).ravel()
+    on_day = (table[:-1, None] + np.minimum(np.arange(32), length[:, None]) - 1).ravel().astype(first.dtype)
     first_day = on_day[first * 32 + day]
-    return (which, first, long + (day > 1), on_day[stop * 32 + day] - first_day, table[1:][first] - first_day,
-            amount, booked, length)
+    return (which, first, long + (day > 1), on_day[stop * 32 + day] - first_day,
+            table[1:].astype(first.dtype)[first] - first_day, amount, booked, length)
 
 
 def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> None:
@@ -224,7 +224,6 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
     which, first, pieces, days, first_days, amount, booked, length = periods
     if not len(which):
         return
-    exact = int(amount.sum()) < FLOAT_EXACT  # every sum below is of parts of these amounts
     group = rows[which]
     last = first + pieces - 1
     head = amount * first_days // days  # the whole amount when the period is one whole month (first == last)
@@ -235,19 +234,19 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
     if len(more):
         middle, late_middle[more] = _add_whole_months(
             target, unbooked, group[more], first[more] + 1, last[more], amount[more], days[more],
-            None if cut is None else cut[more], length, exact)
+            None if cut is None else cut[more], length)
         tail[more] -= middle
-    target += _Cells(target.shape, group, first).count(head, exact)
-    target += _Cells(target.shape, group, last).count(tail, exact)
+    target += _Cells(target.shape, group, first).count(head)
+    target += _Cells(target.shape, group, last).count(tail)
     if unbooked is not None:
         head = head * (first < cut)
         tail = tail * (last < cut)
-        unbooked += _Cells(unbooked.shape, group, first - 12).count(head, exact)
-        unbooked += _Cells(unbooked.shape, group, last - 12).count(tail, exact)
-        unbooked -= _Cells(unbooked.shape, group, booked).count(head + tail + late_middle, exact)
+        unbooked += _Cells(unbooked.shape, group, first - 12).count(head)
+        unbooked += _Cells(unbooked.shape, group, last - 12).count(tail)
+        unbooked -= _Cells(unbooked.shape, group, booked).count(head + tail + late_middle)
 
 
-def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, length, exact):
+def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, length):
     """The whole months from ``begin`` to ``stop`` (excluded) of periods of ``days`` days, each earning
     ``amount * its days // days``, into ``target``; with ``unbooked``, those before ``cut`` also 12 months
     earlier. Returns each period's cents in these months, and in those before ``cut`` (0 without ``unbooked``).
@@ -265,13 +264,16 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
     for month_days in np.unique(length).tolist():
         is_length = length == month_days
         before = np.concatenate([[0], np.cumsum(is_length)])  # months of this length before each month
-        each = amount * month_days // days
-        total += each * (before[stop] - before[begin])
+        count = before[stop] - before[begin]
+        has = np.flatnonzero(count)
+        if 2 * len(has) > len(count):  # most periods have a month of this length: take them all
+            has = slice(None)
+        each = amount[has] * month_days // days[has]
+        total[has] += each * count[has]
         if unbooked is not None:
-            late += each * (before[upto] - before[begin])
-        weights = each.astype(np.float64) if exact else each
+            late[has] += each * (before[upto[has]] - before[begin[has]])
         for grid, starts, ends, shift in ranges:
-            steps = starts.count(weights, exact) - ends.count(weights, exact)
+            steps = starts.take(has).count(each) - ends.take(has).count(each)
             grid += np.cumsum(steps, axis=1) * is_length[shift:shift + grid.shape[1]]
     return total, late
 
@@ -283,14 +285,20 @@ class _Cells:
     def __init__(self, shape: tuple, group: np.ndarray, month: np.ndarray):
         self.groups, self.months = groups, months = shape
         self.size = groups * (months + 1) + (groups > 1)
-        self.cell = np.minimum(month, months) if groups == 1 else np.where(
-            month < months, group * (months + 1) + month, groups * (months + 1))
+        self.cell = (np.minimum(month, months) if groups == 1 else np.where(
+            month < months, group * (months + 1) + month, groups * (months + 1))).astype(np.intp, copy=False)
 
-    def count(self, cents: np.ndarray, exact: bool) -> np.ndarray:
-        """The (groups x months) sums of ``cents``. ``exact``: they add up to less than :data:`FLOAT_EXACT` in all
-        (in absolute value), so a float count is exact (``cents`` may then be floats already)."""
-        if exact:
-            counted = np.bincount(self.cell, weights=cents, minlength=self.size).astype(np.int64)
-        else:
-            counted = sum_by(self.cell, cents, self.size)
+    def take(self, rows) -> "_Cells":
+        """The cells of the amounts at ``rows`` (positions, or a slice)."""
+        if isinstance(rows, slice) and rows == slice(None):
+            return self
+        part = object.__new__(_Cells)
+        part.groups, part.months, part.size, part.cell = self.groups, self.months, self.size, self.cell[rows]
+        return part
+
+    def count(self, cents: np.ndarray) -> np.ndarray:
+        """The (groups x months) sums of ``cents``, in whole cents (``numpy.add.at``: exact, and as fast as a
+        float ``bincount`` here)."""
+        counted = np.zeros(self.size, np.int64)
+        np.add.at(counted, self.cell, cents)
         return counted[:self.groups * (self.months + 1)].reshape(self.groups, self.months + 1)[:, :self.months]
