@@ -158,8 +158,9 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int):
     owner, t = spread(terms, np.int32)
     term_start = start[owner] + t * term[owner]
     booked = np.where(t == 0, (book.signed[index] - origin).astype(np.int32)[owner], term_start)
-    # Each invoice of each term.
-    on, j = spread(count[owner], np.int32)
+    # Each invoice of each term, up to the grid's end (the grid's last 12 months are never shown: they only look
+    # 12 months ahead of the months shown, and an invoice after them earns nothing that the months shown count).
+    on, j = spread(np.clip(-(-(months - term_start) // period[owner]), 0, count[owner]), np.int32)
     which = owner[on]
     period, term = period[which], term[which]
     begin = j * period
