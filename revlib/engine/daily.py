@@ -30,11 +30,15 @@ A contract that starts on the 1st is in service for whole months, yet its revenu
 follows the days of its billing periods: a quarter billed from 1 January earns 31/90 of
 its invoice in January under this convention, a third under the monthly one.
 
-How: every billing period in the schedule's window is a row (no loop over contract-months);
-each period is cut into the calendar months it touches, the days of each piece counted
-from month-start day numbers (numpy ``datetime64``), and the cents added into the
-(group x month) grid with ``numpy.bincount``. Rounding is per contract, so contracts are
-not merged for revenue; they are taken a slice at a time to bound memory.
+How: every billing period in the schedule's window is a row (no loop over contract-months),
+made term by term and invoice by invoice (months and days as ``int32``). A period is two
+amounts, its first month's share and the rest (in its last month), and the whole months
+between: for each length of month (28 to 31 days) a period earns the same cents in each
+of its whole months of that length, so they are one range of months per period, added to a
+difference grid (``numpy.add.at``, exact in cents) whose running total is kept in the
+months of that length. Day numbers come from a table by month and day (numpy
+``datetime64``). Rounding is per contract, so contracts are not merged for revenue; they
+are taken a slice at a time to bound memory.
 """
 
 from __future__ import annotations
@@ -264,7 +268,7 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
                        12))
     for month_days in np.unique(length).tolist():
         is_length = length == month_days
-        before = np.concatenate([[0], np.cumsum(is_length)])  # months of this length before each month
+        before = np.concatenate([[0], np.cumsum(is_length, dtype=np.int32)])  # months of this length before each
         count = before[stop] - before[begin]
         has = np.flatnonzero(count)
         if 2 * len(has) > len(count):  # most periods have a month of this length: take them all
