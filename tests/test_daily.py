@@ -241,10 +241,15 @@ def test_the_report_command_takes_daily(tmp_path, capsys):
     assert monthly.iloc[0]["Revenue"] == 17  # Stripe's January, in the workbook
 
 
-def test_periods_over_every_length_of_month_match_the_day_by_day_reference():
-    """The engine adds a billing period's whole months as one range per length of month (28 to 31 days) instead of
-    one row per month: every start day (the 29th to the 31st too), every term and billing, leap February 2024 and
-    the years around it, renewals and signings up to a year early, against the day-by-day reference."""
+@pytest.mark.parametrize("ranges_from", [0, 10**12], ids=["ranges by length of month", "a row per month"])
+def test_periods_over_every_length_of_month_match_the_day_by_day_reference(monkeypatch, ranges_from):
+    """The engine adds a billing period's whole months as one range per length of month (28 to 31 days), or one row
+    per month where the grid is large (``daily.RANGES_FROM``): both, for every start day (the 29th to the 31st too),
+    every term and billing, leap February 2024 and the years around it, renewals and signings up to a year early,
+    against the day-by-day reference, for the book and for each customer."""
+    from revlib.engine import daily
+
+    monkeypatch.setattr(daily, "RANGES_FROM", ranges_from)
     rng = np.random.default_rng(15)
     book = []
     for i in range(120):
@@ -257,7 +262,10 @@ def test_periods_over_every_length_of_month_match_the_day_by_day_reference():
                              billing=str(rng.choice(["monthly", "quarterly", "semiannual", "annual", "upfront"])),
                              services=float(rng.choice([0, 99.99])), renews=bool(rng.random() < 0.5)))
     first, last = pd.Period("2021-11", "M"), pd.Period("2027-06", "M")
-    frame = cents(schedule(book, start=first, end=last, **DAILY))
-    expected = book_months(book, first.ordinal, last.ordinal, convention="daily")
-    for column in revlib.COLUMNS:
-        assert frame[column].tolist() == [expected[m.ordinal].get(column, 0) for m in frame.index], column
+    by_customer = cents(schedule(book, start=first, end=last, by="customer", **DAILY))
+    for name, rows in [("book", cents(schedule(book, start=first, end=last, **DAILY)))] + [
+            (name, by_customer.loc[name]) for name in sorted({c.customer for c in book})]:
+        expected = book_months([c for c in book if name in ("book", c.customer)], first.ordinal, last.ordinal,
+                               convention="daily")
+        for column in revlib.COLUMNS:
+            assert rows[column].tolist() == [expected[m.ordinal].get(column, 0) for m in rows.index], (name, column)

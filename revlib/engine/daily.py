@@ -56,6 +56,10 @@ SEPARATE_CHUNK = 20_000
 """Contracts scheduled row by row (ramp deals, and renewing contracts invoiced ahead) at one time."""
 
 
+RANGES_FROM = 8
+"""Whole months of billing periods are added as ranges by length of month (:func:`_add_whole_months`, a few passes
+over the grid for each length) when they are more than this many times the grid's cells, else one row each."""
+
 SEPARATE_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_revenue")
 """The monthly flows the contracts scheduled row by row take from :func:`revlib.engine.rules._flows` (their revenue
 is spread by day here)."""
@@ -222,9 +226,11 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
     from a term not booked 12 months before it is placed 12 months before it, and each period's such revenue
     is taken away in the month its term is booked (a running total taken later).
 
-    A period is never cut into one row per month: its first month's share and the rest (its last month) are
-    two amounts, and the whole months between earn the same cents for each length of month (28 to 31 days),
-    so each length is one range of months per period, added as a difference grid (:func:`_add_whole_months`).
+    A period is two amounts, its first month's share and the rest (its last month), and the whole months
+    between, which earn the same cents for each length of month (28 to 31 days): so each length is one range
+    of months per period, added as a difference grid (:func:`_add_whole_months`), unless the grid is large
+    beside the number of such months (many groups: :data:`RANGES_FROM`), where each whole month is a row
+    (:func:`_add_each_whole_month`).
     """
     which, first, pieces, days, first_days, amount, booked, length = periods
     if not len(which):
@@ -237,7 +243,8 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
     more = np.flatnonzero(pieces > 2)
     late_middle = np.zeros(len(which), np.int64)
     if len(more):
-        middle, late_middle[more] = _add_whole_months(
+        ranges = int(pieces[more].sum()) - 2 * len(more) > RANGES_FROM * target.size  # else a row per month
+        middle, late_middle[more] = (_add_whole_months if ranges else _add_each_whole_month)(
             target, unbooked, group[more], first[more] + 1, last[more], amount[more], days[more],
             None if cut is None else cut[more], length)
         tail[more] -= middle
@@ -281,6 +288,23 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
             steps = starts.take(has).count(each) - ends.take(has).count(each)
             grid += np.cumsum(steps, axis=1) * is_length[shift:shift + grid.shape[1]]
     return total, late
+
+
+def _add_each_whole_month(target, unbooked, group, begin, stop, amount, days, cut, length):
+    """:func:`_add_whole_months`, one row for each whole month: for grids with more cells than the periods have
+    months."""
+    count = stop - begin  # at least 1: the periods with a whole month between their first and last
+    which, k = spread(count)
+    starts = np.cumsum(count) - count
+    month = begin[which] + k
+    cents = amount[which] * length[month] // days[which]
+    each_group = group[which]
+    target += _Cells(target.shape, each_group, month).count(cents)
+    if unbooked is None:
+        return np.add.reduceat(cents, starts), np.zeros(len(group), np.int64)
+    cents_late = cents * (month < cut[which])
+    unbooked += _Cells(unbooked.shape, each_group, month - 12).count(cents_late)
+    return np.add.reduceat(cents, starts), np.add.reduceat(cents_late, starts)
 
 
 class _Cells:
