@@ -243,8 +243,8 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
     more = np.flatnonzero(pieces > 2)
     late_middle = np.zeros(len(which), np.int64)
     if len(more):
-        ranges = int(pieces[more].sum()) - 2 * len(more) > RANGES_FROM * target.size  # else a row per month
-        middle, late_middle[more] = (_add_whole_months if ranges else _add_each_whole_month)(
+        by_length = int(pieces[more].sum()) - 2 * len(more) > RANGES_FROM * target.size  # else a row per month
+        middle, late_middle[more] = (_add_whole_months if by_length else _add_each_whole_month)(
             target, unbooked, group[more], first[more] + 1, last[more], amount[more], days[more],
             None if cut is None else cut[more], length)
         tail[more] -= middle
@@ -291,8 +291,8 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
 
 
 def _add_each_whole_month(target, unbooked, group, begin, stop, amount, days, cut, length):
-    """:func:`_add_whole_months`, one row for each whole month: for grids with more cells than the periods have
-    months."""
+    """:func:`_add_whole_months`, one row for each whole month: for grids large beside the number of these months
+    (many groups, :data:`RANGES_FROM`), where a pass over the grid for each length of month would cost more."""
     count = stop - begin  # at least 1: the periods with a whole month between their first and last
     which, k = spread(count)
     starts = np.cumsum(count) - count
