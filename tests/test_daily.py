@@ -239,3 +239,33 @@ def test_the_report_command_takes_daily(tmp_path, capsys):
     assert contracts.loc["#1", "Start"] == "2019-01-15" and contracts.loc["#2", "Signed"] == "2024-03-20"
     monthly = sheets["Monthly schedule"]
     assert monthly.iloc[0]["Revenue"] == 17  # Stripe's January, in the workbook
+
+
+@pytest.mark.parametrize("ranges_from", [0, 10**12], ids=["ranges by length of month", "a row per month"])
+def test_periods_over_every_length_of_month_match_the_day_by_day_reference(monkeypatch, ranges_from):
+    """The engine adds a billing period's whole months as one range per length of month (28 to 31 days), or one row
+    per month where the grid is large (``daily.RANGES_FROM``): both, for every start day (the 29th to the 31st too),
+    every term and billing, leap February 2024 and the years around it, renewals and signings up to a year early,
+    against the day-by-day reference, for the book and for each customer."""
+    from revlib.engine import daily
+
+    monkeypatch.setattr(daily, "RANGES_FROM", ranges_from)
+    rng = np.random.default_rng(15)
+    book = []
+    for i in range(120):
+        month = pd.Period("2022-11", "M") + int(rng.integers(0, 30))
+        day = min(int(rng.integers(1, 32)), month.days_in_month)
+        start = pd.Period(year=month.year, month=month.month, day=day, freq="D")
+        term = int(rng.choice([1, 2, 3, 5, 6, 12, 13, 18, 24, 36]))
+        book.append(Contract(customer=f"c{i % 7}", start=start, signed=start - int(rng.choice([0, 20, 100, 360])),
+                             term_months=term, annual_price=int(rng.integers(1, 5_000_000)) / 100,
+                             billing=str(rng.choice(["monthly", "quarterly", "semiannual", "annual", "upfront"])),
+                             services=float(rng.choice([0, 99.99])), renews=bool(rng.random() < 0.5)))
+    first, last = pd.Period("2021-11", "M"), pd.Period("2027-06", "M")
+    by_customer = cents(schedule(book, start=first, end=last, by="customer", **DAILY))
+    for name, rows in [("book", cents(schedule(book, start=first, end=last, **DAILY)))] + [
+            (name, by_customer.loc[name]) for name in sorted({c.customer for c in book})]:
+        expected = book_months([c for c in book if name in ("book", c.customer)], first.ordinal, last.ordinal,
+                               convention="daily")
+        for column in revlib.COLUMNS:
+            assert rows[column].tolist() == [expected[m.ordinal].get(column, 0) for m in rows.index], (name, column)

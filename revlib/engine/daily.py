@@ -30,11 +30,15 @@ A contract that starts on the 1st is in service for whole months, yet its revenu
 follows the days of its billing periods: a quarter billed from 1 January earns 31/90 of
 its invoice in January under this convention, a third under the monthly one.
 
-How: every billing period in the schedule's window is a row (no loop over contract-months);
-each period is cut into the calendar months it touches, the days of each piece counted
-from month-start day numbers (numpy ``datetime64``), and the cents added into the
-(group x month) grid with ``numpy.bincount``. Rounding is per contract, so contracts are
-not merged for revenue; they are taken a slice at a time to bound memory.
+How: every billing period in the schedule's window is a row (no loop over contract-months),
+made term by term and invoice by invoice (months and days as ``int32``). A period is two
+amounts, its first month's share and the rest (in its last month), and the whole months
+between: for each length of month (28 to 31 days) a period earns the same cents in each
+of its whole months of that length, so they are one range of months per period, added to a
+difference grid (``numpy.add.at``, exact in cents) whose running total is kept in the
+months of that length. Day numbers come from a table by month and day (numpy
+``datetime64``). Rounding is per contract, so contracts are not merged for revenue; they
+are taken a slice at a time to bound memory.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from .book import Book, ramp_years
-from .grid import FLOAT_EXACT, adder, spread, sum_by
+from .grid import adder, spread, sum_by
 from .rules import Terms, _flows, _next_12_months, figures as monthly_figures
 
 CHUNK = 250_000
@@ -50,6 +54,15 @@ CHUNK = 250_000
 
 SEPARATE_CHUNK = 20_000
 """Contracts scheduled row by row (ramp deals, and renewing contracts invoiced ahead) at one time."""
+
+
+RANGES_FROM = 8
+"""Whole months of billing periods are added as ranges by length of month (:func:`_add_whole_months`, a few passes
+over the grid for each length) when they are more than this many times the grid's cells, else one row each."""
+
+SEPARATE_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_revenue")
+"""The monthly flows the contracts scheduled row by row take from :func:`revlib.engine.rules._flows` (their revenue
+is spread by day here)."""
 
 
 def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
@@ -82,7 +95,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         for part in _slices(index, SEPARATE_CHUNK):
             rows = np.arange(len(part), dtype=np.int64)
             each = _flows(Terms.of(book, part, rows, origin), len(part), months,
-                          ramps=ramp_years(book, part) if is_ramp else None)
+                          ramps=ramp_years(book, part) if is_ramp else None, names=SEPARATE_FLOWS)
             earned = np.zeros((len(part), months), np.int64)
             _add_revenue(earned, None, rows, (_term_periods if is_ramp else _ahead_periods)(book, part, origin, months))
             add = adder(group[part])
@@ -140,25 +153,28 @@ def month_first_day(month) -> np.ndarray:
 
 def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int):
     """The billing periods of contracts invoiced within their terms, in the window: for each, the contract
-    (its position in ``index``), its months from the start (from, to), its invoice, and the month its term
-    is booked."""
-    start, term, period, renews = (book.start[index] - origin, book.term[index], book.period[index],
-                                   book.renews[index])
+    (its position in ``index``), its first month and length in months, its invoice, and the month its term
+    is booked. Months and positions are ``int32`` (there are millions of periods), amounts ``int64``."""
+    start = (book.start[index] - origin).astype(np.int32)
+    term, period = book.term[index].astype(np.int32), book.period[index].astype(np.int32)
     value = book.value[index]
     count = -(-term // period)  # invoices in a term
     invoice = value * period // term
     last_invoice = value - (count - 1) * invoice
-    terms = np.where(renews, np.maximum(0, -(-(months - start) // term)), 1)
-    reps = count * terms
-    which, k = spread(reps)
-    each = {name: np.repeat(column, reps) for name, column in (
-        ("count", count), ("term", term), ("period", period), ("start", start))}
-    t, j = np.divmod(k, each["count"])
-    begin = t * each["term"] + j * each["period"]
-    end = t * each["term"] + np.minimum((j + 1) * each["period"], each["term"])
-    amount = np.where(j < each["count"] - 1, np.repeat(invoice, reps), np.repeat(last_invoice, reps))
-    booked = np.where(t == 0, np.repeat(book.signed[index] - origin, reps), each["start"] + t * each["term"])
-    return _within(book, index, which, reps, each["start"], begin, end, amount, booked, months, origin)
+    terms = np.where(book.renews[index], np.maximum(0, -(-(months - start) // term)), 1)
+    # Each term in the window: its contract, the month it starts and the month it is booked.
+    owner, t = spread(terms, np.int32)
+    term_start = start[owner] + t * term[owner]
+    booked = np.where(t == 0, (book.signed[index] - origin).astype(np.int32)[owner], term_start)
+    # Each invoice of each term, up to the grid's end (the grid's last 12 months are never shown: they only look
+    # 12 months ahead of the months shown, and an invoice after them earns nothing that the months shown count).
+    on, j = spread(np.clip(-(-(months - term_start) // period[owner]), 0, count[owner]), np.int32)
+    which = owner[on]
+    period, term = period[which], term[which]
+    begin = j * period
+    amount = np.where(j < count[which] - 1, invoice[which], last_invoice[which])
+    return _within(book, index, which, term_start[on] + begin, np.minimum(period, term - begin), amount, booked[on],
+                   months, origin)
 
 
 def _term_periods(book: Book, index: np.ndarray, origin: int, months: int):
@@ -166,10 +182,9 @@ def _term_periods(book: Book, index: np.ndarray, origin: int, months: int):
     start, term, renews = book.start[index] - origin, book.term[index], book.renews[index]
     terms = np.where(renews, np.maximum(0, -(-(months - start) // term)), 1)
     which, t = spread(terms)
-    begin = t * term[which]
-    booked = np.where(t == 0, book.signed[index][which] - origin, start[which] + begin)
-    return _within(book, index, which, terms, start[which], begin, begin + term[which], book.value[index][which],
-                   booked, months, origin)
+    first = start[which] + t * term[which]
+    booked = np.where(t == 0, book.signed[index][which] - origin, first)
+    return _within(book, index, which, first, term[which], book.value[index][which], booked, months, origin)
 
 
 def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
@@ -183,28 +198,26 @@ def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
     which, k = spread(reps)
     p, n = period[which], term[which]
     amount = p * monthly[which] + extra[which] * ((k + 1) * p // n - k * p // n)
-    begin = k * p
-    return _within(book, index, which, reps, start[which], begin, begin + p, amount, start[which] + begin, months,
-                   origin)
+    first = start[which] + k * p
+    return _within(book, index, which, first, p, amount, first, months, origin)
 
 
-def _within(book, index, which, reps, start, begin, end, amount, booked, months, origin):
+def _within(book, index, which, first, long, amount, booked, months, origin):
     """Periods as :func:`_add_revenue` reads them: (contract as a position in ``index``, first month, pieces (the
     months it touches), days, days in its first month, amount, month booked, days of each month); months are
-    counted from the window's origin. ``which`` is each period's contract, ``reps`` each contract's periods
-    (``which`` in order), ``start`` each period's contract's start month. Pieces past the window are dropped
-    when they are added up.
+    counted from the window's origin. ``which`` is each period's contract, ``first`` its first month, ``long``
+    its length in months. Pieces past the window are dropped when they are added up.
     """
-    first = start + begin
-    day = np.repeat(book.start_day[index], reps)
-    # Day numbers of each month's first day, from the window's origin to past the longest term.
-    stop = start + end
-    table = month_first_day(np.arange(origin, origin + max(int(stop.max(initial=0)), months) + 2))
+    day = book.start_day[index].astype(first.dtype)[which]
+    stop = first + long
+    # Day numbers of each month's first day, from the window's origin to past the longest term and the window,
+    # and of each day of each month (at month * 32 + day; a day past the month's end is its last day).
+    table = month_first_day(np.arange(origin, origin + max(int(stop.max(initial=0)), months + 12) + 2))
     length = np.diff(table)
-    first_day = table[first] + np.minimum(day, length[first]) - 1
-    after = table[stop] + np.minimum(day, length[stop]) - 1
-    return (which, first, (end - begin) + (day > 1), after - first_day, table[first + 1] - first_day, amount, booked,
-            length)
+    on_day = (table[:-1, None] + np.minimum(np.arange(32), length[:, None]) - 1).ravel().astype(first.dtype)
+    first_day = on_day[first * 32 + day]
+    return (which, first, long + (day > 1), on_day[stop * 32 + day] - first_day,
+            table[1:].astype(first.dtype)[first] - first_day, amount, booked, length)
 
 
 def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> None:
@@ -213,58 +226,108 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
     from a term not booked 12 months before it is placed 12 months before it, and each period's such revenue
     is taken away in the month its term is booked (a running total taken later).
 
-    A period within one month is one amount; a period over two months (a month billed from the 15th) is its
-    first month's share and the rest, without cutting it into pieces; longer ones are cut month by month.
+    A period is two amounts, its first month's share and the rest (its last month), and the whole months
+    between, which earn the same cents for each length of month (28 to 31 days): so each length is one range
+    of months per period, added as a difference grid (:func:`_add_whole_months`), unless the grid is large
+    beside the number of such months (many groups: :data:`RANGES_FROM`), where each whole month is a row
+    (:func:`_add_each_whole_month`).
     """
     which, first, pieces, days, first_days, amount, booked, length = periods
     if not len(which):
         return
-    exact = int(amount.sum()) < FLOAT_EXACT  # every sum below is of parts of these amounts, all >= 0
     group = rows[which]
-    one, two = np.flatnonzero(pieces == 1), np.flatnonzero(pieces == 2)
-    share = amount[two] * first_days[two] // days[two]
-    rest = amount[two] - share
-    _bin(target, group[one], first[one], amount[one], exact)
-    _bin(target, group[two], first[two], share, exact)
-    _bin(target, group[two], first[two] + 1, rest, exact)
-    if unbooked is not None:
-        late = booked[one] > first[one] - 12
-        _bin(unbooked, group[one][late], first[one][late] - 12, amount[one][late], exact)
-        _bin(unbooked, group[one][late], booked[one][late], -amount[one][late], exact)
-        late_first = booked[two] > first[two] - 12
-        late_rest = booked[two] > first[two] - 11  # late_rest implies late_first
-        _bin(unbooked, group[two][late_first], first[two][late_first] - 12, share[late_first], exact)
-        _bin(unbooked, group[two][late_rest], first[two][late_rest] - 11, rest[late_rest], exact)
-        _bin(unbooked, group[two][late_first], booked[two][late_first],
-             -(share[late_first] + np.where(late_rest, rest, 0)[late_first]), exact)
+    last = first + pieces - 1
+    head = amount * first_days // days  # the whole amount when the period is one whole month (first == last)
+    tail = amount - head
+    cut = None if unbooked is None else booked + 12  # the months before it are not booked 12 months ahead
     more = np.flatnonzero(pieces > 2)
-    if not len(more):
-        return
-    pieces, first, amount, group, booked = pieces[more], first[more], amount[more], group[more], booked[more]
-    begins = np.cumsum(pieces) - pieces
-    month = np.repeat(first - begins, pieces)
-    month += np.arange(len(month))
-    piece_days = length[month]
-    piece_days[begins] = first_days[more]
-    cents = np.repeat(amount, pieces) * piece_days // np.repeat(days[more], pieces)
-    cents[begins + pieces - 1] += amount - np.add.reduceat(cents, begins)
-    each_group = np.repeat(group, pieces)
-    _bin(target, each_group, month, cents, exact)
+    late_middle = np.zeros(len(which), np.int64)
+    if len(more):
+        by_length = int(pieces[more].sum()) - 2 * len(more) > RANGES_FROM * target.size  # else a row per month
+        middle, late_middle[more] = (_add_whole_months if by_length else _add_each_whole_month)(
+            target, unbooked, group[more], first[more] + 1, last[more], amount[more], days[more],
+            None if cut is None else cut[more], length)
+        tail[more] -= middle
+    target += _Cells(target.shape, group, first).count(head)
+    target += _Cells(target.shape, group, last).count(tail)
     if unbooked is not None:
-        late = np.repeat(booked + 12, pieces) > month
-        _bin(unbooked, each_group[late], month[late] - 12, cents[late], exact)
-        _bin(unbooked, group, booked, -np.add.reduceat(np.where(late, cents, 0), begins), exact)
+        head = head * (first < cut)
+        tail = tail * (last < cut)
+        unbooked += _Cells(unbooked.shape, group, first - 12).count(head)
+        unbooked += _Cells(unbooked.shape, group, last - 12).count(tail)
+        unbooked -= _Cells(unbooked.shape, group, booked).count(head + tail + late_middle)
 
 
-def _bin(target: np.ndarray, group: np.ndarray, month: np.ndarray, cents: np.ndarray, exact: bool) -> None:
-    """Add ``cents`` into ``target[group, month]``; months past the grid are left out. ``exact``: the cents add up
-    to less than :data:`FLOAT_EXACT` in all, so a float count is exact."""
-    groups, months = target.shape
-    cell = np.minimum(month, months) if groups == 1 else np.where(month < months, group * (months + 1) + month,
-                                                                   groups * (months + 1))
-    size = groups * (months + 1) + (groups > 1)
-    if exact:
-        counted = np.bincount(cell, weights=cents, minlength=size).astype(np.int64)
-    else:
-        counted = sum_by(cell, cents, size)
-    target += counted[:groups * (months + 1)].reshape(groups, months + 1)[:, :months]
+def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, length):
+    """The whole months from ``begin`` to ``stop`` (excluded) of periods of ``days`` days, each earning
+    ``amount * its days // days``, into ``target``; with ``unbooked``, those before ``cut`` also 12 months
+    earlier. Returns each period's cents in these months, and in those before ``cut`` (0 without ``unbooked``).
+
+    For each length of month, a period earns the same cents in every whole month of that length, so its months
+    of that length are one range (from ``begin`` to ``stop``), counted into a difference grid whose running
+    total is kept in the months of that length only.
+    """
+    total, late = np.zeros(len(group), np.int64), np.zeros(len(group), np.int64)
+    ranges = [(target, _Cells(target.shape, group, begin), _Cells(target.shape, group, stop), 0)]
+    if unbooked is not None:
+        upto = np.clip(cut, begin, stop)  # the months before it are not booked 12 months ahead
+        ranges.append((unbooked, _Cells(unbooked.shape, group, begin - 12), _Cells(unbooked.shape, group, upto - 12),
+                       12))
+    for month_days in np.unique(length).tolist():
+        is_length = length == month_days
+        before = np.concatenate([[0], np.cumsum(is_length, dtype=np.int32)])  # months of this length before each
+        count = before[stop] - before[begin]
+        has = np.flatnonzero(count)
+        if 2 * len(has) > len(count):  # most periods have a month of this length: take them all
+            has = slice(None)
+        each = amount[has] * month_days // days[has]
+        total[has] += each * count[has]
+        if unbooked is not None:
+            late[has] += each * (before[upto[has]] - before[begin[has]])
+        for grid, starts, ends, shift in ranges:
+            steps = starts.take(has).count(each) - ends.take(has).count(each)
+            grid += np.cumsum(steps, axis=1) * is_length[shift:shift + grid.shape[1]]
+    return total, late
+
+
+def _add_each_whole_month(target, unbooked, group, begin, stop, amount, days, cut, length):
+    """:func:`_add_whole_months`, one row for each whole month: for grids large beside the number of these months
+    (many groups, :data:`RANGES_FROM`), where a pass over the grid for each length of month would cost more."""
+    count = stop - begin  # at least 1: the periods with a whole month between their first and last
+    which, k = spread(count)
+    starts = np.cumsum(count) - count
+    month = begin[which] + k
+    cents = amount[which] * length[month] // days[which]
+    each_group = group[which]
+    target += _Cells(target.shape, each_group, month).count(cents)
+    if unbooked is None:
+        return np.add.reduceat(cents, starts), np.zeros(len(group), np.int64)
+    cents_late = cents * (month < cut[which])
+    unbooked += _Cells(unbooked.shape, each_group, month - 12).count(cents_late)
+    return np.add.reduceat(cents, starts), np.add.reduceat(cents_late, starts)
+
+
+class _Cells:
+    """The cells of a (groups x months) grid that amounts for ``group`` and ``month`` fall in (months past the grid
+    fall in a cell left out), found once for counting several amounts."""
+
+    def __init__(self, shape: tuple, group: np.ndarray, month: np.ndarray):
+        self.groups, self.months = groups, months = shape
+        self.size = groups * (months + 1) + (groups > 1)
+        self.cell = (np.minimum(month, months) if groups == 1 else np.where(
+            month < months, group * (months + 1) + month, groups * (months + 1))).astype(np.intp, copy=False)
+
+    def take(self, rows) -> "_Cells":
+        """The cells of the amounts at ``rows`` (positions, or a slice)."""
+        if isinstance(rows, slice) and rows == slice(None):
+            return self
+        part = object.__new__(_Cells)
+        part.groups, part.months, part.size, part.cell = self.groups, self.months, self.size, self.cell[rows]
+        return part
+
+    def count(self, cents: np.ndarray) -> np.ndarray:
+        """The (groups x months) sums of ``cents``, in whole cents (``numpy.add.at``: exact, and as fast as a
+        float ``bincount`` here)."""
+        counted = np.zeros(self.size, np.int64)
+        np.add.at(counted, self.cell, cents)
+        return counted[:self.groups * (self.months + 1)].reshape(self.groups, self.months + 1)[:, :self.months]

@@ -158,11 +158,12 @@ def adder(rows: np.ndarray):
     return add
 
 
-def spread(counts: np.ndarray):
-    """For items repeated ``counts`` times: which item each copy is, and its number within the item.
+def spread(counts: np.ndarray, dtype=np.int64):
+    """For items repeated ``counts`` times: which item each copy is, and its number within the item
+    (as ``dtype``: ``numpy.int32`` halves the memory read and written where the counts allow).
 
     >>> [a.tolist() for a in spread(np.array([2, 0, 3]))]
     [[0, 0, 2, 2, 2], [0, 1, 0, 1, 2]]
     """
-    which = np.repeat(np.arange(len(counts)), counts)
-    return which, np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts)
+    which = np.repeat(np.arange(len(counts), dtype=dtype), counts)
+    return which, np.arange(len(which), dtype=dtype) - np.repeat((np.cumsum(counts) - counts).astype(dtype), counts)

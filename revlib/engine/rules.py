@@ -150,21 +150,31 @@ def _next_12_months(revenue: np.ndarray) -> np.ndarray:
     return ahead
 
 
-def _flows(terms: Terms, groups: int, months: int, ramps=None) -> dict:
+FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
+         "unbooked")
+"""The monthly flows :func:`_flows` computes, all of them unless told."""
+
+
+def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS) -> dict:
     """Monthly bookings, billings, revenue, MRR and ARR, and the revenue not booked yet, in cents, per group.
 
-    ``ramps`` (from :func:`ramp_years`) marks every row as a ramp deal, priced year by year.
+    ``ramps`` (from :func:`ramp_years`) marks every row as a ramp deal, priced year by year;
+    ``names`` picks the flows wanted (of :data:`FLOWS`).
     """
-    events = {name: Events(groups, months) for name in ("bookings_signed", "renewal_bookings", "billings",
-                                                        "recurring_revenue", "services_revenue", "mrr", "arr",
-                                                        "unbooked")}
-    signed_bookings(events["bookings_signed"], terms)
-    renewal_bookings(events["renewal_bookings"], terms)
-    services_revenue(events["services_revenue"], terms)
-    recurring_revenue(events["recurring_revenue"], terms, months)
-    billings(events["billings"], terms, months, ramps)
-    run_rates(events["mrr"], events["arr"], terms, months, ramps)
-    unbooked_revenue(events["unbooked"], terms)
+    events = {name: Events(groups, months) for name in names}
+    rules = {
+        "bookings_signed": lambda: signed_bookings(events["bookings_signed"], terms),
+        "renewal_bookings": lambda: renewal_bookings(events["renewal_bookings"], terms),
+        "services_revenue": lambda: services_revenue(events["services_revenue"], terms),
+        "recurring_revenue": lambda: recurring_revenue(events["recurring_revenue"], terms, months),
+        "billings": lambda: billings(events["billings"], terms, months, ramps),
+        "unbooked": lambda: unbooked_revenue(events["unbooked"], terms),
+    }
+    for name in names:
+        if name in rules:
+            rules[name]()
+    if "mrr" in names:
+        run_rates(events["mrr"], events["arr"], terms, months, ramps)
     return {name: each.grid() for name, each in events.items()}
 
 
