@@ -47,7 +47,8 @@ import numpy as np
 
 from .book import Book, ramp_years
 from .grid import adder, spread, sum_by
-from .rules import Terms, _flows, _next_12_months, figures as monthly_figures
+from .customers import active_customers
+from .rules import Terms, _flows, _next_12_months
 
 CHUNK = 250_000
 """Contracts whose billing periods are cut into months at one time (bounds memory, not the result)."""
@@ -60,9 +61,9 @@ RANGES_FROM = 8
 """Whole months of billing periods are added as ranges by length of month (:func:`_add_whole_months`, a few passes
 over the grid for each length) when they are more than this many times the grid's cells, else one row each."""
 
-SEPARATE_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_revenue")
-"""The monthly flows the contracts scheduled row by row take from :func:`revlib.engine.rules._flows` (their revenue
-is spread by day here)."""
+MONTHLY_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_revenue", "mrr", "arr")
+"""The flows of the monthly convention (:func:`revlib.engine.rules._flows`) that the daily convention keeps as they
+are (its recurring revenue, and the revenue not booked yet, are spread by day here)."""
 
 
 def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
@@ -75,35 +76,36 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     least their deferred revenue), all together for the rest (billed in advance, each
     invoice earned after it is dated: never unbilled, never invoiced beyond what is booked).
     """
-    out = monthly_figures(book, group, groups, origin, months)
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)
+    pooled = np.flatnonzero(~(ramp | ahead))
 
     # The pooled contracts: recurring revenue, and the next 12 months' of it from terms not booked yet.
     recurring = np.zeros((groups, months), np.int64)
     unbooked = np.zeros((groups, months), np.int64)
-    for part in _slices(np.flatnonzero(~(ramp | ahead)), CHUNK):
+    for part in _slices(pooled, CHUNK):
         _add_revenue(recurring, unbooked, group[part], _invoice_periods(book, part, origin, months))
         _add_unbooked_services(unbooked, book, group, part, origin)
     unbooked = np.cumsum(unbooked, axis=1)
-    # Their other flows: the totals less those of the contracts taken row by row.
-    flows = {name: out[name].copy() for name in ("billings", "bookings", "services_revenue")}
+    # Their other flows (those of the monthly convention), merged by their terms; then the contracts row by row.
+    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, names=MONTHLY_FLOWS)
+    pooled_flows = {name: flows[name].copy() for name in ("billings", "bookings_signed", "renewal_bookings",
+                                                         "services_revenue")}
     separate = {name: np.zeros((groups, months), np.int64) for name in
                 ("recurring", "deferred", "unbilled", "backlog", "current")}
     for index, is_ramp in ((np.flatnonzero(ramp), True), (np.flatnonzero(ahead), False)):
         for part in _slices(index, SEPARATE_CHUNK):
             rows = np.arange(len(part), dtype=np.int64)
             each = _flows(Terms.of(book, part, rows, origin), len(part), months,
-                          ramps=ramp_years(book, part) if is_ramp else None, names=SEPARATE_FLOWS)
+                          ramps=ramp_years(book, part) if is_ramp else None, names=MONTHLY_FLOWS)
             earned = np.zeros((len(part), months), np.int64)
             _add_revenue(earned, None, rows, (_term_periods if is_ramp else _ahead_periods)(book, part, origin, months))
             add = adder(group[part])
             add(separate["recurring"], earned)
+            for name in MONTHLY_FLOWS:
+                add(flows[name], each[name])
             booked = each["bookings_signed"] + each["renewal_bookings"]
-            for name, flow in (("billings", each["billings"]), ("bookings", booked),
-                               ("services_revenue", each["services_revenue"])):
-                add(flows[name], -flow)
             earned += each["services_revenue"]
             balance = np.cumsum(each["billings"] - earned, axis=1)
             backlog = np.maximum(np.cumsum(booked - earned, axis=1), balance)  # never less than deferred revenue
@@ -112,6 +114,11 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
             add(separate["backlog"], backlog)
             add(separate["current"], np.minimum(backlog, _next_12_months(earned)))
 
+    out = {"bookings": flows["bookings_signed"] + flows["renewal_bookings"]}
+    out.update((name, flows[name]) for name in ("renewal_bookings", "billings", "services_revenue", "mrr", "arr"))
+    out["customers"] = active_customers(book, group, groups, origin, months)
+    flows = {"billings": pooled_flows["billings"], "services_revenue": pooled_flows["services_revenue"],
+             "bookings": pooled_flows["bookings_signed"] + pooled_flows["renewal_bookings"]}
     earned = recurring + flows["services_revenue"]  # the pooled contracts'
     out["recurring_revenue"] = recurring + separate["recurring"]
     out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
