@@ -65,6 +65,9 @@ MONTHLY_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_re
 """The flows of the monthly convention (:func:`revlib.engine.rules._flows`) that the daily convention keeps as they
 are (its recurring revenue, and the revenue not booked yet, are spread by day here)."""
 
+SEPARATE_FLOWS = MONTHLY_FLOWS[:4]
+"""Those of them the contracts scheduled row by row need contract by contract (their balances)."""
+
 
 def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
     """Every schedule column in cents, as (groups x months) arrays from ``origin``, under the daily convention.
@@ -95,15 +98,21 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     separate = {name: np.zeros((groups, months), np.int64) for name in
                 ("recurring", "deferred", "unbilled", "backlog", "current")}
     for index, is_ramp in ((np.flatnonzero(ramp), True), (np.flatnonzero(ahead), False)):
+        if len(index):  # their MRR and ARR by group: ramp deals priced year by year, the others merged by terms
+            terms = Terms.of(book, index, group[index], origin)
+            rates = _flows(terms if is_ramp else terms.merged(), groups, months,
+                           ramps=ramp_years(book, index) if is_ramp else None, names=("mrr", "arr"))
+            for name in ("mrr", "arr"):
+                flows[name] += rates[name]
         for part in _slices(index, SEPARATE_CHUNK):
             rows = np.arange(len(part), dtype=np.int64)
             each = _flows(Terms.of(book, part, rows, origin), len(part), months,
-                          ramps=ramp_years(book, part) if is_ramp else None, names=MONTHLY_FLOWS)
+                          ramps=ramp_years(book, part) if is_ramp else None, names=SEPARATE_FLOWS)
             earned = np.zeros((len(part), months), np.int64)
             _add_revenue(earned, None, rows, (_term_periods if is_ramp else _ahead_periods)(book, part, origin, months))
             add = adder(group[part])
             add(separate["recurring"], earned)
-            for name in MONTHLY_FLOWS:
+            for name in SEPARATE_FLOWS:
                 add(flows[name], each[name])
             booked = each["bookings_signed"] + each["renewal_bookings"]
             earned += each["services_revenue"]
