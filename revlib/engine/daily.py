@@ -37,8 +37,12 @@ between: for each length of month (28 to 31 days) a period earns the same cents 
 of its whole months of that length, so they are one range of months per period, added to a
 difference grid (``numpy.add.at``, exact in cents) whose running total is kept in the
 months of that length. Day numbers come from a table by month and day (numpy
-``datetime64``). Rounding is per contract, so contracts are not merged for revenue; they
-are taken a slice at a time to bound memory.
+``datetime64``). Contracts on the same terms (group, start day, signing month, term,
+billing and renewal) have their billing periods on the same days, so the periods, their
+months and cells are made once for them (:class:`_Alike`); only each month's share is
+computed contract by contract, rounded down, then added up (:class:`_Shares`), so every
+contract still ties out. They are taken a slice at a time to bound memory. Ramp deals and
+contracts invoiced ahead are scheduled row by row for their balances, their MRR and ARR by group.
 """
 
 from __future__ import annotations
