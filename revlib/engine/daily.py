@@ -37,8 +37,12 @@ between: for each length of month (28 to 31 days) a period earns the same cents 
 of its whole months of that length, so they are one range of months per period, added to a
 difference grid (``numpy.add.at``, exact in cents) whose running total is kept in the
 months of that length. Day numbers come from a table by month and day (numpy
-``datetime64``). Rounding is per contract, so contracts are not merged for revenue; they
-are taken a slice at a time to bound memory.
+``datetime64``). Contracts on the same terms (group, start day, signing month, term,
+billing and renewal) have their billing periods on the same days, so the periods, their
+months and cells are made once for them (:class:`_Alike`); only each month's share is
+computed contract by contract, rounded down, then added up (:class:`_Shares`), so every
+contract still ties out. They are taken a slice at a time to bound memory. Ramp deals and
+contracts invoiced ahead are scheduled row by row for their balances, their MRR and ARR by group.
 """
 
 from __future__ import annotations
@@ -47,22 +51,27 @@ import numpy as np
 
 from .book import Book, ramp_years
 from .grid import adder, spread, sum_by
-from .rules import Terms, _flows, _next_12_months, figures as monthly_figures
+from .customers import active_customers
+from .rules import Terms, _flows, _next_12_months
 
 CHUNK = 250_000
 """Contracts whose billing periods are cut into months at one time (bounds memory, not the result)."""
 
-SEPARATE_CHUNK = 20_000
-"""Contracts scheduled row by row (ramp deals, and renewing contracts invoiced ahead) at one time."""
+SEPARATE_CHUNK = 5_000
+"""Contracts scheduled row by row (ramp deals, and renewing contracts invoiced ahead) at one time (their grids stay
+small: faster than larger slices)."""
 
 
 RANGES_FROM = 8
 """Whole months of billing periods are added as ranges by length of month (:func:`_add_whole_months`, a few passes
 over the grid for each length) when they are more than this many times the grid's cells, else one row each."""
 
-SEPARATE_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_revenue")
-"""The monthly flows the contracts scheduled row by row take from :func:`revlib.engine.rules._flows` (their revenue
-is spread by day here)."""
+MONTHLY_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_revenue", "mrr", "arr")
+"""The flows of the monthly convention (:func:`revlib.engine.rules._flows`) that the daily convention keeps as they
+are (its recurring revenue, and the revenue not booked yet, are spread by day here)."""
+
+SEPARATE_FLOWS = MONTHLY_FLOWS[:4]
+"""Those of them the contracts scheduled row by row need contract by contract (their balances)."""
 
 
 def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
@@ -75,23 +84,31 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     least their deferred revenue), all together for the rest (billed in advance, each
     invoice earned after it is dated: never unbilled, never invoiced beyond what is booked).
     """
-    out = monthly_figures(book, group, groups, origin, months)
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)
+    pooled = np.flatnonzero(~(ramp | ahead))
 
     # The pooled contracts: recurring revenue, and the next 12 months' of it from terms not booked yet.
     recurring = np.zeros((groups, months), np.int64)
     unbooked = np.zeros((groups, months), np.int64)
-    for part in _slices(np.flatnonzero(~(ramp | ahead)), CHUNK):
-        _add_revenue(recurring, unbooked, group[part], _invoice_periods(book, part, origin, months))
+    for part, alike in _alike_slices(book, group, pooled, CHUNK):
+        _add_revenue(recurring, unbooked, group[part[alike.first]], _invoice_periods(book, part, origin, months, alike))
         _add_unbooked_services(unbooked, book, group, part, origin)
     unbooked = np.cumsum(unbooked, axis=1)
-    # Their other flows: the totals less those of the contracts taken row by row.
-    flows = {name: out[name].copy() for name in ("billings", "bookings", "services_revenue")}
+    # Their other flows (those of the monthly convention), merged by their terms; then the contracts row by row.
+    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, names=MONTHLY_FLOWS)
+    pooled_flows = {name: flows[name].copy() for name in ("billings", "bookings_signed", "renewal_bookings",
+                                                         "services_revenue")}
     separate = {name: np.zeros((groups, months), np.int64) for name in
                 ("recurring", "deferred", "unbilled", "backlog", "current")}
     for index, is_ramp in ((np.flatnonzero(ramp), True), (np.flatnonzero(ahead), False)):
+        if len(index):  # their MRR and ARR by group: ramp deals priced year by year, the others merged by terms
+            terms = Terms.of(book, index, group[index], origin)
+            rates = _flows(terms if is_ramp else terms.merged(), groups, months,
+                           ramps=ramp_years(book, index) if is_ramp else None, names=("mrr", "arr"))
+            for name in ("mrr", "arr"):
+                flows[name] += rates[name]
         for part in _slices(index, SEPARATE_CHUNK):
             rows = np.arange(len(part), dtype=np.int64)
             each = _flows(Terms.of(book, part, rows, origin), len(part), months,
@@ -100,10 +117,9 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
             _add_revenue(earned, None, rows, (_term_periods if is_ramp else _ahead_periods)(book, part, origin, months))
             add = adder(group[part])
             add(separate["recurring"], earned)
+            for name in SEPARATE_FLOWS:
+                add(flows[name], each[name])
             booked = each["bookings_signed"] + each["renewal_bookings"]
-            for name, flow in (("billings", each["billings"]), ("bookings", booked),
-                               ("services_revenue", each["services_revenue"])):
-                add(flows[name], -flow)
             earned += each["services_revenue"]
             balance = np.cumsum(each["billings"] - earned, axis=1)
             backlog = np.maximum(np.cumsum(booked - earned, axis=1), balance)  # never less than deferred revenue
@@ -112,6 +128,11 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
             add(separate["backlog"], backlog)
             add(separate["current"], np.minimum(backlog, _next_12_months(earned)))
 
+    out = {"bookings": flows["bookings_signed"] + flows["renewal_bookings"]}
+    out.update((name, flows[name]) for name in ("renewal_bookings", "billings", "services_revenue", "mrr", "arr"))
+    out["customers"] = active_customers(book, group, groups, origin, months)
+    flows = {"billings": pooled_flows["billings"], "services_revenue": pooled_flows["services_revenue"],
+             "bookings": pooled_flows["bookings_signed"] + pooled_flows["renewal_bookings"]}
     earned = recurring + flows["services_revenue"]  # the pooled contracts'
     out["recurring_revenue"] = recurring + separate["recurring"]
     out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
@@ -136,6 +157,87 @@ def _add_unbooked_services(unbooked: np.ndarray, book: Book, group: np.ndarray, 
                        groups * months).reshape(groups, months)
 
 
+class _Alike:
+    """Contracts on the same terms (group, start day, signing month, term, billing, renewal), whose billing periods
+    fall on the same days: each one's contracts are ``order[first[k]:first[k] + size[k]]`` (positions)."""
+
+    def __init__(self, ids: np.ndarray, count: int):
+        self.order = np.argsort(ids, kind="stable")
+        self.size = np.bincount(ids, minlength=count)
+        self.first = np.cumsum(self.size) - self.size
+
+
+def _alike_slices(book: Book, group: np.ndarray, index: np.ndarray, size: int):
+    """``index`` in slices of about ``size`` contracts, each with its contracts on the same terms (:class:`_Alike`),
+    never split between slices."""
+    columns = [group[index], book.start[index], book.start_day[index], book.signed[index], book.term[index],
+               book.period[index], book.renews[index]]
+    code = np.zeros(len(index), np.int64)
+    total = 1
+    for column in columns:
+        column = column.astype(np.int64)
+        low = int(column.min(initial=0))
+        span = int(column.max(initial=0)) - low + 1
+        total *= span
+        code = code * span + (column - low)
+    ids = None
+    if len(index) and total < 2**62:  # else too many keys to number: each alone
+        order = np.argsort(code, kind="stable")
+        code = code[order]
+        ids = np.cumsum(np.r_[True, code[1:] != code[:-1]]) - 1  # each contract's terms, in that order
+        if int(ids[-1]) * 5 > len(index) * 4:  # hardly any alike: each alone
+            ids = None
+    if ids is None:
+        for part in _slices(index, size):
+            yield part, _Alike(np.arange(len(part)), len(part))
+        return
+    index = index[order]
+    begin = 0
+    while begin < len(index):
+        end = min(begin + size, len(index))
+        while end < len(index) and ids[end] == ids[end - 1]:
+            end += 1
+        part_ids = ids[begin:end]
+        yield index[begin:end], _Alike(part_ids - part_ids[0], int(part_ids[-1] - part_ids[0]) + 1)
+        begin = end
+
+
+class _Shares:
+    """The amounts of periods shared by several contracts (:class:`_Alike`): each period's month shares are rounded
+    down contract by contract, then added up. ``pool`` holds the contracts' amounts, a period's contracts at
+    ``pool[begin:begin + size]``."""
+
+    def __init__(self, pool: np.ndarray, begin: np.ndarray, size: np.ndarray, total: np.ndarray):
+        self.pool, self.begin, self.size, self.total = pool, begin, size, total
+        self.single = bool((size == 1).all())
+
+    @classmethod
+    def each(cls, amount: np.ndarray) -> "_Shares":
+        """Periods of one contract each."""
+        return cls(amount, np.arange(len(amount)), np.ones(len(amount), np.int64), amount)
+
+    def take(self, rows) -> "_Shares":
+        """The periods at ``rows``."""
+        return _Shares(self.pool, self.begin[rows], self.size[rows], self.total[rows])
+
+    def share(self, rows, part, days) -> np.ndarray:
+        """For the periods at ``rows`` (positions, repeats allowed), the sum over their contracts of each one's
+        amount * ``part`` // ``days``."""
+        begin = self.begin[rows]
+        if self.single:
+            return self.pool[begin] * part // days
+        size = self.size[rows]
+        if not len(size):
+            return np.zeros(0, np.int64)
+        starts = np.cumsum(size) - size
+        at = np.repeat(begin - starts, size)  # each contract's place in the pool, less its place in the result
+        at += np.arange(len(at), dtype=at.dtype)
+        part, days = np.asarray(part), np.asarray(days)
+        each = self.pool[at] * (np.repeat(part, size) if part.ndim else part)
+        each //= np.repeat(days, size) if days.ndim else days
+        return np.add.reduceat(each, starts)
+
+
 def _slices(index: np.ndarray, size: int):
     """``index`` a slice at a time (nothing for an empty index)."""
     for begin in range(0, len(index), size):
@@ -151,16 +253,23 @@ def month_first_day(month) -> np.ndarray:
     return np.asarray(month, np.int64).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
-def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int):
-    """The billing periods of contracts invoiced within their terms, in the window: for each, the contract
-    (its position in ``index``), its first month and length in months, its invoice, and the month its term
-    is booked. Months and positions are ``int32`` (there are millions of periods), amounts ``int64``."""
+def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, alike: _Alike):
+    """The billing periods of contracts invoiced within their terms, in the window, those on the same terms
+    (``alike``) together: for each, the terms (their number in ``alike``), its first month and length in months,
+    its invoices (:class:`_Shares`), and the month its term is booked. Months and positions are ``int32`` (there
+    are millions of periods), amounts ``int64``."""
+    every = book.value[index]
+    every_count = -(-book.term[index] // book.period[index])
+    every_invoice = every * book.period[index] // book.term[index]
+    every_last = every - (every_count - 1) * every_invoice
+    pool = np.concatenate([every_invoice[alike.order], every_last[alike.order]])
+    index = index[alike.order[alike.first]]
     start = (book.start[index] - origin).astype(np.int32)
     term, period = book.term[index].astype(np.int32), book.period[index].astype(np.int32)
-    value = book.value[index]
     count = -(-term // period)  # invoices in a term
-    invoice = value * period // term
-    last_invoice = value - (count - 1) * invoice
+    terms_of = np.repeat(np.arange(len(index)), alike.size)  # each contract's terms, in ``alike.order``
+    invoice = sum_by(terms_of, every_invoice[alike.order], len(index))  # each one's contracts' invoices added
+    last_invoice = sum_by(terms_of, every_last[alike.order], len(index))
     terms = np.where(book.renews[index], np.maximum(0, -(-(months - start) // term)), 1)
     # Each term in the window: its contract, the month it starts and the month it is booked.
     owner, t = spread(terms, np.int32)
@@ -172,7 +281,9 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int):
     which = owner[on]
     period, term = period[which], term[which]
     begin = j * period
-    amount = np.where(j < count[which] - 1, invoice[which], last_invoice[which])
+    is_last = j == count[which] - 1
+    amount = _Shares(pool, alike.first[which] + len(alike.order) * is_last, alike.size[which],
+                     np.where(is_last, last_invoice[which], invoice[which]))
     return _within(book, index, which, term_start[on] + begin, np.minimum(period, term - begin), amount, booked[on],
                    months, origin)
 
@@ -184,7 +295,8 @@ def _term_periods(book: Book, index: np.ndarray, origin: int, months: int):
     which, t = spread(terms)
     first = start[which] + t * term[which]
     booked = np.where(t == 0, book.signed[index][which] - origin, first)
-    return _within(book, index, which, first, term[which], book.value[index][which], booked, months, origin)
+    return _within(book, index, which, first, term[which], _Shares.each(book.value[index][which]), booked, months,
+                   origin)
 
 
 def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
@@ -199,7 +311,7 @@ def _ahead_periods(book: Book, index: np.ndarray, origin: int, months: int):
     p, n = period[which], term[which]
     amount = p * monthly[which] + extra[which] * ((k + 1) * p // n - k * p // n)
     first = start[which] + k * p
-    return _within(book, index, which, first, p, amount, first, months, origin)
+    return _within(book, index, which, first, p, _Shares.each(amount), first, months, origin)
 
 
 def _within(book, index, which, first, long, amount, booked, months, origin):
@@ -237,15 +349,15 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
         return
     group = rows[which]
     last = first + pieces - 1
-    head = amount * first_days // days  # the whole amount when the period is one whole month (first == last)
-    tail = amount - head
+    head = amount.share(slice(None), first_days, days)  # the whole amount for a whole month (first == last)
+    tail = amount.total - head
     cut = None if unbooked is None else booked + 12  # the months before it are not booked 12 months ahead
     more = np.flatnonzero(pieces > 2)
     late_middle = np.zeros(len(which), np.int64)
     if len(more):
         by_length = int(pieces[more].sum()) - 2 * len(more) > RANGES_FROM * target.size  # else a row per month
         middle, late_middle[more] = (_add_whole_months if by_length else _add_each_whole_month)(
-            target, unbooked, group[more], first[more] + 1, last[more], amount[more], days[more],
+            target, unbooked, group[more], first[more] + 1, last[more], amount.take(more), days[more],
             None if cut is None else cut[more], length)
         tail[more] -= middle
     target += _Cells(target.shape, group, first).count(head)
@@ -280,7 +392,7 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
         has = np.flatnonzero(count)
         if 2 * len(has) > len(count):  # most periods have a month of this length: take them all
             has = slice(None)
-        each = amount[has] * month_days // days[has]
+        each = amount.share(has, month_days, days[has])
         total[has] += each * count[has]
         if unbooked is not None:
             late[has] += each * (before[upto[has]] - before[begin[has]])
@@ -297,7 +409,7 @@ def _add_each_whole_month(target, unbooked, group, begin, stop, amount, days, cu
     which, k = spread(count)
     starts = np.cumsum(count) - count
     month = begin[which] + k
-    cents = amount[which] * length[month] // days[which]
+    cents = amount.share(which, length[month], days[which])
     each_group = group[which]
     target += _Cells(target.shape, each_group, month).count(cents)
     if unbooked is None:
