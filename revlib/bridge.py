@@ -4,10 +4,15 @@ The ARR bridge explains the change in ARR over each period, customer by
 customer, month by month:
 
 - **new**: a customer's first month with ARR;
-- **expansion**: a customer's ARR rises;
-- **contraction**: it falls, but not to zero;
+- **ramp**: the price steps fixed at signing (a ramp deal's next contract year,
+  up or down: the schedule's ``ramp_step``) of a customer with ARR before and after;
+- **expansion**: the rest of a customer's change in ARR, where it is a rise;
+- **contraction**: the rest, where it is a fall, but not to zero;
 - **churn**: it falls to zero;
 - **reactivation**: a customer who had churned has ARR again.
+
+So a ramp deal's second year at a higher price is not upsell, and its step down
+is not a downgrade: nobody signed anything that month.
 
 A period's movements are the sum of its months' movements, so starting ARR
 plus the movements is the ending ARR, to the cent.
@@ -29,8 +34,11 @@ import pandas as pd
 from .engine import Book, in_cents, in_dollars, starts_empty
 from .engine.api import STARTS_EMPTY_READS, cents_grids, split_shape
 
-BRIDGE = ("starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr")
-"""The columns of :func:`arr_bridge`; contraction and churn are negative."""
+BRIDGE = ("starting_arr", "new", "expansion", "ramp", "contraction", "churn", "reactivation", "ending_arr")
+"""The columns of :func:`arr_bridge`; contraction and churn are negative, a ramp step down too."""
+
+MOVEMENTS = BRIDGE[1:-1]
+"""The movements between starting and ending ARR: they add up to the change, to the cent."""
 
 KINDS = ("new", "expansion", "renewal")
 """The kinds of booking :func:`net_bookings` tells apart."""
@@ -52,11 +60,23 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
     ...         Contract(customer="B", start="2022-02", term_months=6, annual_price=2400)]
     >>> bridge = arr_bridge(schedule(book, by="customer", end="2022-12"), freq="Q")
     >>> bridge.loc["2022Q1"].tolist()
-    [0.0, 3600.0, 0.0, 0.0, 0.0, 0.0, 3600.0]
+    [0.0, 3600.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3600.0]
     >>> bridge.loc["2022Q3"].tolist()
-    [4200.0, 0.0, 0.0, 0.0, -2400.0, 0.0, 1800.0]
+    [4200.0, 0.0, 0.0, 0.0, 0.0, -2400.0, 0.0, 1800.0]
+
+    A ramp deal's step is ``ramp``, kept apart from upsell; what else changed is
+    expansion or contraction:
+
+    >>> ramped = [Contract(customer="R", start="2022-01", term_months=24, annual_price=[1200, 3000]),
+    ...           Contract(customer="R", start="2023-01", term_months=12, annual_price=600)]
+    >>> arr_bridge(schedule(ramped, by="customer", end="2023-12"), freq="Y").loc["2023"].tolist()
+    [1200.0, 0.0, 600.0, 1800.0, 0.0, 0.0, 0.0, 3600.0]
     """
-    read = ["arr", *STARTS_EMPTY_READS]  # what the bridge reads: ARR, and the first month's flows and balances
+    missing = [c for c in ("arr", "ramp_step") if c not in schedule_by_customer.columns]
+    if missing:
+        raise ValueError(f"arr_bridge needs the schedule's {' and '.join(missing)} column: pass "
+                         "schedule(contracts, by='customer') with all its columns")
+    read = ["arr", "ramp_step", *STARTS_EMPTY_READS]  # ARR, its ramp steps, and the first month's flows and balances
     return in_dollars(arr_bridge_cents(in_cents(schedule_by_customer, read), freq, per_customer))
 
 
@@ -69,11 +89,13 @@ def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_custo
         customers = cents_by_customer.index.levels[0].take(cents_by_customer.index.codes[0][::shape[1]])
         months = cents_by_customer.index.levels[1]
         arr = cents_by_customer["arr"].to_numpy().reshape(shape)
+        steps = cents_by_customer["ramp_step"].to_numpy().reshape(shape)
     else:
-        table = cents_by_customer["arr"].unstack(level=0)
-        customers, months, arr = table.columns, table.index, table.to_numpy().T
+        table = cents_by_customer[["arr", "ramp_step"]].unstack(level=0, fill_value=0)
+        customers, months = table["arr"].columns, table.index
+        arr, steps = table["arr"].to_numpy().T, table["ramp_step"].to_numpy().T
     before = arr[:, :1] if not starts_empty(cents_by_customer) else np.zeros((len(arr), 1), arr.dtype)
-    moves = _movements(arr, before)
+    moves = _movements(arr, before, steps)
     period = months.asfreq(freq)
     starts = np.flatnonzero(np.r_[True, period[1:] != period[:-1]]) if len(period) else np.zeros(0, np.int64)
     ends = np.r_[starts[1:], len(period)] - 1
@@ -96,20 +118,26 @@ def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_custo
     return pd.DataFrame(cube[active], index=index, columns=list(BRIDGE))
 
 
-def _movements(arr: np.ndarray, before: np.ndarray) -> dict:
+def _movements(arr: np.ndarray, before: np.ndarray, steps: np.ndarray) -> dict:
     """Each customer's (row's) ARR movements month by month, in cents: a (customers x months) grid for each kind.
 
-    ``before`` is each customer's ARR in the month before the first (zero when nothing was booked before).
+    ``before`` is each customer's ARR in the month before the first (zero when nothing was booked before);
+    ``steps`` its ramp steps each month (the schedule's ``ramp_step``). The first month has no ramp: either
+    nothing was in service before it, or the bridge starts from its ARR and moves nothing in it.
     """
     previous = np.hstack([before, arr[:, :-1]])
     had, has = previous > 0, arr > 0
     seen_before = np.logical_or.accumulate(np.hstack([before > 0, has[:, :-1]]), axis=1)
     start_up = ~had & has
-    change = arr - previous
+    stays = had & has
+    ramp = np.where(stays, steps, 0)
+    ramp[:, :1] = 0
+    rest = arr - previous - ramp  # what changed besides the steps fixed at signing
     return {
         "new": np.where(start_up & ~seen_before, arr, 0),
-        "expansion": np.where(had & (change > 0), change, 0),
-        "contraction": np.where(had & has & (change < 0), change, 0),
+        "expansion": np.where(stays & (rest > 0), rest, 0),
+        "ramp": ramp,
+        "contraction": np.where(stays & (rest < 0), rest, 0),
         "churn": np.where(had & ~has, -previous, 0),
         "reactivation": np.where(start_up & seen_before, arr, 0),
     }

@@ -27,6 +27,8 @@ LABELS = {
     "ending_arr": "Ending ARR",
     "new": "New",
     "expansion": "Expansion",
+    "ramp": "Ramp",
+    "ramp_step": "Ramp step in ARR",
     "contraction": "Contraction",
     "churn": "Churn",
     "reactivation": "Reactivation",

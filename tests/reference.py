@@ -9,7 +9,8 @@ from collections import defaultdict
 
 from revlib.contract import BILLING_MONTHS, recurring_value
 
-MONEY = ("bookings", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr")
+MONEY = ("bookings", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
+         "ramp_step")
 
 
 def contract_months(contract, first: int, last: int) -> dict[int, dict[str, int]]:
@@ -58,6 +59,8 @@ def contract_months(contract, first: int, last: int) -> dict[int, dict[str, int]
                 row["billings"] += sum(revenue_at(x) for x in range(rel, rel + p))
             yearly = prices[pos // 12] if len(prices) > 1 else prices[0]
             row["arr"] = yearly
+            if rel > 0 and pos % 12 == 0:  # a new contract year of a deal in service the month before: its price step
+                row["ramp_step"] = yearly - prices[((rel - 1) % T) // 12 if len(prices) > 1 else 0]
             row["mrr"] = (2 * yearly + 12) // 24
         out[m] = row
     return out

@@ -11,13 +11,13 @@ CUSTOMERS = ("Ada", "Bo", "Cy", "Di")
 
 
 @st.composite
-def contracts(draw, customers=CUSTOMERS, allow_ramps=True):
-    term = draw(st.integers(1, 40))
+def contracts(draw, customers=CUSTOMERS, allow_ramps=True, ramp_only=False):
+    term = draw(st.integers(13 if ramp_only else 1, 40))
     start = pd.Period("2021-06", "M") + draw(st.integers(0, 24))
     signed = start - draw(st.sampled_from([0, 0, 0, 1, 5, 14]))
     cents = st.one_of(st.integers(0, 300_000), st.sampled_from([100_000, 1, 7, 99_999, 120_000_000_00]))
     years = -(-term // 12)
-    ramp = allow_ramps and years > 1 and draw(st.integers(0, 3)) == 0
+    ramp = ramp_only or (allow_ramps and years > 1 and draw(st.integers(0, 3)) == 0)
     prices = [draw(cents) / 100 for _ in range(years if ramp else 1)]
     price = prices if ramp else prices[0]
     kind = draw(st.sampled_from(["annual_price", "monthly_price"]))
@@ -34,6 +34,10 @@ def contracts(draw, customers=CUSTOMERS, allow_ramps=True):
 
 
 books = st.lists(contracts(), min_size=1, max_size=6)
+
+books_with_ramps = st.builds(lambda ramps, others: ramps + others, st.lists(contracts(ramp_only=True), min_size=1,
+                                                                             max_size=3), st.lists(contracts(), max_size=4))
+"""Books with at least one ramp deal (priced year by year), among other contracts."""
 
 
 @st.composite

@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 
 import revlib
 import revlib.report
+from reference import book_months
 from revlib import Contract, arr_bridge, load_contracts, net_bookings, schedule
-from strategies import books
+from revlib.bridge import BRIDGE, MOVEMENTS
+from strategies import books, books_with_ramps
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_book.csv"
@@ -40,8 +42,58 @@ def test_each_kind_of_arr_movement():
     assert moves.loc[("2022-03", "Returns"), "churn"] == -1200
     assert moves.loc[("2022-06", "Returns"), "reactivation"] == 960
     year = arr_bridge(schedule(book, by="customer", end="2022-12"), freq="Y").loc["2022"]
-    assert year.to_dict() == {"starting_arr": 0, "new": 6000, "expansion": 600, "contraction": -480,
+    assert year.to_dict() == {"starting_arr": 0, "new": 6000, "expansion": 600, "ramp": 0, "contraction": -480,
                               "churn": -2400, "reactivation": 960, "ending_arr": 4680}
+
+
+def test_ramp_steps_are_kept_apart_from_upsell():
+    ramp = dict(customer="R", start="2022-01", term_months=36, annual_price=[1200, 2400, 1800], renews=True)
+    book = [Contract(**ramp), Contract(customer="R", start="2023-01", term_months=12, annual_price=600),
+            Contract(customer="S", start="2022-01", term_months=24, annual_price=[0, 1200])]
+    per = schedule(book, by="customer", end="2025-12")
+    assert per.loc[("R", "2023-01"), "ramp_step"] == 1200 and per.loc[("R", "2024-01"), "ramp_step"] == -600
+    assert per.loc[("R", "2025-01"), "ramp_step"] == 1200 - 1800  # the renewal steps back to the first year's price
+    moves = arr_bridge(per, freq="M", per_customer=True)
+    # the step up and the new contract in one month: the step is ramp, the rest expansion
+    assert moves.loc[("2023-01", "R"), ["expansion", "ramp", "contraction"]].tolist() == [600, 1200, 0]
+    # a step down while another contract ends: the step is ramp, the rest contraction
+    assert moves.loc[("2024-01", "R"), ["expansion", "ramp", "contraction"]].tolist() == [0, -600, -600]
+    assert moves.loc[("2025-01", "R"), ["expansion", "ramp", "contraction"]].tolist() == [0, -600, 0]
+    # a customer whose first year was free: its first ARR is new, not a ramp step
+    assert moves.loc[("2023-01", "S"), ["new", "ramp"]].tolist() == [1200, 0]
+    assert per.loc[("S", "2023-01"), "ramp_step"] == 1200
+    year = arr_bridge(per, freq="Y").loc["2024"]
+    assert year[list(BRIDGE)].tolist() == [4200, 0, 0, -600, -600, -1200, 0, 1800]
+
+
+def test_a_bridge_needs_the_ramp_steps():
+    per = schedule([c("A", "2022-01", 12, 100)], by="customer")
+    with pytest.raises(ValueError, match="ramp_step"):
+        arr_bridge(per.drop(columns="ramp_step"))
+
+
+@settings(max_examples=300)
+@given(books_with_ramps, st.integers(0, 14))
+def test_ramp_is_the_reference_yearly_price_steps(book, shift):
+    """Month by month and customer by customer, ``ramp`` is the price steps of the reference's ramp deals
+    (a contract year's price less the year before's, and back to the first at a renewal) wherever the
+    customer has ARR before and after; everything else in the change is expansion or contraction."""
+    first = min(x.signed for x in book) + shift
+    last = max(x.start + x.term_months for x in book) + 14
+    per = schedule(book, by="customer", start=first, end=last)
+    moves = (arr_bridge(per, freq="M", per_customer=True) * 100).round().astype("int64")
+    got = {(period.ordinal, name): row for (period, name), row in moves.iterrows()}
+    nothing = dict.fromkeys(BRIDGE, 0)
+    for name in sorted({x.customer for x in book}):
+        months = book_months([x for x in book if x.customer == name], first.ordinal, last.ordinal)
+        for m in range(first.ordinal + 1, last.ordinal + 1):
+            had, has = months[m - 1]["arr"] > 0, months[m]["arr"] > 0
+            want = months[m]["ramp_step"] if had and has else 0
+            row = got.get((m, name), nothing)
+            assert row["ramp"] == want, (name, m)
+            rest = months[m]["arr"] - months[m - 1]["arr"] - want
+            if had and has:
+                assert (row["expansion"], row["contraction"]) == (max(rest, 0), min(rest, 0)), (name, m)
 
 
 def test_a_bridge_from_a_later_month_starts_from_that_months_arr():
@@ -56,11 +108,11 @@ def test_arr_bridge_needs_a_split_schedule():
 
 
 @settings(max_examples=300)
-@given(books, st.sampled_from(["M", "Q", "Y"]))
+@given(st.one_of(books, books_with_ramps), st.sampled_from(["M", "Q", "Y"]))
 def test_the_bridge_ties_out_and_the_customers_add_up(book, freq):
     per = schedule(book, by="customer")
     bridge = arr_bridge(per, freq)
-    movements = bridge[["new", "expansion", "contraction", "churn", "reactivation"]].sum(axis=1)
+    movements = bridge[list(MOVEMENTS)].sum(axis=1)
     assert ((bridge["starting_arr"] + movements).round(2) == bridge["ending_arr"]).all()
     assert (bridge["starting_arr"].iloc[1:].to_numpy() == bridge["ending_arr"].iloc[:-1].to_numpy()).all()
     arr = schedule(book)["arr"]

@@ -45,6 +45,12 @@ MRR, ARR and customers
     effect. ARR is 12 times the exact price (a $2,000-a-year contract has ARR
     $2,000.00 and MRR $166.67 in every month of its term). Customers is the
     number of distinct customers with recurring revenue that month.
+Ramp steps
+    ``ramp_step`` is the change in ARR, in the month it happens, from a ramp
+    deal's prices fixed at signing: a contract year's price less the year
+    before's, up or down, and back to the first year's price when a renewal
+    starts (each renewed term repeats the ramp). A deal starting or ending is
+    not a step. The ARR bridge reads it to keep ramps apart from upsell.
 Cents
     Where an amount is not a whole number of cents ($1,000 a year is $83.333 a
     month), each month's revenue and each invoice is rounded down to the cent

@@ -28,12 +28,13 @@ COLUMNS = (
     "current_backlog",
     "mrr",
     "arr",
+    "ramp_step",
     "customers",
 )
 """The columns of a schedule, in order. Every one but ``customers`` is in dollars."""
 
-FLOWS = ("bookings", "renewal_bookings", "billings", "revenue", "recurring_revenue", "services_revenue")
-"""Columns that are amounts of a period: a year's figure is the sum of its months."""
+FLOWS = ("bookings", "renewal_bookings", "billings", "revenue", "recurring_revenue", "services_revenue", "ramp_step")
+"""Columns that are amounts of a period: a year's figure is the sum of its months (a year's ramp steps too)."""
 
 BALANCES = ("deferred_revenue", "unbilled_revenue", "backlog", "current_backlog")
 """Columns read at a month end: a year's figure is its last month's."""

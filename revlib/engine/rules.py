@@ -130,6 +130,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         "services_revenue": flows["services_revenue"],
         "mrr": flows["mrr"],
         "arr": flows["arr"],
+        "ramp_step": flows["ramp_step"],
     }
     out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
     out["deferred_revenue"] = owed  # summed over contracts where positive: never netted with unbilled
@@ -157,13 +158,15 @@ def _flows(terms: Terms, groups: int, months: int, ramps=None) -> dict:
     """
     events = {name: Events(groups, months) for name in ("bookings_signed", "renewal_bookings", "billings",
                                                         "recurring_revenue", "services_revenue", "mrr", "arr",
-                                                        "unbooked")}
+                                                        "ramp_step", "unbooked")}
     signed_bookings(events["bookings_signed"], terms)
     renewal_bookings(events["renewal_bookings"], terms)
     services_revenue(events["services_revenue"], terms)
     recurring_revenue(events["recurring_revenue"], terms, months)
     billings(events["billings"], terms, months, ramps)
     run_rates(events["mrr"], events["arr"], terms, months, ramps)
+    if ramps is not None:
+        ramp_steps(events["ramp_step"], terms, months, ramps)
     unbooked_revenue(events["unbooked"], terms)
     return {name: each.grid() for name, each in events.items()}
 
@@ -272,6 +275,25 @@ def run_rates(mrr: Events, arr: Events, terms: Terms, months: int, ramps=None) -
         events.add(terms.group[owner], start + 12 * year, amount, running_totals=1, every=(every_term,))
         events.add(terms.group[owner], start + np.minimum(12 * year + 12, term), -amount, running_totals=1,
                    every=(every_term,))
+
+
+def ramp_steps(events: Events, terms: Terms, months: int, ramps) -> None:
+    """Ramp steps: the change in ARR, in the month it happens, from a ramp deal's price steps fixed at signing.
+
+    A step is the new contract year's price less the last one's, up or down, in the
+    month the new year starts; a renewing deal steps back to its first year's price
+    when each renewal starts (the renewed term repeats the ramp). Nothing else moves
+    ``ramp_step``: a deal starting or ending, or any other contract, is not a step.
+    """
+    years, owner, year, prices = ramps
+    step = np.r_[0, np.diff(prices)]  # each contract year's price less the year before's
+    later = year > 0
+    events.add(terms.group[owner][later], (terms.start[owner] + 12 * year)[later], step[later],
+               every=(terms.every_term(months)[owner][later],))
+    last_row = np.cumsum(years) - 1
+    renews = terms.renews
+    events.add(terms.group[renews], (terms.start + terms.term)[renews],
+               (prices[last_row - years + 1] - prices[last_row])[renews], every=(terms.term[renews],))
 
 
 def unbooked_revenue(events: Events, terms: Terms) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..bridge import BRIDGE
 from ..fmt import LABELS, usd, usd_axis
 from .style import COLORS, FALL, RISE, STYLE, month_ticks
 
@@ -282,12 +283,11 @@ def bridge(row: pd.Series, title=None, ax=None) -> Figure:
     >>> from revlib import arr_bridge, examples, schedule
     >>> year = arr_bridge(schedule(examples.nine_clients(), by="customer"), "Y").iloc[0]
     >>> [t.get_text() for t in bridge(year).axes[0].get_xticklabels()]
-    ['Starting ARR', 'New', 'Expansion', 'Contraction', 'Churn', 'Reactivation', 'Ending ARR']
+    ['Starting ARR', 'New', 'Expansion', 'Ramp', 'Contraction', 'Churn', 'Reactivation', 'Ending ARR']
     >>> plt.close("all")
     """
     fig, ax = _axes(ax)
-    steps = ["new", "expansion", "contraction", "churn", "reactivation"]
-    names = ["starting_arr", *steps, "ending_arr"]
+    names = list(BRIDGE)
     level, bottoms, heights, colors = 0.0, [], [], []
     for name in names:
         value = float(row[name])

@@ -20,6 +20,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from ..bridge import BRIDGE
 from ..fmt import LABELS, usd
 from .style import COLORS, FALL, RISE, month_ticks
 
@@ -130,9 +131,9 @@ def bridge(row: pd.Series, title=None, height=320) -> str:
     >>> year = arr_bridge(schedule(examples.nine_clients(), by="customer"), "Y").iloc[0]
     >>> chart = bridge(year)
     >>> chart.count("<rect class='bar'"), ">Ending ARR<" in chart
-    (7, True)
+    (8, True)
     """
-    names = ["starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr"]
+    names = list(BRIDGE)
     level, bars = 0.0, []
     for name in names:
         value = float(row[name])
