@@ -321,7 +321,8 @@ def _ex_calculated_billings():
     return calculated_billings(schedule(examples.ramp([100_000, 200_000])), freq="Y")["calculated_billings"].iloc[0]
 
 
-@_workshop("ex.expansion", "Expansion is the rise in ARR of a customer who was already paying.",
+@_workshop("ex.expansion", "Expansion is the rise in ARR of a customer who was already paying (a ramp deal's price "
+           "step, fixed at signing, is counted apart as ramp).",
            "the year's expansion ARR")
 def _ex_expansion():
     from ..bridge import arr_bridge
