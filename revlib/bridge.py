@@ -72,12 +72,18 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
     >>> arr_bridge(schedule(ramped, by="customer", end="2023-12"), freq="Y").loc["2023"].tolist()
     [1200.0, 0.0, 600.0, 1800.0, 0.0, 0.0, 0.0, 3600.0]
     """
-    missing = [c for c in ("arr", "ramp_step") if c not in schedule_by_customer.columns]
+    return in_dollars(arr_bridge_cents(bridge_reads(schedule_by_customer), freq, per_customer))
+
+
+def bridge_reads(schedule_by_customer: pd.DataFrame, reader: str = "arr_bridge") -> pd.DataFrame:
+    """The columns of a schedule in dollars the bridge reads, in cents: ARR, its ramp steps, and the first
+    month's flows and balances (:func:`revlib.engine.starts_empty`). A missing column is named."""
+    read = ["arr", "ramp_step", *STARTS_EMPTY_READS]
+    missing = [c for c in read if c not in schedule_by_customer.columns]
     if missing:
-        raise ValueError(f"arr_bridge needs the schedule's {' and '.join(missing)} column: pass "
-                         "schedule(contracts, by='customer') with all its columns")
-    read = ["arr", "ramp_step", *STARTS_EMPTY_READS]  # ARR, its ramp steps, and the first month's flows and balances
-    return in_dollars(arr_bridge_cents(in_cents(schedule_by_customer, read), freq, per_customer))
+        raise ValueError(f"{reader} needs the schedule's {', '.join(missing)} column{'s' * (len(missing) > 1)}: "
+                         "pass schedule(contracts, by='customer') with all its columns")
+    return in_cents(schedule_by_customer, read)
 
 
 def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
