@@ -17,13 +17,15 @@ is not a downgrade: nobody signed anything that month.
 A period's movements are the sum of its months' movements, so starting ARR
 plus the movements is the ending ARR, to the cent.
 
-Net bookings split what was booked: a customer's first contract is **new**, a
-further contract of an existing customer is **expansion**, and a renewal is a
-**renewal**. Gross bookings are all three. The column ``net_new_bookings`` is
-new plus expansion: renewals left out, and nothing taken off. It is *not* net
-bookings as many companies define them (new + expansion - contraction - churn),
-because contraction and churn bookings are not recorded yet; read it as "new and
-expansion bookings".
+Net bookings split what was booked into five kinds that add up to the schedule's
+bookings: a customer's first contract is **new**; a further contract, or an
+amendment that raises the price, is **expansion**; what renews (automatically, or
+as a ``renewal_of`` contract up to the value it renews) is **renewal**; an
+amendment that lowers the price, or a renewal contract below the value it renews,
+is **contraction** (negative); a cancellation is **churn** (negative). Gross
+bookings are new + expansion + renewal; ``net_new_bookings`` is net bookings as
+source 003 defines it: new + expansion - contraction - churn (the last two are
+negative here, so they are added).
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import Book, in_cents, in_dollars, starts_empty
+from .contract import round_half_up
+from .engine import Book, in_cents, in_dollars, span, starts_empty
 from .engine.api import STARTS_EMPTY_READS, cents_grids, split_shape
+from .engine.lines import amendment_bookings, renewed_price
 
 BRIDGE = ("starting_arr", "new", "expansion", "ramp", "contraction", "churn", "reactivation", "ending_arr")
 """The columns of :func:`arr_bridge`; contraction and churn are negative, a ramp step down too."""
@@ -40,8 +44,8 @@ BRIDGE = ("starting_arr", "new", "expansion", "ramp", "contraction", "churn", "r
 MOVEMENTS = BRIDGE[1:-1]
 """The movements between starting and ending ARR: they add up to the change, to the cent."""
 
-KINDS = ("new", "expansion", "renewal")
-"""The kinds of booking :func:`net_bookings` tells apart."""
+KINDS = ("new", "expansion", "renewal", "contraction", "churn")
+"""The kinds of booking :func:`net_bookings` tells apart; they add up to the schedule's bookings."""
 
 
 def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
@@ -150,35 +154,72 @@ def _movements(arr: np.ndarray, before: np.ndarray, steps: np.ndarray) -> dict:
 
 
 def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFrame:
-    """Bookings per period split into new customers, expansion and renewals, with gross and new plus expansion.
+    """Bookings per period by kind: new, expansion, renewal, contraction and churn; gross and net new bookings.
 
-    ``net_new_bookings`` is new + expansion (renewals left out); no contraction
-    or churn is taken off it, so it is not net bookings in the usual sense.
+    Every booking is exactly one kind, so the five kinds add up to the schedule's ``bookings``:
 
-    A customer's earliest-signed contract is new business; each further
-    contract of the same customer is expansion (a downgrade signed as a new
-    contract is booked here too; the fall in ARR shows in :func:`arr_bridge`).
+    - **new**: a customer's first contract (earliest signed, then earliest start, then the file's order), its
+      value and services;
+    - **expansion**: a further contract of an existing customer; an amendment that books more than the line
+      it cuts (its value and services less what that line had booked and will not earn); a renewal contract's
+      value above the contract it renews, and its services;
+    - **renewal**: what renews automatically (``renewal_bookings``), and a renewal contract (``renewal_of``)
+      up to the value of the contract it renews over the same length (its price in the month before, times the
+      renewal's term);
+    - **contraction** (negative): an amendment that books less than the line it cuts, at a price above 0; a
+      renewal contract's value below the contract it renews;
+    - **churn** (negative): a cancellation (an amendment at price 0): what it takes off, less any fee for it.
+
+    ``gross_bookings`` is new + expansion + renewal; ``net_new_bookings`` is new + expansion + contraction +
+    churn (net bookings as source 003 defines them: renewals left out, contraction and churn taken off).
+
+    A customer's $1,200 a year from January 2024, upgraded to $2,400 a year from July (six months at $100
+    more a month: +$600 expansion); B's $1,200 contract cancelled from July (-$600 churn); C renews a $1,200
+    contract for $1,500 (renewal $1,200, expansion $300):
 
     >>> from revlib import Contract
-    >>> book = [Contract(customer="A", start="2022-01", term_months=12, annual_price=1200, renews=True),
-    ...         Contract(customer="A", start="2022-06", term_months=7, monthly_price=50),
-    ...         Contract(customer="B", start="2022-03", term_months=12, annual_price=600)]
-    >>> net_bookings(book, freq="Y").loc["2022"].tolist()
-    [1800.0, 350.0, 0.0, 2150.0, 2150.0]
+    >>> book = [Contract(customer="A", start="2024-01", term_months=12, annual_price=1200, contract_id="A1"),
+    ...         Contract(customer="A", start="2024-07", annual_price=2400, amends="A1"),
+    ...         Contract(customer="B", start="2024-01", term_months=12, annual_price=1200, contract_id="B1"),
+    ...         Contract(customer="B", start="2024-07", annual_price=0, amends="B1"),
+    ...         Contract(customer="C", start="2023-01", term_months=12, annual_price=1200, contract_id="C1"),
+    ...         Contract(customer="C", start="2024-01", term_months=12, annual_price=1500, renewal_of="C1")]
+    >>> nb = net_bookings(book, freq="Y")
+    >>> nb.columns.tolist()
+    ['new', 'expansion', 'renewal', 'contraction', 'churn', 'gross_bookings', 'net_new_bookings']
+    >>> nb.loc["2024"].tolist()
+    [2400.0, 900.0, 1200.0, 0.0, -600.0, 4500.0, 2700.0]
     """
     book = Book.of(contracts)
-    order = np.lexsort((np.arange(len(book)), book.start, book.signed))
-    first = np.zeros(len(book), bool)
-    _, first_of_customer = np.unique(book.customer[order].astype(str), return_index=True)
-    first[order[first_of_customer]] = True
-    cents, months = cents_grids(book, np.where(first, 0, 1), 2, start, end)  # row 0: first contracts, 1: the rest
-    signed_value = cents["bookings"] - cents["renewal_bookings"]
-    frame = pd.DataFrame({
-        "new": signed_value[0],
-        "expansion": signed_value[1],
-        "renewal": cents["renewal_bookings"].sum(axis=0),
-    }, index=months.asfreq(freq).rename("period"))
-    out = frame.groupby(level="period").sum()
+    first, last = span(book, start, end)
+    cents, months = cents_grids(book, np.zeros(len(book), np.int64), 1, start, end)
+    kinds = {kind: np.zeros(len(months), np.int64) for kind in KINDS}
+    kinds["renewal"] += cents["renewal_bookings"][0]
+    amendment, renewal = book.amends >= 0, book.renewal_of >= 0
+    contracts_ = np.flatnonzero(~amendment & ~renewal)
+    order = contracts_[np.lexsort((contracts_, book.start[contracts_], book.signed[contracts_]))]
+    is_first = np.zeros(len(book), bool)
+    _, first_of_customer = np.unique(book.customer_code[order], return_index=True)
+    is_first[order[first_of_customer]] = True
+    signed_value = book.value + book.services
+    points = [("new", is_first, signed_value), ("expansion", ~amendment & ~renewal & ~is_first, signed_value)]
+    if amendment.any():
+        net = amendment_bookings(book)
+        zero = book.first_price == 0
+        for i in np.flatnonzero(amendment & zero).tolist():  # a ramp at price 0 in its first year is not a cancellation
+            zero[i] = i not in book.ramps or max(book.ramps[i]) == 0
+        points += [("expansion", amendment & (net > 0), net), ("contraction", amendment & (net < 0) & ~zero, net),
+                   ("churn", amendment & (net < 0) & zero, net)]
+    if renewal.any():
+        base = round_half_up(renewed_price(book) * book.term, 12)
+        points += [("renewal", renewal, base), ("expansion", renewal, np.maximum(book.value - base, 0) + book.services),
+                   ("contraction", renewal, np.minimum(book.value - base, 0))]
+    for kind, pick, amount in points:
+        month = book.signed[pick] - first
+        inside = (month >= 0) & (month < len(months))
+        kinds[kind] += np.bincount(month[inside], weights=amount[pick][inside], minlength=len(months)).astype(np.int64)
+    frame = pd.DataFrame(kinds, index=months.asfreq(freq).rename("period"))
+    out = frame.groupby(level="period").sum()[list(KINDS)]
     out["gross_bookings"] = out["new"] + out["expansion"] + out["renewal"]
-    out["net_new_bookings"] = out["new"] + out["expansion"]
+    out["net_new_bookings"] = out["new"] + out["expansion"] + out["contraction"] + out["churn"]
     return in_dollars(out)

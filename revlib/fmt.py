@@ -34,7 +34,7 @@ LABELS = {
     "reactivation": "Reactivation",
     "renewal": "Renewal",
     "gross_bookings": "Gross bookings",
-    "net_new_bookings": "New and expansion bookings",
+    "net_new_bookings": "Net new bookings",
     "tcv": "TCV",
     "acv": "ACV",
     "fiscal_year": "Fiscal year",

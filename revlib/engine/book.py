@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import BILLING_MONTHS, Contract, ContractError, contract_label, recurring_value, round_half_up
+from ..links import NEVER, resolve
 from .grid import spread
 
 MAX_BOOK_CENTS = 1_000_000_000_000_000
@@ -29,6 +30,10 @@ class Book:
     months (the term for upfront); ``value`` the recurring value of one term;
     ``first_price`` the yearly price of the first contract year; ``ramps`` maps the
     position of each ramp deal to its yearly prices, one per contract year.
+
+    An amendment (``amends`` >= 0) is held resolved (:mod:`revlib.links`): ``start`` is its effective month,
+    ``term`` its months to the end of the amended term, ``value`` their recurring value, ``period``, ``renews``
+    and ``segment`` as the chain has them; a ramp's prices are by contract year of the amended contract's term.
     """
 
     customer: np.ndarray
@@ -45,6 +50,9 @@ class Book:
     ramps: dict
     billing: np.ndarray | None = None  # the billing frequencies' names, where known (BILLING_MONTHS)
     customer_code: np.ndarray | None = field(default=None, repr=False)  # customers numbered from 0, in order
+    amends: np.ndarray | None = None  # an amendment: the row of its chain's original contract; else -1
+    renewal_of: np.ndarray | None = None  # a renewal contract: the row of the contract it renews; else -1
+    stop: np.ndarray | None = None  # a renewed contract: the month its renewal starts; else links.NEVER
 
     @classmethod
     def of(cls, contracts) -> "Book":
@@ -65,25 +73,33 @@ class Book:
         if not contracts:
             raise ValueError("no contracts to schedule")
         n = len(contracts)
-        term = np.fromiter((c.term_months for c in contracts), np.int64, n)
+        term = np.fromiter((c.term_months or 0 for c in contracts), np.int64, n)
         prices = [c.prices_per_year for c in contracts]
-        first_price, ramps, value = _prices_and_values(prices, term)
+        first_price, ramps, value = _prices_and_values(prices, np.maximum(term, 1))
         services = np.fromiter((c.services_cents for c in contracts), np.int64, n)
-        return cls.from_columns(
+        label = np.array([contract_label(c.contract_id, i) for i, c in enumerate(contracts)], dtype=object)
+        columns = dict(
             customer=np.array([c.customer for c in contracts], dtype=object),
             segment=np.array([c.segment or "(none)" for c in contracts], dtype=object),
-            label=np.array([contract_label(c.contract_id, i) for i, c in enumerate(contracts)], dtype=object),
+            label=label,
             start=np.fromiter((c.start.ordinal for c in contracts), np.int64, n),
             signed=np.fromiter((c.signed.ordinal for c in contracts), np.int64, n),
             term=term,
-            period=np.fromiter((BILLING_MONTHS[c.billing] or c.term_months for c in contracts), np.int64, n),
-            renews=np.fromiter((c.renews for c in contracts), bool, n),
+            period=np.fromiter((-1 if c.billing is None else BILLING_MONTHS[c.billing] or 0 for c in contracts),
+                               np.int64, n),
+            renews=np.fromiter((-1 if c.renews is None else c.renews for c in contracts), np.int64, n),
             services=services,
             value=value,
             first_price=first_price,
             ramps=ramps,
             billing=np.array([c.billing for c in contracts], dtype=object),
         )
+        text = [np.array([getattr(c, name) or "" for c in contracts], dtype=object)
+                for name in ("contract_id", "amends", "renewal_of")]
+        price_column = np.array(["annual_price" if c.annual_price is not None else "monthly_price"
+                                 for c in contracts], dtype=object)
+        return cls.from_columns(**linked(columns, *text, price_column, np.ones(n, bool),
+                                         lambda row: f"contract {label[row]}", "the book"))
 
     @classmethod
     def from_columns(cls, **columns) -> "Book":
@@ -99,12 +115,21 @@ class Book:
         return cls(**columns)
 
     def take(self, rows) -> "Book":
-        """The contracts at ``rows`` (positions, or a mask), as a book of their own."""
+        """The contracts at ``rows`` (positions, or a mask), as a book of their own.
+
+        An amendment goes with the contract it amends (they share its segment); a renewed contract taken
+        without its renewal still stops renewing where the renewal starts.
+        """
         rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, np.int64)
         new = {old: i for i, old in enumerate(rows.tolist())}
         columns = {name: getattr(self, name)[rows] for name in (
             "customer", "segment", "label", "start", "signed", "term", "period", "renews", "services", "value",
-            "first_price")}
+            "first_price", "stop")}
+        where = np.full(len(self) + 1, -1, np.int64)
+        where[rows] = np.arange(len(rows))
+        for name in ("amends", "renewal_of"):
+            old = getattr(self, name)[rows]
+            columns[name] = np.where(old >= 0, where[old], -1)
         return Book(**columns, ramps={new[i]: p for i, p in self.ramps.items() if i in new},
                     billing=None if self.billing is None else self.billing[rows])
 
@@ -148,6 +173,50 @@ class Book:
     def __post_init__(self):
         if self.customer_code is None:
             self.customer_code = pd.factorize(self.customer)[0].astype(np.int64)
+        n = len(self.start)
+        if self.amends is None:
+            self.amends = np.full(n, -1, np.int64)
+        if self.renewal_of is None:
+            self.renewal_of = np.full(n, -1, np.int64)
+        if self.stop is None:
+            self.stop = np.full(n, NEVER, np.int64)
+
+    @property
+    def has_links(self) -> bool:
+        """Whether any contract is amended or renewed by another row (the engine's chains)."""
+        return bool((self.amends >= 0).any() or (self.renewal_of >= 0).any())
+
+
+def linked(columns: dict, ids, amends, renewal_of, price_column, ok, where, book_word) -> dict:
+    """A book's columns (:meth:`Book.from_columns`' fields) with its links resolved (:func:`revlib.links.resolve`):
+    amendments' term, billing, renewal, value and segment filled in, ``amends``, ``renewal_of`` and ``stop`` set.
+
+    ``period`` and ``renews`` come in as read: billing months (0 upfront) and 1/0, -1 where an amendment leaves
+    them out. Raises :class:`ContractError` naming each problem's row by ``where(row)``.
+    """
+    period, renews = columns["period"], columns["renews"]
+    if not ((amends != "").any() or (renewal_of != "").any()):
+        columns["period"] = np.where(period == 0, columns["term"], period)
+        columns["renews"] = renews.astype(bool)
+        return columns
+    top = columns["first_price"].copy()
+    for i, yearly in columns["ramps"].items():
+        top[i] = max(yearly)
+    links, problems = resolve(ids, columns["customer"], amends, renewal_of, columns["start"], columns["signed"],
+                              columns["term"], period, renews, columns["first_price"], top, columns["ramps"],
+                              columns["services"], ok, where, price_column, book_word)
+    if problems:
+        raise ContractError([f"{where(row)}, column {column}: {message}" for row, column, message in problems])
+    amendment = links.root >= 0
+    columns["term"] = links.term
+    columns["period"] = np.where(links.period == 0, links.term, links.period)
+    columns["renews"] = links.renews.astype(bool)
+    columns["value"] = np.where(amendment, links.value, columns["value"])
+    columns["segment"] = np.where(amendment, columns["segment"][np.maximum(links.root, 0)], columns["segment"])
+    if columns.get("billing") is not None:
+        columns["billing"] = columns["billing"][links.billing_from]
+    columns.update(amends=links.root, renewal_of=links.renews_root, stop=links.stop)
+    return columns
 
 
 def _prices_and_values(prices_per_year, term: np.ndarray) -> tuple[np.ndarray, dict, np.ndarray]:

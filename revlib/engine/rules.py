@@ -13,7 +13,8 @@ import numpy as np
 
 from ..contract import round_half_up
 from .book import Book, ramp_years
-from .customers import active_customers
+from .customers import active_customers, in_service
+from .lines import add_chains, chained
 from .grid import Events, adder, factorize, spread, sum_by
 
 
@@ -93,6 +94,13 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ahead of what they have booked: they are scheduled row by row (merged by their
     terms first), so that each one's backlog is at least its deferred revenue.
     """
+    full, full_group, roots = book, group, None
+    if book.has_links:  # amended contracts, and contracts renewed by another row, as chains of lines
+        chain_rows, simple = chained(book)
+        keep = np.flatnonzero(~chain_rows & (book.amends < 0))
+        roots = np.flatnonzero(chain_rows)
+        book, group = book.take(keep), group[keep]
+        book.renews = book.renews & ~simple[keep]  # renewed by another contract right after the first term
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
@@ -133,13 +141,27 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         "ramp_step": flows["ramp_step"],
     }
     out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
+    # Current backlog: the next 12 months' revenue, less what is not booked yet, plus what is invoiced beyond it.
+    current = _next_12_months(out["revenue"]) - flows["unbooked"] + invoiced_ahead
+    who, first, stop = in_service(book, origin, months)
+    if roots is not None:
+        who = keep[who]
+        if len(roots):
+            # Each chain's balances are clipped on its own: deferred and unbilled revenue, and its backlog is
+            # at least its deferred revenue; its current backlog is the part of its backlog earned within a year.
+            balances = {"owed": owed, "unbilled": unbilled, "ahead": invoiced_ahead, "current": current}
+            chain_flows = {name: out[name] for name in ("bookings", "renewal_bookings", "billings",
+                                                        "recurring_revenue", "services_revenue", "mrr", "arr")}
+            spans = add_chains(full, roots, full_group, origin, months, chain_flows, balances)
+            out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
+            who, first, stop = (np.concatenate([x, y]) for x, y in zip((who, first, stop), spans))
     out["deferred_revenue"] = owed  # summed over contracts where positive: never netted with unbilled
     out["unbilled_revenue"] = unbilled
     # Backlog is at least deferred revenue, contract by contract: what is invoiced beyond
     # the booked terms is committed, and all of it is earned within the next 12 months.
     out["backlog"] = np.cumsum(out["bookings"] - out["revenue"], axis=1) + invoiced_ahead
-    out["current_backlog"] = _next_12_months(out["revenue"]) - flows["unbooked"] + invoiced_ahead
-    out["customers"] = active_customers(book, group, groups, origin, months)
+    out["current_backlog"] = current
+    out["customers"] = active_customers(full, full_group, groups, origin, months, (who, first, stop))
     return out
 
 
