@@ -132,7 +132,8 @@ def chain_figures(lines: Lines, w: np.ndarray, chains: int, months: int) -> dict
     L = lines
     base = L.chain[w[0]] if len(w) else 0
     group = L.chain[w] - base
-    names = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr")
+    names = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
+             "ramp_step")
     ev = {name: Events(chains, months) for name in names}
     ahead = L.renews[w] & (L.period[w] > L.t0[w])
     free = (L.vs[w] == 0) & (L.vt[w] == 0) & (L.ramp_first[w] < 0)
@@ -155,6 +156,9 @@ def chain_figures(lines: Lines, w: np.ndarray, chains: int, months: int) -> dict
     yearly = L.yearly(line, m)
     ev["arr"].add(group[which], m, yearly)
     ev["mrr"].add(group[which], m, round_half_up(yearly, 12))
+    # Ramp steps (rules.ramp_steps): the line's price changing from its month before; never in its first month
+    within = m > a[which]
+    ev["ramp_step"].add(group[which][within], m[within], (yearly - L.yearly(line, m - 1))[within])
     renewal = (m >= L.f[line]) & ((m - L.f[line]) % L.t0[line] == 0)
     ev["renewal_bookings"].add(group[which][renewal], m[renewal], L.vt[line][renewal])
 
@@ -193,8 +197,10 @@ def chain_figures(lines: Lines, w: np.ndarray, chains: int, months: int) -> dict
             ramps = (years, owner_r, year, L.ramp_prices[first[owner_r] + year])
         flows = _flows(terms, chains, months, ramps)
         out["renewal_bookings"] += flows["bookings_signed"] + flows["renewal_bookings"]
-        for name in ("billings", "recurring_revenue", "services_revenue", "mrr", "arr"):
+        for name in ("billings", "recurring_revenue", "services_revenue", "mrr", "arr", "ramp_step"):
             out[name] += flows[name]
+        if ramp:  # the step into the first renewed term, where the rules' renewing contract starts
+            np.add.at(out["ramp_step"], (group[pick], L.f[lw]), L.yearly(lw, L.f[lw]) - L.yearly(lw, L.f[lw] - 1))
     out["bookings"] = out.pop("bookings_signed") + out["renewal_bookings"]
     return out
 

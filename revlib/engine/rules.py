@@ -151,7 +151,8 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
             # at least its deferred revenue; its current backlog is the part of its backlog earned within a year.
             balances = {"owed": owed, "unbilled": unbilled, "ahead": invoiced_ahead, "current": current}
             chain_flows = {name: out[name] for name in ("bookings", "renewal_bookings", "billings",
-                                                        "recurring_revenue", "services_revenue", "mrr", "arr")}
+                                                        "recurring_revenue", "services_revenue", "mrr", "arr",
+                                                        "ramp_step")}
             spans = add_chains(full, roots, full_group, origin, months, chain_flows, balances)
             out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
             who, first, stop = (np.concatenate([x, y]) for x, y in zip((who, first, stop), spans))
