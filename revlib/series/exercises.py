@@ -232,6 +232,32 @@ def _sample_net_new_2023():
     return net_bookings(_sample(), freq="Y", end="2024-12").loc["2023", "net_new_bookings"]
 
 
+# Notebook 08: expansion, contraction and churn in the nine clients' second year -------------
+
+@question("year2.upgrade", "The new price less the old, for each month left in Blue Apron's term (March 2023 to "
+          "December 2024).", "Blue Apron's upgrade booking",
+          restated="Blue Apron moves from $40 to $60 a month from March 2023: what does the upgrade book?")
+def _year2_upgrade():
+    from ..bridge import net_bookings
+
+    book = [c for c in examples.nine_clients_year2() if c.customer == "Blue Apron"]
+    return net_bookings(book, start="2022-01", end="2023-12").loc["2023-03", "expansion"]
+
+
+@question("year2.net_new", "New + expansion + contraction + churn: contraction and churn are negative; renewals are "
+          "left out.", "the nine clients' net new bookings in 2023",
+          restated="What are the nine clients' net new bookings in 2023?")
+def _year2_net_new():
+    return examples.year_figures(examples.nine_clients_year2())["Net new bookings"]
+
+
+@question("year2.arr_end", "Start from $4,320 and add the year's movements: the upgrade and Airbnb's uplift, less "
+          "Spotify's downgrade and Uber's churn.", "ARR at the end of 2023",
+          restated="What is the nine clients' ARR at the end of 2023?")
+def _year2_arr_end():
+    return examples.year_figures(examples.nine_clients_year2())["ARR at year end"]
+
+
 # Notebook 06: workshop exercises, in rising difficulty ---------------------------------------
 
 def _deal(**terms):

@@ -24,7 +24,7 @@ from . import examples, svg
 from ..contract import BILLING_MONTHS, Contract, ContractError
 from ..bridge import net_bookings
 from ..engine import annual, fiscal_label, schedule
-from ..fmt import LABELS, usd
+from ..fmt import LABELS, ratio, usd
 from .scenarios import SCENARIOS, apply
 
 BILLINGS = list(BILLING_MONTHS)
@@ -323,8 +323,8 @@ def amendment_explorer(contracts=None, year=2023) -> Explorer:
         figures = examples.year_figures(changed, year)
         kinds = net_bookings(changed, freq="Y", start=f"{year - 1}-01", end=f"{year}-12")
         chart = svg.net_bookings_waterfall(kinds.loc[str(year)], title=f"Net bookings in {year}")
-        shown = {name: (f"{value:.1%}" if name in ("NRR", "GRR", "Logo churn") else
-                        f"{value:.2f}" if name == "Quick ratio" else value) for name, value in figures.items()}
+        ratios = {"NRR": "nrr", "GRR": "grr", "Logo churn": "logo_churn", "Quick ratio": "quick_ratio"}
+        shown = {name: ratio(value, ratios[name]) if name in ratios else value for name, value in figures.items()}
         return View(shown, kinds[["new", "expansion", "renewal", "contraction", "churn", "gross_bookings",
                                   "net_new_bookings"]], chart)
 
