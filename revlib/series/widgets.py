@@ -306,10 +306,12 @@ def amendment_explorer(contracts=None, year=2023) -> Explorer:
     months = [str(m) for m in pd.period_range(f"{year}-01", f"{year}-12", freq="M")]
     wide = {"description_width": "initial"}
     controls = {
-        "client": W.Dropdown(options=names, value="(none)", description="Amend", style=wide),
-        "monthly_price": W.IntSlider(0, min=0, max=200, step=5, description="New monthly price ($, 0 cancels)",
-                                     style=wide, layout=W.Layout(width="360px")),
-        "effective": W.Dropdown(options=months, value=f"{year}-06", description="From", style=wide),
+        "client": W.Dropdown(options=names, value="(none)", description="Amend", style=wide,
+                             layout=W.Layout(width="230px")),
+        "monthly_price": W.IntSlider(0, min=0, max=200, step=5, description="New monthly price ($)", style=wide,
+                                     layout=W.Layout(width="400px")),
+        "effective": W.Dropdown(options=months, value=f"{year}-06", description="from", style=wide,
+                                layout=W.Layout(width="170px")),
     }
 
     def price_now(client):  # a client picked: the slider starts at its monthly price in June
@@ -328,8 +330,8 @@ def amendment_explorer(contracts=None, year=2023) -> Explorer:
         return View(shown, kinds[["new", "expansion", "renewal", "contraction", "churn", "gross_bookings",
                                   "net_new_bookings"]], chart)
 
-    return Explorer(controls, compute, "Amend one client: pick it, its new monthly price and the month it takes effect.",
-                    resets={"client": price_now})
+    return Explorer(controls, compute, "Amend one client: pick it, its new monthly price (0 cancels) and the month "
+                    "it takes effect.", resets={"client": price_now})
 
 
 def amendment(book, client: str, effective: str, monthly_price: float) -> Contract:
