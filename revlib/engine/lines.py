@@ -30,7 +30,8 @@ def chained(book) -> tuple[np.ndarray, np.ndarray]:
     amended = np.zeros(len(book), bool)
     amended[book.amends[book.amends >= 0]] = True
     renewed = book.stop < NEVER
-    simple = renewed & ~amended & (book.stop == book.start + book.term)
+    ahead = book.renews & (book.period > book.term)  # invoiced beyond its term: credited when the renewal starts
+    simple = renewed & ~amended & ~ahead & (book.stop == book.start + book.term)
     return amended | (renewed & ~simple), simple
 
 
@@ -86,8 +87,10 @@ class Lines:
         """The yearly price of line ``w`` in month ``m`` (a ramp's: the contract year of the chain's term)."""
         term_start = self.s0[w] + self.t0[w] * ((m - self.s0[w]) // self.t0[w])
         at = self.ramp_first[w] + (m - term_start) // 12
-        return np.where(self.ramp_first[w] >= 0, self.ramp_prices[np.maximum(at, 0)] if len(self.ramp_prices)
-                        else 0, self.price[w])
+        if not len(self.ramp_prices):
+            return self.price[w] + 0 * m
+        return np.where(self.ramp_first[w] >= 0, self.ramp_prices[np.clip(at, 0, len(self.ramp_prices) - 1)],
+                        self.price[w])
 
 
 def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
@@ -135,7 +138,7 @@ def chain_figures(lines: Lines, w: np.ndarray, chains: int, months: int) -> dict
     names = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr")
     ev = {name: Events(chains, months) for name in names}
     ahead = L.renews[w] & (L.period[w] > L.t0[w])
-    free = (L.vs[w] == 0) & (L.vt[w] == 0) & (L.ramp_first[w] < 0)
+    free = (L.price[w] == 0) & (L.ramp_first[w] < 0)  # a cancellation: nothing recurs
     x = np.where(L.cut[w], L.c[w], np.where(ahead, months, L.f[w]))
     x = np.where(free, L.a[w], np.minimum(x, months))
     a = L.a[w]
