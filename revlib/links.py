@@ -105,8 +105,11 @@ def resolve(ids, customer, amends, renewal_of, start, signed, term, period, rene
     if not (is_amendment.any() or is_renewal.any()):
         return links, []
 
-    known = pd.Index(ids[ids != ""]).drop_duplicates(keep="first")
-    id_rows = np.flatnonzero(ids != "")[pd.Index(ids[ids != ""]).get_indexer(known)]
+    with_id = np.flatnonzero(ids != "")
+    codes, uniques = pd.factorize(ids[with_id])
+    known = pd.Index(uniques)  # each id once; a repeated id names its first row (the repeat is a problem already)
+    _, first = np.unique(codes, return_index=True)
+    id_rows = with_id[first]
 
     def target_of(names, column, order, rows):
         found = known.get_indexer(names[rows])

@@ -16,7 +16,7 @@ import revlib.report
 from reference import book_months
 from revlib import Contract, arr_bridge, load_contracts, net_bookings, schedule
 from revlib.bridge import BRIDGE, MOVEMENTS
-from strategies import books, books_with_ramps
+from strategies import books, books_with_amendments, books_with_ramps
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_book.csv"
@@ -72,14 +72,14 @@ def test_a_bridge_needs_the_ramp_steps():
         arr_bridge(per.drop(columns="ramp_step"))
 
 
-@settings(max_examples=300)
-@given(books_with_ramps, st.integers(0, 14))
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(books_with_ramps, books_with_amendments()), st.integers(0, 14))
 def test_ramp_is_the_reference_yearly_price_steps(book, shift):
     """Month by month and customer by customer, ``ramp`` is the price steps of the reference's ramp deals
     (a contract year's price less the year before's, and back to the first at a renewal) wherever the
     customer has ARR before and after; everything else in the change is expansion or contraction."""
     first = min(x.signed for x in book) + shift
-    last = max(x.start + x.term_months for x in book) + 14
+    last = max(x.start + (x.term_months or 0) for x in book) + 14
     per = schedule(book, by="customer", start=first, end=last)
     moves = (arr_bridge(per, freq="M", per_customer=True) * 100).round().astype("int64")
     got = {(period.ordinal, name): row for (period, name), row in moves.iterrows()}
@@ -107,8 +107,8 @@ def test_arr_bridge_needs_a_split_schedule():
         arr_bridge(schedule([c("A", "2022-01", 12, 100)]))
 
 
-@settings(max_examples=300)
-@given(st.one_of(books, books_with_ramps), st.sampled_from(["M", "Q", "Y"]))
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(books, books_with_ramps, books_with_amendments()), st.sampled_from(["M", "Q", "Y"]))
 def test_the_bridge_ties_out_and_the_customers_add_up(book, freq):
     per = schedule(book, by="customer")
     bridge = arr_bridge(per, freq)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revlib import Contract, arr_bridge, retention, schedule
-from strategies import books, books_with_ramps
+from strategies import books, books_with_amendments, books_with_ramps
 
 
 def deal(customer, start, months, price, **terms):
@@ -76,8 +76,8 @@ def test_a_customer_lost_in_the_period_keeps_nothing_whatever_it_did_before():
     assert year["logo_churn"] == pytest.approx(1 / 3)
 
 
-@settings(max_examples=200)
-@given(st.one_of(books, books_with_ramps), st.sampled_from(["M", "Q", "Y"]))
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(books, books_with_ramps, books_with_amendments()), st.sampled_from(["M", "Q", "Y"]))
 def test_retention_agrees_with_the_bridge(book, freq):
     per = schedule(book, by="customer")
     table = retention(per, freq)

@@ -294,7 +294,10 @@ def _groups(book: Book, by) -> tuple[list, np.ndarray]:
     if by not in GROUPINGS:
         raise ValueError(f"by={by!r} is not one of None, {', '.join(map(repr, GROUPINGS))}")
     names = {"customer": book.customer, "segment": book.segment, "contract": book.label}[by].astype(str)
-    if by == "contract":
-        return list(names), np.arange(len(book), dtype=np.int64)
+    if by == "contract":  # an amendment is part of the contract it amends
+        original = book.amends < 0
+        group = np.cumsum(original, dtype=np.int64) - 1
+        group[~original] = group[book.amends[~original]]
+        return list(names[original]), group
     labels, group = np.unique(names, return_inverse=True)
     return list(labels), group.astype(np.int64)

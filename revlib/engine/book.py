@@ -121,7 +121,6 @@ class Book:
         without its renewal still stops renewing where the renewal starts.
         """
         rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, np.int64)
-        new = {old: i for i, old in enumerate(rows.tolist())}
         columns = {name: getattr(self, name)[rows] for name in (
             "customer", "segment", "label", "start", "signed", "term", "period", "renews", "services", "value",
             "first_price", "stop")}
@@ -130,8 +129,9 @@ class Book:
         for name in ("amends", "renewal_of"):
             old = getattr(self, name)[rows]
             columns[name] = np.where(old >= 0, where[old], -1)
-        return Book(**columns, ramps={new[i]: p for i, p in self.ramps.items() if i in new},
-                    billing=None if self.billing is None else self.billing[rows])
+        return Book(**columns, ramps={int(where[i]): p for i, p in self.ramps.items() if where[i] >= 0},
+                    billing=None if self.billing is None else self.billing[rows],
+                    customer_code=self.customer_code[rows])
 
     @classmethod
     def from_arrays(cls, customer, start, term_months, prices_per_year, billing_months, services, renews,

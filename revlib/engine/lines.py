@@ -30,7 +30,8 @@ def chained(book) -> tuple[np.ndarray, np.ndarray]:
     amended = np.zeros(len(book), bool)
     amended[book.amends[book.amends >= 0]] = True
     renewed = book.stop < NEVER
-    simple = renewed & ~amended & (book.stop == book.start + book.term)
+    ahead = book.renews & (book.period > book.term)  # invoiced beyond its term: credited when the renewal starts
+    simple = renewed & ~amended & ~ahead & (book.stop == book.start + book.term)
     return amended | (renewed & ~simple), simple
 
 
@@ -86,8 +87,10 @@ class Lines:
         """The yearly price of line ``w`` in month ``m`` (a ramp's: the contract year of the chain's term)."""
         term_start = self.s0[w] + self.t0[w] * ((m - self.s0[w]) // self.t0[w])
         at = self.ramp_first[w] + (m - term_start) // 12
-        return np.where(self.ramp_first[w] >= 0, self.ramp_prices[np.maximum(at, 0)] if len(self.ramp_prices)
-                        else 0, self.price[w])
+        if not len(self.ramp_prices):
+            return self.price[w] + 0 * m
+        return np.where(self.ramp_first[w] >= 0, self.ramp_prices[np.clip(at, 0, len(self.ramp_prices) - 1)],
+                        self.price[w])
 
 
 def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
@@ -124,30 +127,75 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
                  vt=vt, services=book.services[rows], price=price, ramp_first=ramp_first, ramp_prices=ramp_prices)
 
 
-def chain_figures(lines: Lines, w: np.ndarray, chains: int, months: int) -> dict:
-    """The figures of lines ``w`` (a run of whole chains, numbered from their first), in cents, as
-    (chains x months) grids: the flows, and ``tail`` rows (terms of :mod:`rules`) for what repeats."""
-    from .rules import Terms, _flows  # the rules of renewing contracts, for the lines' renewals
+class _Both:
+    """Events put twice: in the schedule's groups (``pooled``, each chain in its group) and on each chain's own
+    row (``each``: what it books, bills and earns, for its balances), through one ``add``."""
+
+    def __init__(self, pooled: Events, each: Events, target: np.ndarray):
+        self.pooled, self.each, self.target = pooled, each, target
+
+    def add(self, group, month, amount, running_totals: int = 0, every=()):
+        self.pooled.add(self.target[np.asarray(group, np.int64)], month, amount, running_totals, every)
+        if self.each is not None:
+            self.each.add(group, month, amount, running_totals, every)
+
+
+FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
+         "ramp_step")
+ON_EACH = {"bookings_signed": "booked", "renewal_bookings": "booked", "billings": "billed",
+           "recurring_revenue": "earned", "services_revenue": "earned"}
+
+
+def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int, billed=True):
+    """The figures of lines ``w`` (a run of whole chains, ``target`` the group of each, from the first):
+    the flows by group, (groups x months) grids in cents; what each chain books, bills and earns, (chains x
+    months) grids; and the chains' spans of months in service (chain, first month, month after the last)."""
+    from .rules import Terms, billings, ramp_steps, recurring_revenue, renewal_bookings, run_rates, signed_bookings
 
     L = lines
     base = L.chain[w[0]] if len(w) else 0
     group = L.chain[w] - base
-    names = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
-             "ramp_step")
-    ev = {name: Events(chains, months) for name in names}
+    chains = len(target)
+    each = {name: Events(chains, months) for name in ("booked", "billed", "earned") if billed or name != "billed"}
+    ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target) for name in FLOWS}
     ahead = L.renews[w] & (L.period[w] > L.t0[w])
-    free = (L.vs[w] == 0) & (L.vt[w] == 0) & (L.ramp_first[w] < 0)
+    free = (L.price[w] == 0) & (L.ramp_first[w] < 0)  # a cancellation: nothing recurs
     x = np.where(L.cut[w], L.c[w], np.where(ahead, months, L.f[w]))
     x = np.where(free, L.a[w], np.minimum(x, months))
-    a = L.a[w]
+    a, f = L.a[w], L.f[w]
+    ramp_line = L.ramp_first[w] >= 0
 
     # Signed: the stretch's value and services; services billed and earned in the first month.
     ev["bookings_signed"].add(group, L.g[w], L.vs[w] + L.services[w])
     ev["billings"].add(group, a, L.services[w])
     ev["services_revenue"].add(group, a, L.services[w])
 
-    # Month by month over the finite part: revenue, run rates, renewal bookings.
-    count = np.maximum(x - a, 0)
+    # Over the finite part: revenue, run rates and renewal bookings, as levels and repeats (a line at one price),
+    # or month by month (a ramp).
+    level = ~ramp_line & ~free
+    g, a1, x1, f1, t0 = group[level], a[level], x[level], f[level], L.t0[w][level]
+    vs, vt, price = L.vs[w][level], L.vt[w][level], L.price[w][level]
+    ms = vs // (f1 - a1)
+    ev["recurring_revenue"].add(g, a1, ms, running_totals=1)
+    ev["recurring_revenue"].add(g, np.minimum(f1, x1), -ms, running_totals=1)
+    ends = f1 - 1 < x1
+    ev["recurring_revenue"].add(g[ends], (f1 - 1)[ends], (vs - (f1 - a1) * ms)[ends])
+    for amount, name in ((price, "arr"), (round_half_up(price, 12), "mrr")):
+        ev[name].add(g, a1, amount, running_totals=1)
+        ev[name].add(g, x1, -amount, running_totals=1)
+    on = x1 > f1  # renewed terms before the cut
+    g, f1, x1, t0, vt = g[on], f1[on], x1[on], t0[on], vt[on]
+    mt = vt // t0
+    ev["recurring_revenue"].add(g, f1, mt, running_totals=1)
+    ev["recurring_revenue"].add(g, x1, -mt, running_totals=1)
+    last_month = f1 + t0 - 1
+    extra = vt - t0 * mt
+    ev["recurring_revenue"].add(g, last_month, extra, every=(t0,))
+    ev["recurring_revenue"].add(g, last_month + t0 * (-(-(x1 - last_month) // t0)), -extra, every=(t0,))
+    ev["renewal_bookings"].add(g, f1, vt, every=(t0,))
+    ev["renewal_bookings"].add(g, f1 + t0 * (-(-(x1 - f1) // t0)), -vt, every=(t0,))
+
+    count = np.where(ramp_line & ~free, np.maximum(x - a, 0), 0)
     which, k = spread(count)
     line = w[which]
     m = a[which] + k
@@ -174,13 +222,11 @@ def chain_figures(lines: Lines, w: np.ndarray, chains: int, months: int) -> dict
     earned_by_cut = L.earned(w, c)
     ev["billings"].add(group[cut], c[cut], (earned_by_cut - billed)[cut])
     ev["bookings_signed"].add(group[cut], L.gc[w][cut], -L.unearned(w, c)[cut])
-    f = L.f[w]
-    out = {name: each.grid() for name, each in ev.items()}
 
     # What renews after the first stretch, uncut: renewing terms from the stretch's end, booked as renewals.
     tail = ~L.cut[w] & L.renews[w] & ~ahead & ~free & (f < months)
     for ramp in (False, True):
-        pick = np.flatnonzero(tail & ((L.ramp_first[w] >= 0) == ramp))
+        pick = np.flatnonzero(tail & (ramp_line == ramp))
         if not len(pick):
             continue
         lw = w[pick]
@@ -195,14 +241,32 @@ def chain_figures(lines: Lines, w: np.ndarray, chains: int, months: int) -> dict
             years = -(-L.t0[lw] // 12)
             owner_r, year = spread(years)
             ramps = (years, owner_r, year, L.ramp_prices[first[owner_r] + year])
-        flows = _flows(terms, chains, months, ramps)
-        out["renewal_bookings"] += flows["bookings_signed"] + flows["renewal_bookings"]
-        for name in ("billings", "recurring_revenue", "services_revenue", "mrr", "arr", "ramp_step"):
-            out[name] += flows[name]
-        if ramp:  # the step into the first renewed term, where the rules' renewing contract starts
-            np.add.at(out["ramp_step"], (group[pick], L.f[lw]), L.yearly(lw, L.f[lw]) - L.yearly(lw, L.f[lw] - 1))
-    out["bookings"] = out.pop("bookings_signed") + out["renewal_bookings"]
-    return out
+        signed_bookings(ev["renewal_bookings"], terms)  # its first term is a renewal too
+        renewal_bookings(ev["renewal_bookings"], terms)
+        recurring_revenue(ev["recurring_revenue"], terms, months)
+        billings(ev["billings"], terms, months, ramps)
+        run_rates(ev["mrr"], ev["arr"], terms, months, ramps)
+        if ramp:  # its steps, and the step into its first renewed term, where the renewing contract starts
+            ramp_steps(ev["ramp_step"], terms, months, ramps)
+            ev["ramp_step"].add(group[pick], L.f[lw], L.yearly(lw, L.f[lw]) - L.yearly(lw, L.f[lw] - 1))
+
+    # Months in service: a line at a price from its start to its cut (for good, if it renews uncut); a ramp's
+    # years at a price, month by month.
+    flat = ~ramp_line & ~free
+    stop = np.where(tail, months, x)
+    spans = [(group[flat], a[flat], stop[flat])]
+    paying = yearly > 0
+    spans.append((group[which][paying], m[paying], m[paying] + 1))
+    for i in np.flatnonzero(tail & ramp_line).tolist():  # rare: a ramp amendment renewing uncut
+        li, t0 = int(w[i]), int(L.t0[w[i]])
+        prices = L.ramp_prices[L.ramp_first[li]:L.ramp_first[li] + -(-t0 // 12)]
+        for shift in range(int(f[i]), months, t0):
+            for y, price in enumerate(prices.tolist()):
+                if price:
+                    spans.append(([group[i]], [shift + 12 * y], [min(shift + min(12 * y + 12, t0), months)]))
+    spans = tuple(np.concatenate([np.asarray(part[j], np.int64) for part in spans]) for j in range(3))
+    return ({name: both.pooled.grid() for name, both in ev.items()},
+            {name: events.grid() for name, events in each.items()}, spans)
 
 
 def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
@@ -259,40 +323,51 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
 
 
 def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: int, flows: dict, balances: dict):
-    """Add the chains starting at ``roots`` to ``flows`` (grids by group) and their clipped balances to
-    ``balances`` (``owed``, ``unbilled``, ``ahead``, ``current``); returns their customers' spans in service
-    (book row of the chain's original, first month, month after the last)."""
+    """Add the chains starting at ``roots`` to ``flows`` (grids by group) and their balances, clipped chain by
+    chain, to ``balances`` (``owed``, ``unbilled``, ``ahead``: deferred revenue beyond backlog, ``current``:
+    current backlog); returns their spans of months in service (book row of the chain's original, first month,
+    month after the last)."""
     lines = lines_of(book, roots, origin)
-    target = group[roots]
+    groups = len(next(iter(flows.values())))
     per_block = max(1, BLOCK_CELLS // max(months, 1))
     bounds = np.searchsorted(lines.chain, np.arange(0, len(roots) + per_block, per_block))
     spans = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         if lo >= hi:
             continue
-        w = np.arange(lo, hi)
         first_chain = int(lines.chain[lo])
-        n = int(lines.chain[hi - 1]) - first_chain + 1
-        each = chain_figures(lines, w, n, months)
-        chains_here = np.arange(first_chain, first_chain + n)
-        add = adder(target[chains_here])
-        for name in flows:
-            add(flows[name], each[name])
-        earned = each["recurring_revenue"] + each["services_revenue"]
-        balance = np.cumsum(each["billings"] - earned, axis=1)
-        booked = np.cumsum(each["bookings"] - earned, axis=1)
-        backlog = np.maximum(booked, balance)
-        ahead = np.zeros_like(earned)
-        ahead[:, :-12] = np.cumsum(earned, axis=1)[:, 12:] - np.cumsum(earned, axis=1)[:, :-12]
-        add(balances["owed"], np.maximum(balance, 0))
-        add(balances["unbilled"], np.maximum(-balance, 0))
-        add(balances["ahead"], backlog - booked)
-        add(balances["current"], np.minimum(backlog, ahead))
-        live = each["arr"] > 0
-        edges = np.diff(np.pad(live.astype(np.int8), ((0, 0), (1, 1))), axis=1)
-        r1, first = np.nonzero(edges == 1)
-        r2, stop = np.nonzero(edges == -1)
-        spans.append((roots[chains_here[r1]], first, stop))
+        chains_here = np.arange(first_chain, int(lines.chain[hi - 1]) + 1)
+        target = group[roots[chains_here]]
+        w = np.arange(lo, hi)
+        # Chains whose balance can fall below zero (a ramp), or pass what is booked (invoiced ahead, or cut after
+        # the cut was signed), are clipped on their own rows; the others' deferred revenue adds up as it is.
+        ahead = lines.renews[w] & (lines.period[w] > lines.t0[w])
+        early = lines.cut[w] & (lines.gc[w] < lines.c[w])
+        clip = np.zeros(len(chains_here), bool)
+        clip[(lines.chain[w] - first_chain)[(lines.ramp_first[w] >= 0) | ahead | early]] = True
+        pooled, each, (chain, first, stop) = chain_figures(lines, w, target, groups, months, billed=clip.any())
+        flows["bookings"] += pooled["bookings_signed"] + pooled["renewal_bookings"]
+        for name in ("renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
+                     "ramp_step"):
+            flows[name] += pooled[name]
+        balances["owed"] += np.cumsum(pooled["billings"] - pooled["recurring_revenue"] - pooled["services_revenue"],
+                                      axis=1)
+        earned = each["earned"]
+        booked = np.cumsum(each["booked"] - earned, axis=1)
+        if clip.any():
+            rows = np.flatnonzero(clip)
+            balance = np.cumsum(each["billed"][rows] - earned[rows], axis=1)
+            add = adder(target[rows])
+            add(balances["owed"], np.maximum(-balance, 0))  # clipped: what is below zero put back
+            add(balances["unbilled"], np.maximum(-balance, 0))
+            beyond = np.maximum(balance - booked[rows], 0)  # invoiced beyond what is booked: backlog is at least
+            add(balances["ahead"], beyond)  # deferred revenue
+            booked[rows] += beyond
+        np.cumsum(earned, axis=1, out=earned)
+        earned[:, :-12] = earned[:, 12:] - earned[:, :-12]  # the next 12 months' revenue
+        earned[:, -12:] = 0
+        adder(target)(balances["current"], np.minimum(booked, earned))
+        spans.append((roots[chains_here[chain]], first, stop))
     if not spans:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     return tuple(np.concatenate(part) for part in zip(*spans))
