@@ -15,6 +15,7 @@ import pandas as pd
 
 from .analysis import deferred_rollforward_cents
 from .bridge import BRIDGE, arr_bridge_cents, net_bookings
+from .retention import retention_cents, retention_in_dollars
 from .contract import BILLING_MONTHS, Contract, contract_label, parse_month, round_half_up, shown
 from .engine import COLUMNS, Book, annual_cents, cents_schedule, in_cents, in_dollars, starts_empty
 from .engine.api import cents_grids, split_shape
@@ -65,6 +66,7 @@ class Report:
     contracts: pd.DataFrame
     deferred_rollforward: pd.DataFrame | None = None  # by fiscal year: opening + billings - revenue = closing
     monthly_by_customer: pd.DataFrame | None = None
+    retention: pd.DataFrame | None = None  # by fiscal year: NRR, GRR, logo churn, quick ratio (revlib.retention)
 
 
 def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None, end=None,
@@ -96,6 +98,8 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
     bridge.index = fiscal_labels(bridge.index)
     movers = arr_bridge_cents(per, freq=freq, per_customer=True)
     movers.index = movers.index.set_levels(fiscal_labels(movers.index.levels[0]), level=0)
+    kept = retention_cents(per, freq=freq)
+    kept.index = fiscal_labels(kept.index)
     stage("net bookings")
     bookings = net_bookings(book, freq=freq, start=start, end=end)
     bookings.index = fiscal_labels(bookings.index)
@@ -115,6 +119,7 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
         contracts=contract_table(contracts),
         deferred_rollforward=in_dollars(rollforward),
         monthly_by_customer=in_dollars(per) if detail else None,
+        retention=retention_in_dollars(kept),
     )
 
 

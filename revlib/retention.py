@@ -80,7 +80,7 @@ def retention(schedule_by_customer: pd.DataFrame, freq: str = "Y") -> pd.DataFra
     >>> bool(retention(schedule(book, by="customer", end="2023-12")).loc["2022", ["nrr", "grr", "logo_churn"]].isna().all())
     True
     """
-    return retention_cents(bridge_reads(schedule_by_customer, "retention"), freq).pipe(_starting_arr_in_dollars)
+    return retention_cents(bridge_reads(schedule_by_customer, "retention"), freq).pipe(retention_in_dollars)
 
 
 def retention_cents(cents_by_customer: pd.DataFrame, freq: str = "Y") -> pd.DataFrame:
@@ -111,6 +111,6 @@ def retention_cents(cents_by_customer: pd.DataFrame, freq: str = "Y") -> pd.Data
     return table
 
 
-def _starting_arr_in_dollars(cents: pd.DataFrame) -> pd.DataFrame:
+def retention_in_dollars(cents: pd.DataFrame) -> pd.DataFrame:
     """The retention table with its one money column, ``starting_arr``, in dollars; the fractions as they are."""
     return cents.assign(starting_arr=in_dollars(cents[["starting_arr"]])["starting_arr"])

@@ -198,7 +198,12 @@ def test_the_report_command_writes_a_workbook_ready_to_read(tmp_path):
     assert "275 contracts, 200 customers" in result.stdout and "checks: 6 of 6 pass" in result.stdout
     workbook = openpyxl.load_workbook(out)
     assert workbook.sheetnames == ["Checks", "Yearly summary", "Deferred revenue roll-forward", "Monthly schedule", "Per customer", "ARR bridge",
-                                   "ARR by customer", "Net bookings", "Contracts"]
+                                   "ARR by customer", "Retention", "Net bookings", "Contracts"]
+    kept = workbook["Retention"]
+    assert [c.value for c in kept[1]] == ["Fiscal year", "Starting ARR", "NRR", "GRR", "Logo churn", "Quick ratio"]
+    assert kept["B2"].value == 0 and kept["C2"].value == "n/a"  # the first year starts with no ARR: no cohort
+    built = revlib.report.build(load_contracts(SAMPLE), fiscal_year_start=2)
+    assert kept["C3"].number_format == "0.0%" and kept["C3"].value == pytest.approx(built.retention["nrr"].iloc[1])
     checks = workbook["Checks"]
     assert [row[1].value for row in checks.iter_rows(min_row=2)] == ["pass"] * 6
     yearly = workbook["Yearly summary"]
