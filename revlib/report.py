@@ -202,6 +202,8 @@ def contract_table(contracts) -> pd.DataFrame:
     """The contracts as read, with the values revlib derives from them (TCV, ACV, ARR)."""
     if isinstance(contracts, Book):
         return _book_table(contracts)
+    if any(c.amends for c in contracts):  # an amendment's term and value come from the contract it amends
+        return _book_table(Book.of(contracts))
     rows = []
     for i, c in enumerate(contracts):
         prices = c.prices_per_year
@@ -294,21 +296,34 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     bad = [c for c in money if not (np.asarray(summed[c]) == cents[c].to_numpy()).all()]
     add("The customers' schedules add up to the book's", bad, f"{per_customer.index.levels[0].size} customers")
 
-    span_end = int((book.start + book.term - 1).max())
-    each, months = cents_grids(book, np.arange(len(book)), len(book), end=period(span_end))  # contract by contract
+    span_end = int(np.maximum(book.start + book.term - 1, book.signed).max())
+    # contract by contract; an amendment's figures are its chain's, on the row of the contract it amends
+    each, months = cents_grids(book, np.arange(len(book)), len(book), end=period(span_end))
     labels = book.label.tolist()
     totals = {c: each[c].sum(axis=1) for c in ("bookings", "renewal_bookings", "billings", "revenue")}
     value = book.value + book.services
+    amendment = book.amends >= 0
+    amended = np.zeros(len(book), bool)
+    amended[book.amends[amendment]] = True
+    plain = ~amendment & ~amended  # contracts no amendment changes
     signed = totals["bookings"] - totals["renewal_bookings"]
-    add("Each contract books its TCV once, when signed", [labels[i] for i in np.flatnonzero(signed != value)],
-        f"{len(labels)} contracts")
-    ends = ~book.renews
+    add("Each contract books its TCV once, when signed", [labels[i] for i in np.flatnonzero(plain & (signed != value))],
+        f"{int(plain.sum())} contracts without amendments")
+    ends = plain & ~book.renews
     bad = [labels[i] for i in np.flatnonzero(ends & ((totals["billings"] != value) | (totals["revenue"] != value)))]
     add("Each non-renewing contract bills and earns exactly its TCV", bad, f"{int(ends.sum())} contracts")
     month = months.asi8
     in_first_term = (month >= book.start[:, None]) & (month < (book.start + book.term)[:, None])
     first_term = np.where(in_first_term, each["revenue"], 0).sum(axis=1)
-    first_terms = [labels[i] for i in np.flatnonzero(book.renews & (first_term != value))]
+    renewing = plain & book.renews
+    first_terms = [labels[i] for i in np.flatnonzero(renewing & (first_term != value))]
     add("Each renewing contract earns exactly its TCV over its first term", first_terms,
-        f"{int(book.renews.sum())} contracts")
+        f"{int(renewing.sum())} contracts")
+    if amended.any():  # a contract with its amendments, none of them renewing: one promise that ties out
+        chain_renews = book.renews.copy()
+        np.logical_or.at(chain_renews, book.amends[amendment], book.renews[amendment])
+        chains = amended & ~chain_renews
+        unequal = (totals["bookings"] != totals["revenue"]) | (totals["billings"] != totals["revenue"])
+        add("Each amended contract that does not renew books, bills and earns the same over its life",
+            [labels[i] for i in np.flatnonzero(chains & unequal)], f"{int(chains.sum())} amended contracts")
     return pd.DataFrame(rows)
