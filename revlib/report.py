@@ -169,25 +169,64 @@ def arr_trace(contracts, month) -> pd.DataFrame:
 
     Worked out from the fields alone (start, term, renewal, the price of the
     contract year in effect), without the engine, so it can prove the
-    schedule's ARR.
+    schedule's ARR. A contract with amendments is in service at the price of the
+    latest one in effect (none, if that one cancelled it), and renews as the one in
+    effect at each term's end says; a contract renewed by a ``renewal_of`` contract
+    stops where the renewal starts. Each row is named by the contract (or the
+    amendment) whose price it is.
 
     >>> from revlib import examples, schedule
     >>> trace = arr_trace(examples.nine_clients(), "2022-12")
     >>> bool(trace["arr"].sum() == schedule(examples.nine_clients()).loc["2022-12", "arr"])
     True
+    >>> year2 = examples.nine_clients_year2()
+    >>> trace = arr_trace(year2, "2023-12")
+    >>> float(trace.loc["Y2-01", "arr"]), "N-06" in trace.index, bool(trace["arr"].sum() == 3852)
+    (720.0, False, True)
     """
     month = parse_month(month)
+    contracts = list(contracts)
+    by_id = {c.contract_id: c for c in contracts if c.contract_id}
+    label = {id(c): contract_label(c.contract_id, i) for i, c in enumerate(contracts)}
+
+    def root(c):
+        while c.amends:
+            c = by_id[c.amends]
+        return c
+
+    lines, stops = {}, {}
+    for c in contracts:
+        if c.amends:
+            lines.setdefault(id(root(c)), []).append(c)
+        if c.renewal_of:
+            renewed = root(by_id[c.renewal_of])
+            stops[id(renewed)] = min(stops.get(id(renewed), c.start), c.start)
     rows = []
-    for i, c in enumerate(contracts):
-        served = (month - c.start).n
-        if served < 0 or (served >= c.term_months and not c.renews):
+    for c in contracts:
+        if c.amends:
             continue
-        year = (served % c.term_months) // 12
-        prices = c.prices_per_year
-        price = prices[year] if len(prices) > 1 else prices[0]
+        served = (month - c.start).n
+        if served < 0 or (id(c) in stops and month >= stops[id(c)]):
+            continue
+        chain = [c, *sorted(lines.get(id(c), []), key=lambda a: a.start)]
+
+        def in_effect(m):  # the line in effect in month m, and whether it renews
+            renews = c.renews
+            line = c
+            for a in chain[1:]:
+                if a.start <= m:
+                    line, renews = a, renews if a.renews is None else a.renews
+            return line, renews
+
+        term = c.term_months
+        if any(not in_effect(c.start + k * term - 1)[1] for k in range(1, served // term + 1)):
+            continue  # a term ended and did not renew
+        line, renews = in_effect(month)
+        prices = line.prices_per_year
+        price = prices[(served % term) // 12] if len(prices) > 1 else prices[0]
         if price:
-            rows.append({"contract": contract_label(c.contract_id, i), "customer": c.customer, "start": str(c.start),
-                         "term_months": c.term_months, "renews": c.renews, "contract_year": served // 12 + 1,
+            rows.append({"contract": label[id(line)], "customer": c.customer, "start": str(c.start),
+                         "term_months": term, "renews": renews, "contract_year": served // 12 + 1,
                          "arr": price / 100})
     return pd.DataFrame(rows, columns=["contract", "customer", "start", "term_months", "renews", "contract_year",
                                        "arr"]).set_index("contract")
