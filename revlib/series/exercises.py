@@ -223,9 +223,10 @@ def _sample_churn_2024():
 
 
 @question("sample.net_new_2023",
-          "Add new customers' bookings and expansion bookings; leave renewals out (nothing is taken off for churn).",
-          "new and expansion bookings in 2023",
-          restated="What were the sample book's new and expansion bookings in 2023 (renewals left out)?")
+          "Add new customers' bookings and expansion bookings, then take off contraction and churn (they are "
+          "negative); leave renewals out.",
+          "net new bookings in 2023",
+          restated="What were the sample book's net new bookings in 2023 (new + expansion - contraction - churn)?")
 def _sample_net_new_2023():
     from ..bridge import net_bookings
 
