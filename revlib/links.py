@@ -105,17 +105,23 @@ def resolve(ids, customer, amends, renewal_of, start, signed, term, period, rene
     if not (is_amendment.any() or is_renewal.any()):
         return links, []
 
+    # Every id and every name a row gives, numbered together (one hash of the strings): a name's target is
+    # the first row with that id (a repeated id is a problem of its own).
     with_id = np.flatnonzero(ids != "")
-    codes, uniques = pd.factorize(ids[with_id])
-    known = pd.Index(uniques)  # each id once; a repeated id names its first row (the repeat is a problem already)
-    _, first = np.unique(codes, return_index=True)
-    id_rows = with_id[first]
+    asking = [np.flatnonzero(is_amendment & ok), np.flatnonzero(is_renewal & ~is_amendment & ok)]
+    codes, uniques = pd.factorize(np.concatenate([ids[with_id], amends[asking[0]], renewal_of[asking[1]]]))
+    first_row = np.full(len(uniques), -1, np.int64)
+    first_row[codes[:len(with_id)][::-1]] = with_id[::-1]
+    named = np.full(n, -1, np.int64)
+    named[asking[0]] = first_row[codes[len(with_id):len(with_id) + len(asking[0])]]
+    named_renewal = np.full(n, -1, np.int64)
+    named_renewal[asking[1]] = first_row[codes[len(with_id) + len(asking[0]):]]
 
-    def target_of(names, column, order, rows):
-        found = known.get_indexer(names[rows])
-        target = np.full(len(rows), -1, np.int64)
-        target[found >= 0] = id_rows[found[found >= 0]]
-        for r, t in zip(rows.tolist(), target.tolist()):
+    def target_of(names, column, order, rows, targets):
+        target = targets[rows]
+        good = (target >= 0) & (target != rows)
+        good[good] = customer[target[good]] == customer[rows[good]]
+        for r, t in zip(rows[~good].tolist(), target[~good].tolist()):
             if t < 0:
                 problems.append((r, order, column, f"{shown(names[r])} is not the contract_id of any contract in "
                                                    f"{book_word}"))
@@ -126,18 +132,16 @@ def resolve(ids, customer, amends, renewal_of, start, signed, term, period, rene
                 problems.append((r, order, column, f"{shown(names[r])} is a contract of {shown(customer[t])}, not "
                                                    f"of {shown(customer[r])}; a contract is amended or renewed by "
                                                    "its own customer's rows"))
-        good = (target >= 0) & (target != rows)
-        good[good] = customer[target[good]] == customer[rows[good]]
         return np.where(good, target, -1)
 
     parent = np.full(n, -1, np.int64)
     broken = np.zeros(n, bool)  # an amendment whose named contract is not usable
-    rows = np.flatnonzero(is_amendment & ok)
-    parent[rows] = target_of(amends, "amends", 11, rows)
+    rows = asking[0]
+    parent[rows] = target_of(amends, "amends", 11, rows, named)
     broken[rows[parent[rows] < 0]] = True
     broken[is_amendment & ~ok] = True
-    renewed_rows = np.flatnonzero(is_renewal & ~is_amendment & ok)
-    renewed = target_of(renewal_of, "renewal_of", 12, renewed_rows)
+    renewed_rows = asking[1]
+    renewed = target_of(renewal_of, "renewal_of", 12, renewed_rows, named_renewal)
 
     # Each amendment's chain: follow amends to a row that amends nothing (pointer doubling); rows still
     # pointing at an amendment after that are in a loop.

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError, shown, text_problem
+from .fields import _text
 from .links import resolve
 
 REQUIRED = ("customer", "start", "term_months")
@@ -91,8 +92,8 @@ def load_contracts(source, progress=None) -> list[Contract]:
                 first_seen[key] = line
         if contract is not None:
             contracts.append(contract)
-        linking.append((line, contract, cid, *(str(record.get(name, "")).strip()
-                                               for name in ("customer", "amends", "renewal_of"))))
+        linking.append((line, contract, cid, *(_text(record.get(name, "")) for name in ("customer", "amends",
+                                                                                        "renewal_of"))))
     if any(row[4] or row[5] for row in linking):
         problems.extend(link_problems(linking))
     if not problems and not contracts:

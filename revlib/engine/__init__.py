@@ -10,6 +10,8 @@ Bookings
     term plus services) in the month it is ``signed``. A contract that
     ``renews`` books the recurring value of one more term in the month each
     renewal starts; those are ``renewal_bookings``, and ``bookings`` includes them.
+    An amendment books the change in the remaining recurring value when signed,
+    which is negative for a downgrade or a cancellation (see Amendments below).
 Billings
     Invoices go out in advance, at the start of each billing period of 1, 3, 6
     or 12 months (monthly, quarterly, semiannual, annual), or once for the whole
