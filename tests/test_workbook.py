@@ -14,6 +14,7 @@ from xlsxwriter.worksheet import Worksheet
 
 import revlib.workbook
 from revlib import load_book
+from revlib.fmt import ratio
 from revlib.report import Report, build
 from revlib.workbook import MONEY_FORMAT, _kind, write_workbook
 
@@ -36,6 +37,9 @@ def _cell_writer(sheet, kind, formats, checks_result=False):
                                                           formats["pass" if value == "pass" else "FAIL"])
     if kind == "money":
         return lambda row, col, value: sheet.write_number(row, col, value, formats["money"])
+    if kind in ("percent", "quick_ratio"):  # a ratio as a number; n/a or no losses as text
+        return lambda row, col, value: (sheet.write_number(row, col, value, formats[kind]) if np.isfinite(value)
+                                        else sheet.write_string(row, col, ratio(value, kind), formats["text"]))
     if kind == "number":
         return sheet.write_number
     if kind == "bool":
