@@ -94,12 +94,15 @@ class Lines:
 
 
 def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
-    """The lines of the chains starting at ``roots`` (book rows, sorted), each chain's lines in order."""
+    """The lines of the chains starting at ``roots`` (book rows; chain k starts at ``roots[k]``), each chain's
+    lines in order."""
     amendments = np.flatnonzero(book.amends >= 0)
     amendments = amendments[np.isin(book.amends[amendments], roots)]
     rows = np.concatenate([roots, amendments])
     root = np.concatenate([roots, book.amends[amendments]])
-    chain = np.searchsorted(roots, root)
+    position = np.full(len(book), -1, np.int64)
+    position[roots] = np.arange(len(roots))
+    chain = position[root]
     order = np.lexsort((book.start[rows], (book.amends[rows] >= 0), chain))
     rows, root, chain = rows[order], root[order], chain[order]
     n = len(rows)
@@ -129,15 +132,16 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
 
 class _Both:
     """Events put twice: in the schedule's groups (``pooled``, each chain in its group) and on each chain's own
-    row (``each``: what it books, bills and earns, for its balances), through one ``add``."""
+    row (``each``: what it books, bills and earns, for its balances, its months counted from ``first``),
+    through one ``add``."""
 
-    def __init__(self, pooled: Events, each: Events, target: np.ndarray):
-        self.pooled, self.each, self.target = pooled, each, target
+    def __init__(self, pooled: Events, each: Events, target: np.ndarray, first: int = 0):
+        self.pooled, self.each, self.target, self.first = pooled, each, target, first
 
     def add(self, group, month, amount, running_totals: int = 0, every=()):
         self.pooled.add(self.target[np.asarray(group, np.int64)], month, amount, running_totals, every)
         if self.each is not None:
-            self.each.add(group, month, amount, running_totals, every)
+            self.each.add(group, np.asarray(month, np.int64) - self.first, amount, running_totals, every)
 
 
 FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr")
@@ -145,7 +149,8 @@ ON_EACH = {"bookings_signed": "booked", "renewal_bookings": "booked", "billings"
            "recurring_revenue": "earned", "services_revenue": "earned"}
 
 
-def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int, billed=True):
+def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int, billed=True,
+                  first: int = 0, width: int | None = None):
     """The figures of lines ``w`` (a run of whole chains, ``target`` the group of each, from the first):
     the flows by group, (groups x months) grids in cents; what each chain books, bills and earns, (chains x
     months) grids; and the chains' spans of months in service (chain, first month, month after the last)."""
@@ -155,8 +160,9 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     base = L.chain[w[0]] if len(w) else 0
     group = L.chain[w] - base
     chains = len(target)
-    each = {name: Events(chains, months) for name in ("booked", "billed", "earned") if billed or name != "billed"}
-    ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target) for name in FLOWS}
+    each = {name: Events(chains, months if width is None else width) for name in ("booked", "billed", "earned")
+            if billed or name != "billed"}
+    ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target, first) for name in FLOWS}
     ahead = L.renews[w] & (L.period[w] > L.t0[w])
     free = (L.price[w] == 0) & (L.ramp_first[w] < 0)  # a cancellation: nothing recurs
     x = np.where(L.cut[w], L.c[w], np.where(ahead, months, L.f[w]))
@@ -322,23 +328,44 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
     month after the last)."""
     lines = lines_of(book, roots, origin)
     groups = len(next(iter(flows.values())))
-    per_block = max(1, BLOCK_CELLS // max(months, 1))
-    bounds = np.searchsorted(lines.chain, np.arange(0, len(roots) + per_block, per_block))
+    # Each chain's months with anything to add up: from its first signing to its last cut or end (to the window's
+    # end if it renews uncut). Chains in order of those months, so that a block's rows span few months.
+    uncut_renewing = ~lines.cut & lines.renews
+    last = np.where(uncut_renewing, months, np.where(lines.cut, lines.c, lines.f) + 1)
+    chain_first = np.full(len(roots), months, np.int64)
+    np.minimum.at(chain_first, lines.chain, np.minimum(lines.g, lines.a))
+    chain_last = np.zeros(len(roots), np.int64)
+    np.maximum.at(chain_last, lines.chain, np.minimum(last, months))
+    order = np.lexsort((chain_first, chain_last == months))
+    roots, chain_first, chain_last = roots[order], chain_first[order], chain_last[order]
+    lines = lines_of(book, roots, origin)
     spans = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        if lo >= hi:
-            continue
-        first_chain = int(lines.chain[lo])
-        chains_here = np.arange(first_chain, int(lines.chain[hi - 1]) + 1)
+    step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
+    lo = 0
+    while lo < len(roots):  # blocks of chains, each at most BLOCK_CELLS (chain x month) cells over its own months
+        hi = min(lo + step, len(roots))
+        low, top = int(chain_first[lo:hi].min()), int(chain_last[lo:hi].max())
+        while hi < len(roots):
+            end = min(hi + step, len(roots))
+            wider = min(low, int(chain_first[hi:end].min())), max(top, int(chain_last[hi:end].max()))
+            if (end - lo) * (wider[1] - wider[0]) > BLOCK_CELLS:
+                break
+            hi, (low, top) = end, wider
+        first_month, width = low, top - low
+        chains_here = np.arange(lo, hi)
+        line_lo, line_hi = np.searchsorted(lines.chain, [lo, hi])
+        w = np.arange(line_lo, line_hi)
+        block_first_chain, lo = lo, hi
         target = group[roots[chains_here]]
-        w = np.arange(lo, hi)
         # Chains whose balance can fall below zero (a ramp), or pass what is booked (invoiced ahead, or cut after
         # the cut was signed), are clipped on their own rows; the others' deferred revenue adds up as it is.
         ahead = lines.renews[w] & (lines.period[w] > lines.t0[w])
         early = lines.cut[w] & (lines.gc[w] < lines.c[w])
         clip = np.zeros(len(chains_here), bool)
-        clip[(lines.chain[w] - first_chain)[(lines.ramp_first[w] >= 0) | ahead | early]] = True
-        pooled, each, (chain, first, stop) = chain_figures(lines, w, target, groups, months, billed=clip.any())
+        clip[(lines.chain[w] - block_first_chain)[(lines.ramp_first[w] >= 0) | ahead | early]] = True
+        pooled, each, (chain, first, stop) = chain_figures(lines, w, target, groups, months, billed=clip.any(),
+                                                           first=first_month, width=width)
+        here = slice(first_month, first_month + width)  # the block's months in the grids by group
         flows["bookings"] += pooled["bookings_signed"] + pooled["renewal_bookings"]
         for name in ("renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr"):
             flows[name] += pooled[name]
@@ -350,15 +377,17 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
             rows = np.flatnonzero(clip)
             balance = np.cumsum(each["billed"][rows] - earned[rows], axis=1)
             add = adder(target[rows])
-            add(balances["owed"], np.maximum(-balance, 0))  # clipped: what is below zero put back
-            add(balances["unbilled"], np.maximum(-balance, 0))
+            add(balances["owed"][:, here], np.maximum(-balance, 0))  # clipped: what is below zero put back
+            add(balances["unbilled"][:, here], np.maximum(-balance, 0))
             beyond = np.maximum(balance - booked[rows], 0)  # invoiced beyond what is booked: backlog is at least
-            add(balances["ahead"], beyond)  # deferred revenue
+            add(balances["ahead"][:, here], beyond)  # deferred revenue
             booked[rows] += beyond
-        np.cumsum(earned, axis=1, out=earned)
-        earned[:, :-12] = earned[:, 12:] - earned[:, :-12]  # the next 12 months' revenue
-        earned[:, -12:] = 0
-        adder(target)(balances["current"], np.minimum(booked, earned))
+        cum = np.cumsum(earned, axis=1)
+        earned[:, :-12] = cum[:, 12:] - cum[:, :-12]  # the next 12 months' revenue
+        # the block's last 12 months: what is earned until its end (nothing after), or, at the grid's end, nothing
+        earned[:, -12:] = 0 if first_month + width >= months else cum[:, -1:] - cum[:, -12:]
+        del cum
+        adder(target)(balances["current"][:, here], np.minimum(booked, earned))
         spans.append((roots[chains_here[chain]], first, stop))
     if not spans:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
