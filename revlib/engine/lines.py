@@ -11,13 +11,13 @@ block of chains at a time), so deferred revenue, unbilled revenue and backlog ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from ..contract import recurring_value, round_half_up
 from ..links import NEVER
-from .grid import Events, adder, spread
+from .grid import Events, spread, sum_by
 
 BLOCK_CELLS = 4_000_000
 """Chains are added up this many (chain x month) cells at a time, to bound the memory a large book takes."""
@@ -94,12 +94,15 @@ class Lines:
 
 
 def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
-    """The lines of the chains starting at ``roots`` (book rows, sorted), each chain's lines in order."""
+    """The lines of the chains starting at ``roots`` (book rows; chain k starts at ``roots[k]``), each chain's
+    lines in order."""
     amendments = np.flatnonzero(book.amends >= 0)
     amendments = amendments[np.isin(book.amends[amendments], roots)]
     rows = np.concatenate([roots, amendments])
     root = np.concatenate([roots, book.amends[amendments]])
-    chain = np.searchsorted(roots, root)
+    position = np.full(len(book), -1, np.int64)
+    position[roots] = np.arange(len(roots))
+    chain = position[root]
     order = np.lexsort((book.start[rows], (book.amends[rows] >= 0), chain))
     rows, root, chain = rows[order], root[order], chain[order]
     n = len(rows)
@@ -129,15 +132,17 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
 
 class _Both:
     """Events put twice: in the schedule's groups (``pooled``, each chain in its group) and on each chain's own
-    row (``each``: what it books, bills and earns, for its balances), through one ``add``."""
+    row (``each``: what it books, bills and earns, for its balances, each chain's months counted from its
+    ``first``), through one ``add``."""
 
-    def __init__(self, pooled: Events, each: Events, target: np.ndarray):
-        self.pooled, self.each, self.target = pooled, each, target
+    def __init__(self, pooled: Events, each: Events, target: np.ndarray, first: np.ndarray):
+        self.pooled, self.each, self.target, self.first = pooled, each, target, first
 
     def add(self, group, month, amount, running_totals: int = 0, every=()):
         self.pooled.add(self.target[np.asarray(group, np.int64)], month, amount, running_totals, every)
         if self.each is not None:
-            self.each.add(group, month, amount, running_totals, every)
+            group = np.asarray(group, np.int64)
+            self.each.add(group, np.asarray(month, np.int64) - self.first[group], amount, running_totals, every)
 
 
 FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
@@ -146,7 +151,8 @@ ON_EACH = {"bookings_signed": "booked", "renewal_bookings": "booked", "billings"
            "recurring_revenue": "earned", "services_revenue": "earned"}
 
 
-def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int, billed=True):
+def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int, billed=True,
+                  first: np.ndarray | None = None, width: int | None = None):
     """The figures of lines ``w`` (a run of whole chains, ``target`` the group of each, from the first):
     the flows by group, (groups x months) grids in cents; what each chain books, bills and earns, (chains x
     months) grids; and the chains' spans of months in service (chain, first month, month after the last)."""
@@ -156,8 +162,10 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     base = L.chain[w[0]] if len(w) else 0
     group = L.chain[w] - base
     chains = len(target)
-    each = {name: Events(chains, months) for name in ("booked", "billed", "earned") if billed or name != "billed"}
-    ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target) for name in FLOWS}
+    each = {name: Events(chains, months if width is None else width) for name in ("booked", "billed", "earned")
+            if billed or name != "billed"}
+    first = np.zeros(len(target), np.int64) if first is None else first
+    ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target, first) for name in FLOWS}
     ahead = L.renews[w] & (L.period[w] > L.t0[w])
     free = (L.price[w] == 0) & (L.ramp_first[w] < 0)  # a cancellation: nothing recurs
     x = np.where(L.cut[w], L.c[w], np.where(ahead, months, L.f[w]))
@@ -329,23 +337,57 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
     month after the last)."""
     lines = lines_of(book, roots, origin)
     groups = len(next(iter(flows.values())))
-    per_block = max(1, BLOCK_CELLS // max(months, 1))
-    bounds = np.searchsorted(lines.chain, np.arange(0, len(roots) + per_block, per_block))
+    # Each chain's months with anything to add up: from its first signing to its last cut or end (to the window's
+    # end if it renews uncut). Chains in order of those months, so that a block's rows span few months.
+    uncut_renewing = ~lines.cut & lines.renews
+    last = np.where(uncut_renewing, months, np.where(lines.cut, lines.c, lines.f) + 1)
+    chain_first = np.full(len(roots), months, np.int64)
+    np.minimum.at(chain_first, lines.chain, np.minimum(lines.g, lines.a))
+    chain_last = np.zeros(len(roots), np.int64)
+    np.maximum.at(chain_last, lines.chain, np.minimum(last, months))
+    order = np.lexsort((chain_first, chain_last - chain_first))  # by how many months they span
+    roots, chain_first, chain_last = roots[order], chain_first[order], chain_last[order]
+    renumber = np.empty_like(order)
+    renumber[order] = np.arange(len(order))
+    lines.chain = renumber[lines.chain]
+    moved = np.argsort(lines.chain, kind="stable")  # each chain's lines together, still in order
+    for name in (f.name for f in fields(Lines) if f.name != "ramp_prices"):
+        setattr(lines, name, getattr(lines, name)[moved])
     spans = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        if lo >= hi:
-            continue
-        first_chain = int(lines.chain[lo])
-        chains_here = np.arange(first_chain, int(lines.chain[hi - 1]) + 1)
+    step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
+    lo = 0
+    while lo < len(roots):  # blocks of chains, each at most BLOCK_CELLS (chain x month) cells over its own months
+        hi = min(lo + step, len(roots))
+        span = chain_last - chain_first
+        width = int(span[lo:hi].max())
+        while hi < len(roots):
+            end = min(hi + step, len(roots))
+            wider = max(width, int(span[hi:end].max()))
+            if (end - lo) * wider > BLOCK_CELLS:
+                break
+            hi, width = end, wider
+        first_month = chain_first[lo:hi]
+        chains_here = np.arange(lo, hi)
+        line_lo, line_hi = np.searchsorted(lines.chain, [lo, hi])
+        w = np.arange(line_lo, line_hi)
+        block_first_chain, lo = lo, hi
         target = group[roots[chains_here]]
-        w = np.arange(lo, hi)
         # Chains whose balance can fall below zero (a ramp), or pass what is booked (invoiced ahead, or cut after
         # the cut was signed), are clipped on their own rows; the others' deferred revenue adds up as it is.
         ahead = lines.renews[w] & (lines.period[w] > lines.t0[w])
         early = lines.cut[w] & (lines.gc[w] < lines.c[w])
         clip = np.zeros(len(chains_here), bool)
-        clip[(lines.chain[w] - first_chain)[(lines.ramp_first[w] >= 0) | ahead | early]] = True
-        pooled, each, (chain, first, stop) = chain_figures(lines, w, target, groups, months, billed=clip.any())
+        clip[(lines.chain[w] - block_first_chain)[(lines.ramp_first[w] >= 0) | ahead | early]] = True
+        pooled, each, (chain, first, stop) = chain_figures(lines, w, target, groups, months, billed=clip.any(),
+                                                           first=first_month, width=width)
+        column = first_month[:, None] + np.arange(width)  # each chain's months in the grids by group
+        inside = column < months
+
+        def put(grid, rows, values):
+            """Add each chain's row of ``values`` (its own months) to its group's row of ``grid``."""
+            cells = (target[rows][:, None] * months + column[rows])[inside[rows]]
+            grid += sum_by(cells, values[inside[rows]], grid.size).reshape(grid.shape)
+
         flows["bookings"] += pooled["bookings_signed"] + pooled["renewal_bookings"]
         for name in ("renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
                      "ramp_step"):
@@ -357,16 +399,17 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         if clip.any():
             rows = np.flatnonzero(clip)
             balance = np.cumsum(each["billed"][rows] - earned[rows], axis=1)
-            add = adder(target[rows])
-            add(balances["owed"], np.maximum(-balance, 0))  # clipped: what is below zero put back
-            add(balances["unbilled"], np.maximum(-balance, 0))
+            put(balances["owed"], rows, np.maximum(-balance, 0))  # clipped: what is below zero put back
+            put(balances["unbilled"], rows, np.maximum(-balance, 0))
             beyond = np.maximum(balance - booked[rows], 0)  # invoiced beyond what is booked: backlog is at least
-            add(balances["ahead"], beyond)  # deferred revenue
+            put(balances["ahead"], rows, beyond)  # deferred revenue
             booked[rows] += beyond
-        np.cumsum(earned, axis=1, out=earned)
-        earned[:, :-12] = earned[:, 12:] - earned[:, :-12]  # the next 12 months' revenue
-        earned[:, -12:] = 0
-        adder(target)(balances["current"], np.minimum(booked, earned))
+        cum = np.cumsum(earned, axis=1)
+        earned[:, :-12] = cum[:, 12:] - cum[:, :-12]  # the next 12 months' revenue (nothing after a chain's end)
+        earned[:, -12:] = cum[:, -1:] - cum[:, -12:]
+        earned[column >= months - 12] = 0  # where the grid does not reach 12 months ahead
+        del cum
+        put(balances["current"], slice(None), np.minimum(booked, earned))
         spans.append((roots[chains_here[chain]], first, stop))
     if not spans:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
