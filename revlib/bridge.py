@@ -33,10 +33,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .contract import round_half_up
 from .engine import Book, in_cents, in_dollars, span, starts_empty
 from .engine.api import STARTS_EMPTY_READS, cents_grids, split_shape
-from .engine.lines import amendment_bookings, renewed_price
+from .engine.lines import amendment_bookings, renewal_of_bookings
 
 BRIDGE = ("starting_arr", "new", "expansion", "ramp", "contraction", "churn", "reactivation", "ending_arr")
 """The columns of :func:`arr_bridge`; contraction and churn are negative, a ramp step down too."""
@@ -163,12 +162,14 @@ def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFra
     - **expansion**: a further contract of an existing customer; an amendment that books more than the line
       it cuts (its value and services less what that line had booked and will not earn); a renewal contract's
       value above the contract it renews, and its services;
-    - **renewal**: what renews automatically (``renewal_bookings``), and a renewal contract (``renewal_of``)
-      up to the value of the contract it renews over the same length (its price in the month before, times the
-      renewal's term);
+    - **renewal**: the schedule's ``renewal_bookings``: what renews automatically, a renewal contract
+      (``renewal_of``) up to the value of the contract it renews over the same length (its price in the month
+      before, times the renewal's term), and the old price's renewal of a term that an amendment changes from
+      its first month;
     - **contraction** (negative): an amendment that books less than the line it cuts, at a price above 0; a
       renewal contract's value below the contract it renews;
-    - **churn** (negative): a cancellation (an amendment at price 0): what it takes off, less any fee for it.
+    - **churn** (negative): a cancellation (an amendment at price 0): what it takes off, less any fee for it
+      (a cancellation from a renewed term's first month takes off that term's renewal, booked as renewal).
 
     ``gross_bookings`` is new + expansion + renewal; ``net_new_bookings`` is new + expansion + contraction +
     churn (net bookings as source 003 defines them: renewals left out, contraction and churn taken off).
@@ -211,9 +212,9 @@ def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFra
             zero[i] = i not in book.ramps or max(book.ramps[i]) == 0
         points += [("expansion", amendment & (net > 0), net), ("contraction", amendment & (net < 0) & ~zero, net),
                    ("churn", amendment & (net < 0) & zero, net)]
-    if renewal.any():
-        base = round_half_up(renewed_price(book) * book.term, 12)
-        points += [("renewal", renewal, base), ("expansion", renewal, np.maximum(book.value - base, 0) + book.services),
+    if renewal.any():  # its renewal part is in renewal_bookings (renewal_of_bookings)
+        base = renewal_of_bookings(book)
+        points += [("expansion", renewal, np.maximum(book.value - base, 0) + book.services),
                    ("contraction", renewal, np.minimum(book.value - base, 0))]
     for kind, pick, amount in points:
         month = book.signed[pick] - first

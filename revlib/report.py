@@ -19,6 +19,7 @@ from .retention import retention_cents, retention_in_dollars
 from .contract import BILLING_MONTHS, Contract, contract_label, parse_month, round_half_up, shown
 from .engine import COLUMNS, Book, annual_cents, cents_schedule, in_cents, in_dollars, starts_empty
 from .engine.api import cents_grids, split_shape
+from .engine.lines import renewal_of_bookings
 from .engine.months import fiscal_freq, fiscal_labels, fiscal_years, period, span
 from .workbook import TooBigForExcel, _refuse_past_limits, write_detail, write_workbook  # noqa: F401 (their old home)
 
@@ -381,7 +382,8 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame, convent
     amended = np.zeros(len(book), bool)
     amended[book.amends[amendment]] = True
     plain = ~amendment & ~amended  # contracts no amendment changes
-    signed = totals["bookings"] - totals["renewal_bookings"]
+    # what each contract booked when signed: a renewal contract's renewal part is in renewal_bookings too
+    signed = totals["bookings"] - totals["renewal_bookings"] + renewal_of_bookings(book)
     add("Each contract books its TCV once, when signed", [labels[i] for i in np.flatnonzero(plain & (signed != value))],
         f"{int(plain.sum())} contracts without amendments")
     ends = plain & ~book.renews

@@ -256,7 +256,23 @@ def chain_months(root, amendments, stop, first: int, last: int) -> dict[int, dic
             booked_end = f if cut <= f else f + T * (-(-(cut - f) // T))
             add(cut_signed if cut_signed is not None else cut, "bookings",
                 -sum(revenue(x) for x in range(cut, booked_end)))
+            if cut_signed is not None and renews and cut >= f and (cut - f) % T == 0:
+                # an amendment as a renewed term starts: that term renews at the old price (a renewal booking),
+                # and the amendment is the change from it; what the month books is the same
+                add(cut_signed, "renewal_bookings", stretch(cut)[2])
     return out
+
+
+def renewal_part(contract, contracts) -> int:
+    """A ``renewal_of`` contract's renewal booking, in cents: the renewed contract's yearly price in the month
+    before the renewal starts (as last amended), times the renewal's term, over 12, rounded half up."""
+    by_id = {c.contract_id: c for c in contracts if c.contract_id}
+    renewed = _root(by_id[contract.renewal_of], by_id)
+    before = contract.start.asfreq("M").ordinal - 1
+    found, _ = chains(contracts)
+    root, amendments, stop = next(chain for chain in found if chain[0] is renewed)
+    price = chain_months(root, amendments, stop, before, before)[before]["arr"]
+    return (2 * price * contract.term_months + 12) // 24
 
 
 def book_months(contracts, first: int, last: int, convention: str = "monthly") -> dict[int, dict[str, int]]:
@@ -299,6 +315,9 @@ def book_months(contracts, first: int, last: int, convention: str = "monthly") -
             total[m]["current_backlog"] += min(backlog, sum(earned[x] for x in range(m + 1, m + 13)))
             if row["arr"] > 0:
                 active[m].add(customer)
+    for c in contracts:  # a renewal contract's renewal part is a renewal booking (its bookings hold it already)
+        if c.renewal_of is not None and c.signed.asfreq("M").ordinal in total:
+            total[c.signed.asfreq("M").ordinal]["renewal_bookings"] += renewal_part(c, contracts)
     for m in total:
         total[m]["customers"] = len(active[m])
     return {m: dict(total[m]) for m in range(first, last + 1)}

@@ -90,13 +90,79 @@ def test_a_renewal_contract_stops_the_renewed_contract_and_books_as_a_renewal():
     book = [original(renews=True),
             Contract(customer="Acme", renewal_of="A-1", start="2025-01", term_months=12, annual_price=1500)]
     s = schedule(book, start="2024-01", end="2025-12")
-    assert s.loc["2025-01", ["bookings", "renewal_bookings", "arr"]].tolist() == [1500, 0, 1500]
+    # its renewal part, $1,200 (the renewed contract's value over the same 12 months), is a renewal booking
+    assert s.loc["2025-01", ["bookings", "renewal_bookings", "arr"]].tolist() == [1500, 1200, 1500]
     nb = net_bookings(book, freq="Y", start="2024-01", end="2025-12")
     assert nb.loc["2025", ["new", "expansion", "renewal", "contraction"]].tolist() == [0, 300, 1200, 0]
     lower = [original(), Contract(customer="Acme", renewal_of="A-1", start="2025-01", term_months=24,
                                   annual_price=1000)]
     nb = net_bookings(lower, freq="Y", start="2024-01", end="2025-12")
     assert nb.loc["2025", ["renewal", "contraction", "net_new_bookings"]].tolist() == [2400, -400, -400]
+
+
+def test_renewal_bookings_and_net_bookings_renewal_agree_for_renewal_contracts():
+    # $1,200 a year renewed by a contract: 6 months at $1,800 a year, signed a month early (2024-12).
+    book = [original(renews=True),
+            Contract(customer="Acme", renewal_of="A-1", start="2025-01", signed="2024-12", term_months=6,
+                     annual_price=1800, services=100)]
+    s = schedule(book, start="2024-01", end="2025-12")
+    nb = net_bookings(book, start="2024-01", end="2025-12")
+    assert s.loc["2024-12", ["bookings", "renewal_bookings"]].tolist() == [1000, 600]  # 6 x $100 renews
+    assert (nb["renewal"] == s["renewal_bookings"]).all()
+    assert nb.loc["2024-12", ["renewal", "expansion", "contraction"]].tolist() == [600, 400, 0]  # $300 + $100 fee
+    assert (nb[["new", "expansion", "renewal", "contraction", "churn"]].sum(axis=1) == s["bookings"]).all()
+
+
+def renewing(price, **terms):
+    """Acme's 3-month contract at $1,200 a year from 2024-01, renewing; amended from 2024-07 (a renewed term's
+    first month: its terms are 2024-01, 2024-04, 2024-07, ...)."""
+    return [Contract(customer="Acme", start="2024-01", term_months=3, annual_price=1200, renews=True,
+                     contract_id="A-1"),
+            Contract(customer="Acme", amends="A-1", start="2024-07", annual_price=price, **terms)]
+
+
+def test_an_amendment_in_a_renewed_terms_first_month_books_the_renewal_and_the_change():
+    s = schedule(renewing(2400), start="2024-01", end="2024-12")
+    nb = net_bookings(renewing(2400), start="2024-01", end="2024-12")
+    # The term from July renews at $100 a month ($300) and the upgrade adds 3 x $100 more: $600 booked in July.
+    assert s.loc["2024-07", ["bookings", "renewal_bookings", "arr"]].tolist() == [600, 300, 2400]
+    assert nb.loc["2024-07", ["renewal", "expansion", "contraction", "churn"]].tolist() == [300, 300, 0, 0]
+    down = net_bookings(renewing(600), start="2024-01", end="2024-12")  # 3 x ($50 - $100)
+    assert down.loc["2024-07", ["renewal", "expansion", "contraction", "churn"]].tolist() == [300, 0, -150, 0]
+    for book in (renewing(2400), renewing(600), renewing(0)):
+        s, nb = schedule(book, start="2024-01", end="2024-12"), net_bookings(book, start="2024-01", end="2024-12")
+        assert (nb[["new", "expansion", "renewal", "contraction", "churn"]].sum(axis=1) == s["bookings"]).all()
+        assert (nb["renewal"] == s["renewal_bookings"]).all()
+
+
+def test_a_cancellation_in_a_renewed_terms_first_month_books_the_renewal_then_churns_it():
+    book = renewing(0, signed="2024-05")  # signed in May, effective with the term from July
+    s = schedule(book, start="2024-01", end="2024-12")
+    nb = net_bookings(book, start="2024-01", end="2024-12")
+    # The old price's renewal of July's term ($300) is booked when the change is signed, and churned: net 0.
+    assert s.loc["2024-05", ["bookings", "renewal_bookings"]].tolist() == [0, 300]
+    assert nb.loc["2024-05", ["renewal", "churn"]].tolist() == [300, -300]
+    assert s.loc["2024-07", ["bookings", "billings", "revenue", "arr", "customers"]].tolist() == [0, 0, 0, 0, 0]
+    assert s.loc["2024-06", "arr"] == 1200 and s["bookings"].sum() == s["revenue"].sum() == 600
+
+
+def test_amendments_and_renewal_contracts_are_not_yet_scheduled_by_day():
+    book = [original(), Contract(customer="Acme", amends="A-1", start="2024-07", annual_price=2400,
+                                 contract_id="A-2"),
+            Contract(customer="Acme", renewal_of="A-1", start="2025-01", term_months=12, annual_price=1200,
+                     contract_id="A-3")]
+    with pytest.raises(ContractError) as refused:
+        schedule(book, convention="daily")
+    assert refused.value.problems == [
+        "amendments are not yet scheduled by day: contract A-2 (amends A-1), contract A-3 (renewal_of A-1); "
+        'schedule this book with convention="monthly"']
+    csv = "customer,start,term_months,annual_price,contract_id,amends\nAcme,2024-01,12,1200,A-1,\n" \
+          "Acme,2024-07-18,,2400,A-2,A-1\n"
+    with pytest.raises(ContractError, match=r"line 3 \(contract A-2, amends A-1\)"):
+        schedule(load_book(io.StringIO(csv)), convention="daily")
+    # Under the monthly convention, an amendment effective on a day other than the 1st is refused like any day.
+    with pytest.raises(ContractError, match=r"line 3, column start: 2024-07-18 is not the 1st of a month"):
+        schedule(load_contracts(io.StringIO(csv)))
 
 
 def test_amendments_of_amendments_apply_in_order_and_tie_out():

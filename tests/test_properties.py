@@ -217,6 +217,9 @@ def test_the_kinds_of_booking_add_up_to_bookings(book, freq):
     assert (kinds["contraction"] <= 0).all() and (kinds["churn"] <= 0).all()
     five = kinds[["new", "expansion", "renewal", "contraction", "churn"]].sum(axis=1)
     assert (five.to_numpy() == s["bookings"].groupby(s.index.asfreq(freq)).sum().to_numpy()).all()
+    # renewals are the schedule's renewal bookings: automatic ones, renewal contracts' renewal parts, and the
+    # old price's renewal of a term an amendment changes from its first month
+    assert (kinds["renewal"].to_numpy() == s["renewal_bookings"].groupby(s.index.asfreq(freq)).sum().to_numpy()).all()
     assert (kinds["gross_bookings"] == kinds["new"] + kinds["expansion"] + kinds["renewal"]).all()
     assert (kinds["net_new_bookings"] == kinds["new"] + kinds["expansion"] + kinds["contraction"]
             + kinds["churn"]).all()

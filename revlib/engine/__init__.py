@@ -71,7 +71,12 @@ Amendments (upgrades, downgrades, cancellations)
     contract's billing dates: its first invoice, at the effective month, for the rest of that
     billing period. So in the effective month the invoice and the credit note come to the
     price difference over the rest of the billing period (within the rounding cents), a month
-    can book a negative amount, and backlog falls when a contract is cut. A line that renews
+    can book a negative amount, and backlog falls when a contract is cut. An amendment that
+    takes effect in the first month of a renewed term changes that term: the term renews at
+    the old price (a renewal booking of its whole value, in the amendment's signed month) and
+    the amendment books the change from it, (new monthly price - old) x the term's months:
+    expansion, contraction, or for a cancellation the whole renewal taken off again as churn
+    (so the month books the same either way). A line that renews
     renews with the original's term length. Each line ties out: bookings, billings and revenue
     are equal over its life, to the cent. Services on an amendment are a fee for the change,
     billed and earned in the effective month. Deferred revenue, unbilled revenue and backlog
@@ -80,7 +85,9 @@ Renewal contracts
     A row with ``renewal_of`` renews a contract of the same customer: it starts the month
     after that contract's term ends, and that contract then stops renewing by itself (a
     credit note takes back anything invoiced beyond its end). It is booked, billed and earned
-    as a contract of its own.
+    as a contract of its own; of what it books when signed, the renewed contract's recurring
+    value over the same length (its price in the month before the renewal, times the
+    renewal's term) is a renewal booking, in ``renewal_bookings`` as net bookings' renewal.
 Cents
     Where an amount is not a whole number of cents ($1,000 a year is $83.333 a
     month), each month's revenue and each invoice is rounded down to the cent

@@ -230,6 +230,11 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     earned_by_cut = L.earned(w, c)
     ev["billings"].add(group[cut], c[cut], (earned_by_cut - billed)[cut])
     ev["bookings_signed"].add(group[cut], L.gc[w][cut], -L.unearned(w, c)[cut])
+    # Cut by an amendment as a renewed term starts: the old price's renewal of that term is booked (as renewal)
+    # and the amendment books the change from it (bookings in that month are the same either way).
+    at = renewed_at_cut(L, w)
+    ev["renewal_bookings"].add(group[at], L.gc[w][at], L.vt[w][at])
+    ev["bookings_signed"].add(group[at], L.gc[w][at], -L.vt[w][at])
 
     # What renews after the first stretch, uncut: renewing terms from the stretch's end, booked as renewals.
     tail = ~L.cut[w] & L.renews[w] & ~ahead & ~free & (f < months)
@@ -275,6 +280,15 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     spans = tuple(np.concatenate([np.asarray(part[j], np.int64) for part in spans]) for j in range(3))
     return ({name: both.pooled.grid() for name, both in ev.items()},
             {name: events.grid() for name, events in each.items()}, spans)
+
+
+def renewed_at_cut(L: Lines, w: np.ndarray) -> np.ndarray:
+    """Which of lines ``w`` (a run of whole chains) an amendment cuts in the first month of one of its renewed terms:
+    that term renews at the line's price (a renewal booking, its whole value ``vt``) and the amendment is a change
+    to it: (new price - old) x the term's months, as the rule for amendments says."""
+    following = np.r_[L.chain[w][1:] == L.chain[w][:-1], False]  # cut by the next line of its chain
+    c, f = L.c[w], L.f[w]
+    return following & L.renews[w] & (c >= f) & ((c - f) % L.t0[w] == 0)
 
 
 def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
@@ -436,8 +450,26 @@ def amendment_bookings(book) -> np.ndarray:
     L = lines_of(book, roots, 0)
     follows = np.flatnonzero(np.r_[L.chain[1:] == L.chain[:-1], False])  # lines cut by the next line
     w, nxt = follows, follows + 1
-    net[L.row[nxt]] = L.vs[nxt] + L.services[nxt] - L.unearned(w, np.maximum(L.c[w], L.a[w]))
+    renewed = renewed_at_cut(L, np.arange(len(L.chain)))[w]  # the old price's renewal is booked as renewal
+    net[L.row[nxt]] = (L.vs[nxt] + L.services[nxt] - L.unearned(w, np.maximum(L.c[w], L.a[w]))
+                       - np.where(renewed, L.vt[w], 0))
     return net
+
+
+def renewal_of_bookings(book) -> np.ndarray:
+    """What each ``renewal_of`` row books as renewal, in cents (0 for other rows): the recurring value of the
+    contract it renews over the renewal's term, at that contract's price in the month before the renewal
+    starts (:func:`renewed_price`), rounded half up to the cent. The rest of its booking (above or below it,
+    and its services) is expansion or contraction (:func:`revlib.net_bookings`).
+
+    >>> from revlib import Contract
+    >>> from revlib.engine import Book
+    >>> book = Book.of([Contract(customer="C", start="2023-01", term_months=12, annual_price=1200, contract_id="C1"),
+    ...                 Contract(customer="C", start="2024-01", term_months=6, annual_price=1500, renewal_of="C1")])
+    >>> renewal_of_bookings(book).tolist()
+    [0, 60000]
+    """
+    return np.where(book.renewal_of >= 0, round_half_up(renewed_price(book) * book.term, 12), 0)
 
 
 def renewed_price(book) -> np.ndarray:
