@@ -17,6 +17,7 @@ from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError
 from .engine import BALANCES, COLUMNS, FLOWS, RUN_RATES, annual, schedule
 from .fast_load import load_book
 from .load import load_contracts
+from .retention import retention
 
 __all__ = [
     "BALANCES",
@@ -40,6 +41,7 @@ __all__ = [
     "load_book",
     "load_contracts",
     "net_bookings",
+    "retention",
     "scenarios",
     "schedule",
 ]

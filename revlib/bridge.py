@@ -4,21 +4,28 @@ The ARR bridge explains the change in ARR over each period, customer by
 customer, month by month:
 
 - **new**: a customer's first month with ARR;
-- **expansion**: a customer's ARR rises;
-- **contraction**: it falls, but not to zero;
+- **ramp**: the price steps fixed at signing (a ramp deal's next contract year,
+  up or down: the schedule's ``ramp_step``) of a customer with ARR before and after;
+- **expansion**: the rest of a customer's change in ARR, where it is a rise;
+- **contraction**: the rest, where it is a fall, but not to zero;
 - **churn**: it falls to zero;
 - **reactivation**: a customer who had churned has ARR again.
+
+So a ramp deal's second year at a higher price is not upsell, and its step down
+is not a downgrade: nobody signed anything that month.
 
 A period's movements are the sum of its months' movements, so starting ARR
 plus the movements is the ending ARR, to the cent.
 
-Net bookings split what was booked: a customer's first contract is **new**, a
-further contract of an existing customer is **expansion**, and a renewal is a
-**renewal**. Gross bookings are all three. The column ``net_new_bookings`` is
-new plus expansion: renewals left out, and nothing taken off. It is *not* net
-bookings as many companies define them (new + expansion - contraction - churn),
-because contraction and churn bookings are not recorded yet; read it as "new and
-expansion bookings".
+Net bookings split what was booked into five kinds that add up to the schedule's
+bookings: a customer's first contract is **new**; a further contract, or an
+amendment that raises the price, is **expansion**; what renews (automatically, or
+as a ``renewal_of`` contract up to the value it renews) is **renewal**; an
+amendment that lowers the price, or a renewal contract below the value it renews,
+is **contraction** (negative); a cancellation is **churn** (negative). Gross
+bookings are new + expansion + renewal; ``net_new_bookings`` is net bookings as
+source 003 defines it: new + expansion - contraction - churn (the last two are
+negative here, so they are added).
 """
 
 from __future__ import annotations
@@ -26,14 +33,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import Book, in_cents, in_dollars, starts_empty
+from .engine import Book, in_cents, in_dollars, span, starts_empty
 from .engine.api import STARTS_EMPTY_READS, cents_grids, split_shape
+from .engine.lines import amendment_bookings, renewal_of_bookings
 
-BRIDGE = ("starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr")
-"""The columns of :func:`arr_bridge`; contraction and churn are negative."""
+BRIDGE = ("starting_arr", "new", "expansion", "ramp", "contraction", "churn", "reactivation", "ending_arr")
+"""The columns of :func:`arr_bridge`; contraction and churn are negative, a ramp step down too."""
 
-KINDS = ("new", "expansion", "renewal")
-"""The kinds of booking :func:`net_bookings` tells apart."""
+MOVEMENTS = BRIDGE[1:-1]
+"""The movements between starting and ending ARR: they add up to the change, to the cent."""
+
+KINDS = ("new", "expansion", "renewal", "contraction", "churn")
+"""The kinds of booking :func:`net_bookings` tells apart; they add up to the schedule's bookings."""
 
 
 def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
@@ -52,12 +63,30 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
     ...         Contract(customer="B", start="2022-02", term_months=6, annual_price=2400)]
     >>> bridge = arr_bridge(schedule(book, by="customer", end="2022-12"), freq="Q")
     >>> bridge.loc["2022Q1"].tolist()
-    [0.0, 3600.0, 0.0, 0.0, 0.0, 0.0, 3600.0]
+    [0.0, 3600.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3600.0]
     >>> bridge.loc["2022Q3"].tolist()
-    [4200.0, 0.0, 0.0, 0.0, -2400.0, 0.0, 1800.0]
+    [4200.0, 0.0, 0.0, 0.0, 0.0, -2400.0, 0.0, 1800.0]
+
+    A ramp deal's step is ``ramp``, kept apart from upsell; what else changed is
+    expansion or contraction:
+
+    >>> ramped = [Contract(customer="R", start="2022-01", term_months=24, annual_price=[1200, 3000]),
+    ...           Contract(customer="R", start="2023-01", term_months=12, annual_price=600)]
+    >>> arr_bridge(schedule(ramped, by="customer", end="2023-12"), freq="Y").loc["2023"].tolist()
+    [1200.0, 0.0, 600.0, 1800.0, 0.0, 0.0, 0.0, 3600.0]
     """
-    read = ["arr", *STARTS_EMPTY_READS]  # what the bridge reads: ARR, and the first month's flows and balances
-    return in_dollars(arr_bridge_cents(in_cents(schedule_by_customer, read), freq, per_customer))
+    return in_dollars(arr_bridge_cents(bridge_reads(schedule_by_customer), freq, per_customer))
+
+
+def bridge_reads(schedule_by_customer: pd.DataFrame, reader: str = "arr_bridge") -> pd.DataFrame:
+    """The columns of a schedule in dollars the bridge reads, in cents: ARR, its ramp steps, and the first
+    month's flows and balances (:func:`revlib.engine.starts_empty`). A missing column is named."""
+    read = ["arr", "ramp_step", *STARTS_EMPTY_READS]
+    missing = [c for c in read if c not in schedule_by_customer.columns]
+    if missing:
+        raise ValueError(f"{reader} needs the schedule's {', '.join(missing)} column{'s' * (len(missing) > 1)}: "
+                         "pass schedule(contracts, by='customer') with all its columns")
+    return in_cents(schedule_by_customer, read)
 
 
 def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
@@ -69,11 +98,13 @@ def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_custo
         customers = cents_by_customer.index.levels[0].take(cents_by_customer.index.codes[0][::shape[1]])
         months = cents_by_customer.index.levels[1]
         arr = cents_by_customer["arr"].to_numpy().reshape(shape)
+        steps = cents_by_customer["ramp_step"].to_numpy().reshape(shape)
     else:
-        table = cents_by_customer["arr"].unstack(level=0)
-        customers, months, arr = table.columns, table.index, table.to_numpy().T
+        table = cents_by_customer[["arr", "ramp_step"]].unstack(level=0, fill_value=0)
+        customers, months = table["arr"].columns, table.index
+        arr, steps = table["arr"].to_numpy().T, table["ramp_step"].to_numpy().T
     before = arr[:, :1] if not starts_empty(cents_by_customer) else np.zeros((len(arr), 1), arr.dtype)
-    moves = _movements(arr, before)
+    moves = _movements(arr, before, steps)
     period = months.asfreq(freq)
     starts = np.flatnonzero(np.r_[True, period[1:] != period[:-1]]) if len(period) else np.zeros(0, np.int64)
     ends = np.r_[starts[1:], len(period)] - 1
@@ -96,56 +127,101 @@ def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_custo
     return pd.DataFrame(cube[active], index=index, columns=list(BRIDGE))
 
 
-def _movements(arr: np.ndarray, before: np.ndarray) -> dict:
+def _movements(arr: np.ndarray, before: np.ndarray, steps: np.ndarray) -> dict:
     """Each customer's (row's) ARR movements month by month, in cents: a (customers x months) grid for each kind.
 
-    ``before`` is each customer's ARR in the month before the first (zero when nothing was booked before).
+    ``before`` is each customer's ARR in the month before the first (zero when nothing was booked before);
+    ``steps`` its ramp steps each month (the schedule's ``ramp_step``). The first month has no ramp: either
+    nothing was in service before it, or the bridge starts from its ARR and moves nothing in it.
     """
     previous = np.hstack([before, arr[:, :-1]])
     had, has = previous > 0, arr > 0
     seen_before = np.logical_or.accumulate(np.hstack([before > 0, has[:, :-1]]), axis=1)
     start_up = ~had & has
-    change = arr - previous
+    stays = had & has
+    ramp = np.where(stays, steps, 0)
+    ramp[:, :1] = 0
+    rest = arr - previous - ramp  # what changed besides the steps fixed at signing
     return {
         "new": np.where(start_up & ~seen_before, arr, 0),
-        "expansion": np.where(had & (change > 0), change, 0),
-        "contraction": np.where(had & has & (change < 0), change, 0),
+        "expansion": np.where(stays & (rest > 0), rest, 0),
+        "ramp": ramp,
+        "contraction": np.where(stays & (rest < 0), rest, 0),
         "churn": np.where(had & ~has, -previous, 0),
         "reactivation": np.where(start_up & seen_before, arr, 0),
     }
 
 
 def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFrame:
-    """Bookings per period split into new customers, expansion and renewals, with gross and new plus expansion.
+    """Bookings per period by kind: new, expansion, renewal, contraction and churn; gross and net new bookings.
 
-    ``net_new_bookings`` is new + expansion (renewals left out); no contraction
-    or churn is taken off it, so it is not net bookings in the usual sense.
+    Every booking is exactly one kind, so the five kinds add up to the schedule's ``bookings``:
 
-    A customer's earliest-signed contract is new business; each further
-    contract of the same customer is expansion (a downgrade signed as a new
-    contract is booked here too; the fall in ARR shows in :func:`arr_bridge`).
+    - **new**: a customer's first contract (earliest signed, then earliest start, then the file's order), its
+      value and services;
+    - **expansion**: a further contract of an existing customer; an amendment that books more than the line
+      it cuts (its value and services less what that line had booked and will not earn); a renewal contract's
+      value above the contract it renews, and its services;
+    - **renewal**: the schedule's ``renewal_bookings``: what renews automatically, a renewal contract
+      (``renewal_of``) up to the value of the contract it renews over the same length (its price in the month
+      before, times the renewal's term), and the old price's renewal of a term that an amendment changes from
+      its first month;
+    - **contraction** (negative): an amendment that books less than the line it cuts, at a price above 0; a
+      renewal contract's value below the contract it renews;
+    - **churn** (negative): a cancellation (an amendment at price 0): what it takes off, less any fee for it
+      (a cancellation from a renewed term's first month takes off that term's renewal, booked as renewal).
+
+    ``gross_bookings`` is new + expansion + renewal; ``net_new_bookings`` is new + expansion + contraction +
+    churn (net bookings as source 003 defines them: renewals left out, contraction and churn taken off).
+
+    A customer's $1,200 a year from January 2024, upgraded to $2,400 a year from July (six months at $100
+    more a month: +$600 expansion); B's $1,200 contract cancelled from July (-$600 churn); C renews a $1,200
+    contract for $1,500 (renewal $1,200, expansion $300):
 
     >>> from revlib import Contract
-    >>> book = [Contract(customer="A", start="2022-01", term_months=12, annual_price=1200, renews=True),
-    ...         Contract(customer="A", start="2022-06", term_months=7, monthly_price=50),
-    ...         Contract(customer="B", start="2022-03", term_months=12, annual_price=600)]
-    >>> net_bookings(book, freq="Y").loc["2022"].tolist()
-    [1800.0, 350.0, 0.0, 2150.0, 2150.0]
+    >>> book = [Contract(customer="A", start="2024-01", term_months=12, annual_price=1200, contract_id="A1"),
+    ...         Contract(customer="A", start="2024-07", annual_price=2400, amends="A1"),
+    ...         Contract(customer="B", start="2024-01", term_months=12, annual_price=1200, contract_id="B1"),
+    ...         Contract(customer="B", start="2024-07", annual_price=0, amends="B1"),
+    ...         Contract(customer="C", start="2023-01", term_months=12, annual_price=1200, contract_id="C1"),
+    ...         Contract(customer="C", start="2024-01", term_months=12, annual_price=1500, renewal_of="C1")]
+    >>> nb = net_bookings(book, freq="Y")
+    >>> nb.columns.tolist()
+    ['new', 'expansion', 'renewal', 'contraction', 'churn', 'gross_bookings', 'net_new_bookings']
+    >>> nb.loc["2024"].tolist()
+    [2400.0, 900.0, 1200.0, 0.0, -600.0, 4500.0, 2700.0]
     """
     book = Book.of(contracts)
-    order = np.lexsort((np.arange(len(book)), book.start, book.signed))
-    first = np.zeros(len(book), bool)
-    _, first_of_customer = np.unique(book.customer[order].astype(str), return_index=True)
-    first[order[first_of_customer]] = True
-    cents, months = cents_grids(book, np.where(first, 0, 1), 2, start, end,  # row 0: first contracts, 1: the rest
+    first, last = span(book, start, end)
+    cents, months = cents_grids(book, np.zeros(len(book), np.int64), 1, start, end,
                                 "daily" if book.has_days() else "monthly")  # bookings: the same months either way
-    signed_value = cents["bookings"] - cents["renewal_bookings"]
-    frame = pd.DataFrame({
-        "new": signed_value[0],
-        "expansion": signed_value[1],
-        "renewal": cents["renewal_bookings"].sum(axis=0),
-    }, index=months.asfreq(freq).rename("period"))
-    out = frame.groupby(level="period").sum()
+    kinds = {kind: np.zeros(len(months), np.int64) for kind in KINDS}
+    kinds["renewal"] += cents["renewal_bookings"][0]
+    amendment, renewal = book.amends >= 0, book.renewal_of >= 0
+    contracts_ = np.flatnonzero(~amendment & ~renewal)
+    order = contracts_[np.lexsort((contracts_, book.start[contracts_], book.signed[contracts_]))]
+    is_first = np.zeros(len(book), bool)
+    _, first_of_customer = np.unique(book.customer_code[order], return_index=True)
+    is_first[order[first_of_customer]] = True
+    signed_value = book.value + book.services
+    points = [("new", is_first, signed_value), ("expansion", ~amendment & ~renewal & ~is_first, signed_value)]
+    if amendment.any():
+        net = amendment_bookings(book)
+        zero = book.first_price == 0
+        for i in np.flatnonzero(amendment & zero).tolist():  # a ramp at price 0 in its first year is not a cancellation
+            zero[i] = i not in book.ramps or max(book.ramps[i]) == 0
+        points += [("expansion", amendment & (net > 0), net), ("contraction", amendment & (net < 0) & ~zero, net),
+                   ("churn", amendment & (net < 0) & zero, net)]
+    if renewal.any():  # its renewal part is in renewal_bookings (renewal_of_bookings)
+        base = renewal_of_bookings(book)
+        points += [("expansion", renewal, np.maximum(book.value - base, 0) + book.services),
+                   ("contraction", renewal, np.minimum(book.value - base, 0))]
+    for kind, pick, amount in points:
+        month = book.signed[pick] - first
+        inside = (month >= 0) & (month < len(months))
+        kinds[kind] += np.bincount(month[inside], weights=amount[pick][inside], minlength=len(months)).astype(np.int64)
+    frame = pd.DataFrame(kinds, index=months.asfreq(freq).rename("period"))
+    out = frame.groupby(level="period").sum()[list(KINDS)]
     out["gross_bookings"] = out["new"] + out["expansion"] + out["renewal"]
-    out["net_new_bookings"] = out["new"] + out["expansion"]
+    out["net_new_bookings"] = out["new"] + out["expansion"] + out["contraction"] + out["churn"]
     return in_dollars(out)

@@ -22,7 +22,8 @@ if any line has a problem, every problem is listed and no workbook is written (e
 
 COLUMNS_HELP = """\
 columns: customer, start, term_months, annual_price or monthly_price (required);
-billing, services, renews, signed, contract_id, segment (optional). See README.md.
+billing, services, renews, signed, contract_id, segment, amends, renewal_of (optional).
+See README.md.
 """
 
 

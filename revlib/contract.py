@@ -34,8 +34,11 @@ FIELDS = (
     "signed",
     "contract_id",
     "segment",
+    "amends",
+    "renewal_of",
 )
-"""The contract fields, in the order a contract file lists them."""
+"""The contract fields, in the order a contract file lists them (the last two, ``amends`` and ``renewal_of``,
+link a row to an earlier contract of the same customer: see :mod:`revlib.links`)."""
 
 
 class ContractError(ValueError):
@@ -70,19 +73,29 @@ class Contract:
     ...
     revlib.contract.ContractError: 1 problem:
       column billing: 'yearly' is not one of monthly, quarterly, semiannual, annual, upfront
+
+    An amendment names the contract it changes (``amends``), from its ``start`` month to the end of that
+    contract's current term: its ``term_months`` may be left out, and its ``billing`` and ``renews`` are then the
+    amended contract's (``None`` here, until the book is built). A price of 0 cancels.
+
+    >>> up = Contract(customer="Google", amends="G-1", start="2022-07", annual_price=2400)
+    >>> up.term_months, up.billing, up.renews, up.is_amendment
+    (None, None, None, True)
     """
 
     customer: str
     start: pd.Period
-    term_months: int
+    term_months: int | None = None
     annual_price: float | tuple[float, ...] | None = None
     monthly_price: float | tuple[float, ...] | None = None
-    billing: str = "monthly"
+    billing: str | None = None
     services: float = 0.0
-    renews: bool = False
+    renews: bool | None = None
     signed: pd.Period | None = None
     contract_id: str | None = None
     segment: str | None = None
+    amends: str | None = None
+    renewal_of: str | None = None
     _cents: tuple = field(init=False, repr=False, compare=False)
     _line: int | None = field(init=False, repr=False, compare=False, default=None)  # its line, if read from a file
 
@@ -93,6 +106,11 @@ class Contract:
         for name in FIELDS:
             object.__setattr__(self, name, parsed[name])
         object.__setattr__(self, "_cents", (parsed["_prices"], parsed["_per_year"], parsed["_services"]))
+
+    @property
+    def is_amendment(self) -> bool:
+        """Whether this row amends an earlier contract (``amends`` is given)."""
+        return self.amends is not None
 
     @property
     def prices_per_year(self) -> tuple[int, ...]:
@@ -122,6 +140,9 @@ class Contract:
     @property
     def recurring_cents(self) -> int:
         """The recurring value of one term, in cents (rounded half up to the cent)."""
+        if self.term_months is None:
+            raise ValueError(f"the amendment of {self.amends!r} has no term_months of its own: its value depends on "
+                             "the contract it amends (schedule the book to see it)")
         return recurring_value(self.prices_per_year, self.term_months)
 
     @property
@@ -241,7 +262,9 @@ def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
             problems.append((column, str(bad)))
             parsed[column] = None
 
-    for column in ("customer", "contract_id", "segment"):
+    amends, renewal_of = _text(row.get("amends")), _text(row.get("renewal_of"))
+    amendment = amends != ""
+    for column in ("customer", "contract_id", "segment", "amends", "renewal_of"):
         problem = text_problem(_text(row.get(column)))
         if problem:
             problems.append((column, problem))
@@ -250,10 +273,19 @@ def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
         problems.append(("customer", EMPTY))
     parsed["customer"] = customer
     take("start", parse_date)
-    take("term_months", parse_term)
-    take("billing", parse_billing)
+    if amendment and _text(row.get("term_months")) == "":
+        parsed["term_months"] = None  # to the end of the amended contract's term
+    else:
+        take("term_months", parse_term)
+    if amendment and _text(row.get("billing")) == "":
+        parsed["billing"] = None  # the amended contract's
+    else:
+        take("billing", parse_billing)
     take("services", parse_cents, default=0)
-    take("renews", parse_bool)
+    if amendment and _text(row.get("renews")) == "":
+        parsed["renews"] = None  # the amended contract's
+    else:
+        take("renews", parse_bool)
     take("signed", parse_date, default="")
     if parsed.get("signed") == "":
         parsed["signed"] = parsed["start"]
@@ -273,10 +305,12 @@ def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
             prices = parse_prices(annual if has_annual else monthly)
         except _Bad as bad:
             problems.append((column, str(bad)))
-        if prices is not None and term is not None and len(prices) > 1 and len(prices) != ramp_years(term):
+        if (prices is not None and term is not None and not amendment and len(prices) > 1
+                and len(prices) != ramp_years(term)):
             problems.append((column, ramp_years_problem(len(prices), term)))
 
-    if prices is not None and term is not None and parsed.get("services") is not None:
+    # an amendment's years and worth are those of the amended term: checked with the book (revlib.links)
+    if prices is not None and term is not None and not amendment and parsed.get("services") is not None:
         yearly = prices if per_year else tuple(12 * p for p in prices)
         worth = recurring_value(yearly, term) + parsed["services"] if len(prices) in (1, ramp_years(term)) else 0
         column = "annual_price" if per_year else "monthly_price"
@@ -292,6 +326,10 @@ def parse_row(row: dict) -> tuple[dict, list[tuple[str, str]]]:
     parsed["contract_id"] = cid or None
     segment = _text(row.get("segment"))
     parsed["segment"] = segment or None
+    parsed["amends"] = amends or None
+    parsed["renewal_of"] = renewal_of or None
+    if amendment and renewal_of:
+        problems.append(("renewal_of", "is given with amends; a row either amends a contract or renews one"))
 
     dollars = None
     if prices is not None:

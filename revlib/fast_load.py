@@ -14,6 +14,7 @@ from .contract import (BILLING_MONTHS, BOTH_PRICES, EMPTY, MAX_CELL, MAX_CENTS, 
                        ramp_years, ramp_years_problem, recurring_value, round_half_up, signed_after_start,
                        worth_problem)
 from .fields import _Bad, month_and_day, parse_date
+from .engine.book import linked
 from .load import (_cell_problem, _check_header, _column, _double_entry, _id_repeats, _records, _source_text,
                    _too_many, load_contracts)
 
@@ -333,19 +334,25 @@ def _checked(table: _Table, progress=None) -> dict:
 
     placed = []  # (row, order in a contract's problems, column, message)
 
-    def read(name, parser, order, default=None, amounts=False):
+    def read(name, parser, order, default=None, amounts=False, blank_ok=None):
         cells = column(name)
         values, problems = cells.each(parser, default, _simple_cents(cells.text) if amounts else None)
         bad = np.array([p is not None for p in problems], bool)
-        for r in np.flatnonzero(bad[cells.codes]):
+        bad_rows = bad[cells.codes]
+        if blank_ok is not None:  # an amendment's cell left blank: the amended contract's
+            bad_rows = bad_rows & ~(blank_ok & ~cells.given())
+        for r in np.flatnonzero(bad_rows):
             placed.append((r, order, name, problems[cells.codes[r]]))
-        return cells, values, ~bad[cells.codes]
+        return cells, values, ~bad_rows
 
+    amends_cells, renewal_cells = column("amends"), column("renewal_of")
+    amendment = amends_cells.given()
     customer = column("customer")
     for r in np.flatnonzero(~customer.given()):
         placed.append((r, 1, "customer", EMPTY))
     start_cells, starts, start_ok = read("start", _month_day, 2)
-    term_cells, terms, term_ok = read("term_months", parse_term, 3)
+    term_cells, terms, term_ok = read("term_months", parse_term, 3, blank_ok=amendment)
+    term_left_out = amendment & ~term_cells.given()
     billing_cells, billings, billing_ok = read("billing", parse_billing, 4)
     services_cells, service_cents, services_ok = read("services", parse_cents, 5, default=0, amounts=True)
     services = np.array([v or 0 for v in service_cents], np.int64)[services_cells.codes]
@@ -356,6 +363,7 @@ def _checked(table: _Table, progress=None) -> dict:
 
     start, start_day = np.divmod(np.array([-32 if v is None else v for v in starts], np.int64)[start_cells.codes], 32)
     term = np.array([1 if v is None else v for v in terms], np.int64)[term_cells.codes]
+    term[term_left_out] = 0
     signed, signed_day = np.divmod(np.array([-32 if v is None else v for v in signeds], np.int64)[signed_cells.codes],
                                    32)
     no_signed = signed == -1
@@ -383,13 +391,13 @@ def _checked(table: _Table, progress=None) -> dict:
             ramp_of[r] = tuple(months * p for p in each_ramp[j])
     price_column = np.where(has_annual, "annual_price", "monthly_price")
     years = ramp_years(term)
-    wrong_years = (count > 1) & term_ok & (count != years)
+    wrong_years = (count > 1) & term_ok & (count != years) & ~amendment
     for r in np.flatnonzero(wrong_years):
         placed.append((r, 8, price_column[r], ramp_years_problem(int(count[r]), int(term[r]))))
     value = round_half_up(first * np.where(term_ok, term, 0), 12)
     for r, yearly in ramp_of.items():
-        value[r] = recurring_value(yearly, int(term[r])) if term_ok[r] and not wrong_years[r] else 0
-    checked = (count > 0) & term_ok & services_ok
+        value[r] = recurring_value(yearly, int(term[r])) if term_ok[r] and term[r] and not wrong_years[r] else 0
+    checked = (count > 0) & term_ok & services_ok & ~amendment
     worth = np.where(wrong_years, 0, value + services)
     for r in np.flatnonzero(checked & ((top > MAX_CENTS) | (worth > MAX_CENTS))):
         placed.append((r, 9, price_column[r], worth_problem(int(top[r]), int(worth[r]))))
@@ -397,6 +405,12 @@ def _checked(table: _Table, progress=None) -> dict:
     later = (signed > start) | (both_days & (signed == start) & (signed_day > start_day))
     for r in np.flatnonzero(start_ok & signed_ok & later):
         placed.append((r, 10, "signed", signed_after_start(_date(signed[r], signed_day[r]), _date(start[r], start_day[r]))))
+    for r in np.flatnonzero(amendment & renewal_cells.given()):
+        placed.append((r, 11, "renewal_of", "is given with amends; a row either amends a contract or renews one"))
+    ok = np.ones(n, bool)
+    ok[[r for r, *_ in placed]] = False
+    for bad in unreadable.values():
+        ok &= ~bad[keep]
     for r, order, name, message in placed:
         if name == "annual_price" and "annual_price" not in header:
             if "monthly_price" not in header:
@@ -429,21 +443,33 @@ def _checked(table: _Table, progress=None) -> dict:
             found.append((line[r], 2000, _double_entry(line[r], line[e])))
     if not found and not n:
         found.append((1, 0, "line 1: the file has no contracts"))
-    if found:
-        found.sort(key=lambda problem: problem[:2])
-        raise ContractError([problem for _, _, problem in found])
-    if progress is not None:
-        progress(total, total)
-
     billing = np.array(billings, dtype=object)[billing_cells.codes]
     period = np.array([BILLING_MONTHS.get(b) or 0 for b in billings], np.int64)[billing_cells.codes]
+    renews = np.array(renewals, bool)[renews_cells.codes].astype(np.int64)
+    billing_left_out, renews_left_out = amendment & ~billing_cells.given(), amendment & ~renews_cells.given()
+    period[billing_left_out], renews[renews_left_out] = -1, -1
+    billing[billing_left_out] = None
     segment = column("segment")
-    return dict(
+    columns = dict(
         customer=customer.text[customer.codes],
         customer_code=pd.factorize(customer.text_codes())[0].astype(np.int64),
         segment=np.where(segment.given(), segment.text[segment.codes], "(none)").astype(object),
         label=_labels(label),
-        start=start, signed=signed, start_day=start_day, signed_day=signed_day, line=line, term=term, period=np.where(period == 0, term, period),
-        renews=np.array(renewals, bool)[renews_cells.codes], services=services, first_price=first,
+        start=start, signed=signed, start_day=start_day, signed_day=signed_day, line=line, term=term, period=period,
+        renews=renews, services=services, first_price=first,
         ramps=ramp_of, value=value, billing=billing,
     )
+    links = (np.where(no_id, "", label).astype(object), amends_cells.text[amends_cells.codes],
+             renewal_cells.text[renewal_cells.codes], price_column.astype(object), ok,
+             lambda row: f"line {line[row]}", "the file")
+    if found:
+        found.sort(key=lambda problem: problem[:2])
+        try:
+            linked(columns, *links)
+            chain = []
+        except ContractError as error:
+            chain = error.problems
+        raise ContractError([problem for _, _, problem in found] + chain)
+    if progress is not None:
+        progress(total, total)
+    return linked(columns, *links)

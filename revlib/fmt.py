@@ -27,12 +27,14 @@ LABELS = {
     "ending_arr": "Ending ARR",
     "new": "New",
     "expansion": "Expansion",
+    "ramp": "Ramp",
+    "ramp_step": "Ramp step in ARR",
     "contraction": "Contraction",
     "churn": "Churn",
     "reactivation": "Reactivation",
     "renewal": "Renewal",
     "gross_bookings": "Gross bookings",
-    "net_new_bookings": "New and expansion bookings",
+    "net_new_bookings": "Net new bookings",
     "tcv": "TCV",
     "acv": "ACV",
     "fiscal_year": "Fiscal year",
@@ -40,6 +42,10 @@ LABELS = {
     "mrr": "MRR",
     "arr": "ARR",
     "customers": "Customers",
+    "nrr": "NRR",
+    "grr": "GRR",
+    "logo_churn": "Logo churn",
+    "quick_ratio": "Quick ratio",
 }
 """How each schedule column is named for a reader: in the report's tables and on the series' charts alike."""
 
@@ -92,16 +98,40 @@ def lines(figures: dict) -> str:
     return "\n".join(f"{name}: {usd(value)}" for name, value in figures.items())
 
 
+RATIOS = ("nrr", "grr", "logo_churn", "quick_ratio")
+"""Columns that are fractions or ratios, not money (:func:`revlib.retention`'s): shown as such by :func:`table`."""
+
+
+def ratio(value, name: str = "nrr") -> str:
+    """A fraction as a percentage (``0.8917`` is ``89.2%``), or the quick ratio as a plain ratio; NaN as ``n/a``.
+
+    >>> ratio(0.89166), ratio(0.4, "quick_ratio"), ratio(float("inf"), "quick_ratio"), ratio(float("nan"))
+    ('89.2%', '0.40', 'no losses', 'n/a')
+    """
+    if pd.isna(value):
+        return "n/a"
+    if name == "quick_ratio":
+        return "no losses" if value == float("inf") else f"{value:.2f}"
+    return f"{value:.1%}"
+
+
 def table(frame, short: bool = False):
     """A copy of a schedule-like table with money (its float columns) as dollars and headers as people read them.
+
+    Retention's fractions (:data:`RATIOS`) are shown as percentages, the quick ratio as a ratio.
 
     >>> table(pd.DataFrame({"bookings": [4600.0], "customers": [1]}, index=["FY2022"]))
            Bookings  Customers
     FY2022   $4,600          1
+    >>> table(pd.DataFrame({"starting_arr": [4320.0], "nrr": [0.8917]}, index=["2023"]))
+         Starting ARR    NRR
+    2023       $4,320  89.2%
     """
     shown = frame.copy()
     for column in shown.columns:
-        if column != "customers" and pd.api.types.is_float_dtype(shown[column]):
+        if column in RATIOS:
+            shown[column] = [ratio(v, column) for v in shown[column]]
+        elif column != "customers" and pd.api.types.is_float_dtype(shown[column]):
             shown[column] = [usd(v, short=short) for v in shown[column]]
     return shown.rename(columns=LABELS)
 

@@ -8,9 +8,12 @@ import io
 import os
 import re
 
+import numpy as np
 import pandas as pd
 
-from .contract import FIELDS, Contract, ContractError, shown, text_problem
+from .contract import BILLING_MONTHS, FIELDS, Contract, ContractError, shown, text_problem
+from .fields import _text
+from .links import resolve
 
 REQUIRED = ("customer", "start", "term_months")
 """Columns every contract file must have (plus annual_price or monthly_price)."""
@@ -45,6 +48,7 @@ def load_contracts(source, progress=None) -> list[Contract]:
     header, rows = _read_rows(source)
     problems = _check_header(header)
     contracts: list[Contract] = []
+    linking: list[tuple] = []  # each row's (line, contract or None, id, customer, amends, renewal_of)
     first_seen: dict = {}
     ids_seen: dict = {}
     has_ids = "contract_id" in header
@@ -89,11 +93,49 @@ def load_contracts(source, progress=None) -> list[Contract]:
                 first_seen[key] = line
         if contract is not None:
             contracts.append(contract)
+        linking.append((line, contract, cid, *(_text(record.get(name, "")) for name in ("customer", "amends",
+                                                                                        "renewal_of"))))
+    if any(row[4] or row[5] for row in linking):
+        problems.extend(link_problems(linking))
     if not problems and not contracts:
         problems.append("line 1: the file has no contracts")
     if problems:
         raise ContractError(problems)
     return contracts
+
+
+def link_problems(rows: list[tuple]) -> list[str]:
+    """The problems of a file's ``amends`` and ``renewal_of`` links (:func:`revlib.links.resolve`), by line and
+    column. ``rows``: each row's (line, its Contract or None if refused, id, customer, amends, renewal_of)."""
+    n = len(rows)
+    made = [c if c is not None else _NOTHING for _, c, *_ in rows]
+    ok = np.array([c is not None for _, c, *_ in rows], bool)
+    prices = [c.prices_per_year for c in made]
+    columns = dict(
+        ids=np.array([r[2] for r in rows], dtype=object),
+        customer=np.array([r[3] if c is None else c.customer for r, c in zip(rows, made)], dtype=object),
+        amends=np.array([r[4] for r in rows], dtype=object),
+        renewal_of=np.array([r[5] for r in rows], dtype=object),
+        start=np.array([c.start.asfreq("M").ordinal for c in made], np.int64),
+        signed=np.array([c.signed.asfreq("M").ordinal for c in made], np.int64),
+        term=np.array([c.term_months or 0 for c in made], np.int64),
+        period=np.array([-1 if c.billing is None else BILLING_MONTHS[c.billing] or 0 for c in made], np.int64),
+        renews=np.array([-1 if c.renews is None else int(c.renews) for c in made], np.int64),
+        first_price=np.array([p[0] for p in prices], np.int64),
+        top_price=np.array([max(p) for p in prices], np.int64),
+        ramps={i: p for i, p in enumerate(prices) if len(p) > 1},
+        services=np.array([c.services_cents for c in made], np.int64),
+        ok=ok,
+        price_column=np.array(["annual_price" if c.annual_price is not None else "monthly_price" for c in made],
+                              dtype=object),
+    )
+    lines = [r[0] for r in rows]
+    _, problems = resolve(**columns, where=lambda row: f"line {lines[row]}")
+    return [f"line {lines[row]}, column {column}: {message}" for row, column, message in problems]
+
+
+_NOTHING = Contract(customer="(refused)", start="2000-01", term_months=1, annual_price=0)
+"""A stand-in for a row refused on its own (its links are not checked)."""
 
 
 def _column(name: str) -> str:

@@ -15,9 +15,11 @@ import pandas as pd
 
 from .analysis import deferred_rollforward_cents
 from .bridge import BRIDGE, arr_bridge_cents, net_bookings
+from .retention import retention_cents, retention_in_dollars
 from .contract import BILLING_MONTHS, Contract, contract_label, parse_month, round_half_up, shown
 from .engine import COLUMNS, Book, annual_cents, cents_schedule, in_cents, in_dollars, starts_empty
 from .engine.api import cents_grids, split_shape
+from .engine.lines import renewal_of_bookings
 from .engine.months import fiscal_freq, fiscal_labels, fiscal_years, period, span
 from .workbook import TooBigForExcel, _refuse_past_limits, write_detail, write_workbook  # noqa: F401 (their old home)
 
@@ -65,6 +67,7 @@ class Report:
     contracts: pd.DataFrame
     deferred_rollforward: pd.DataFrame | None = None  # by fiscal year: opening + billings - revenue = closing
     monthly_by_customer: pd.DataFrame | None = None
+    retention: pd.DataFrame | None = None  # by fiscal year: NRR, GRR, logo churn, quick ratio (revlib.retention)
 
 
 def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, start=None, end=None,
@@ -97,6 +100,8 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
     bridge.index = fiscal_labels(bridge.index)
     movers = arr_bridge_cents(per, freq=freq, per_customer=True)
     movers.index = movers.index.set_levels(fiscal_labels(movers.index.levels[0]), level=0)
+    kept = retention_cents(per, freq=freq)
+    kept.index = fiscal_labels(kept.index)
     stage("net bookings")
     bookings = net_bookings(book, freq=freq, start=start, end=end)
     bookings.index = fiscal_labels(bookings.index)
@@ -116,6 +121,7 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
         contracts=contract_table(contracts),
         deferred_rollforward=in_dollars(rollforward),
         monthly_by_customer=in_dollars(per) if detail else None,
+        retention=retention_in_dollars(kept),
     )
 
 
@@ -165,25 +171,65 @@ def arr_trace(contracts, month) -> pd.DataFrame:
 
     Worked out from the fields alone (start, term, renewal, the price of the
     contract year in effect), without the engine, so it can prove the
-    schedule's ARR.
+    schedule's ARR. A contract with amendments is in service at the price of the
+    latest one in effect (none, if that one cancelled it), and renews as the one in
+    effect at each term's end says; a contract renewed by a ``renewal_of`` contract
+    stops where the renewal starts. Each row is named by the contract (or the
+    amendment) whose price it is.
 
     >>> from revlib import examples, schedule
     >>> trace = arr_trace(examples.nine_clients(), "2022-12")
     >>> bool(trace["arr"].sum() == schedule(examples.nine_clients()).loc["2022-12", "arr"])
     True
+    >>> year2 = examples.nine_clients_year2()
+    >>> trace = arr_trace(year2, "2023-12")
+    >>> float(trace.loc["Y2-01", "arr"]), "N-06" in trace.index, bool(trace["arr"].sum() == 3852)
+    (720.0, False, True)
     """
     month = parse_month(month)
+    contracts = list(contracts)
+    by_id = {c.contract_id: c for c in contracts if c.contract_id}
+    label = {id(c): contract_label(c.contract_id, i) for i, c in enumerate(contracts)}
+
+    def root(c):
+        while c.amends:
+            c = by_id[c.amends]
+        return c
+
+    lines, stops = {}, {}
+    for c in contracts:
+        if c.amends:
+            lines.setdefault(id(root(c)), []).append(c)
+        if c.renewal_of:
+            renewed = root(by_id[c.renewal_of])
+            stops[id(renewed)] = min(stops.get(id(renewed), c.start.asfreq("M")), c.start.asfreq("M"))
     rows = []
-    for i, c in enumerate(contracts):
-        served = (month - c.start.asfreq("M")).n  # a start on a day counts from its month, as ARR does by day
-        if served < 0 or (served >= c.term_months and not c.renews):
+    for c in contracts:
+        if c.amends:
             continue
-        year = (served % c.term_months) // 12
-        prices = c.prices_per_year
-        price = prices[year] if len(prices) > 1 else prices[0]
+        begins = c.start.asfreq("M")  # a start on a day counts from its month, as ARR does by day
+        served = (month - begins).n
+        if served < 0 or (id(c) in stops and month >= stops[id(c)]):
+            continue
+        chain = [c, *sorted(lines.get(id(c), []), key=lambda a: a.start.asfreq("M"))]
+
+        def in_effect(m):  # the line in effect in month m, and whether it renews
+            renews = c.renews
+            line = c
+            for a in chain[1:]:
+                if a.start.asfreq("M") <= m:
+                    line, renews = a, renews if a.renews is None else a.renews
+            return line, renews
+
+        term = c.term_months
+        if any(not in_effect(begins + k * term - 1)[1] for k in range(1, served // term + 1)):
+            continue  # a term ended and did not renew
+        line, renews = in_effect(month)
+        prices = line.prices_per_year
+        price = prices[(served % term) // 12] if len(prices) > 1 else prices[0]
         if price:
-            rows.append({"contract": contract_label(c.contract_id, i), "customer": c.customer, "start": str(c.start),
-                         "term_months": c.term_months, "renews": c.renews, "contract_year": served // 12 + 1,
+            rows.append({"contract": label[id(line)], "customer": c.customer, "start": str(c.start),
+                         "term_months": term, "renews": renews, "contract_year": served // 12 + 1,
                          "arr": price / 100})
     return pd.DataFrame(rows, columns=["contract", "customer", "start", "term_months", "renews", "contract_year",
                                        "arr"]).set_index("contract")
@@ -198,6 +244,8 @@ def contract_table(contracts) -> pd.DataFrame:
     """The contracts as read, with the values revlib derives from them (TCV, ACV, ARR)."""
     if isinstance(contracts, Book):
         return _book_table(contracts)
+    if any(c.amends for c in contracts):  # an amendment's term and value come from the contract it amends
+        return _book_table(Book.of(contracts))
     rows = []
     for i, c in enumerate(contracts):
         prices = c.prices_per_year
@@ -325,27 +373,41 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame, convent
     add("The customers' schedules add up to the book's", bad, f"{per_customer.index.levels[0].size} customers")
 
     daily = convention == "daily"
-    span_end = int((book.start + book.term - 1 + (daily & (book.start_day > 1))).max())
-    totals = _contract_totals(book, span_end, convention)  # contract by contract
+    span_end = int(np.maximum(book.start + book.term - 1 + (daily & (book.start_day > 1)), book.signed).max())
+    # contract by contract; an amendment's figures are its chain's, on the row of the contract it amends
+    totals = _contract_totals(book, span_end, convention)
     labels = book.label.tolist()
     value = book.value + book.services
-    signed = totals["bookings"] - totals["renewal_bookings"]
-    add("Each contract books its TCV once, when signed", [labels[i] for i in np.flatnonzero(signed != value)],
-        f"{len(labels)} contracts")
-    ends = ~book.renews
+    amendment = book.amends >= 0
+    amended = np.zeros(len(book), bool)
+    amended[book.amends[amendment]] = True
+    plain = ~amendment & ~amended  # contracts no amendment changes
+    # what each contract booked when signed: a renewal contract's renewal part is in renewal_bookings too
+    signed = totals["bookings"] - totals["renewal_bookings"] + renewal_of_bookings(book)
+    add("Each contract books its TCV once, when signed", [labels[i] for i in np.flatnonzero(plain & (signed != value))],
+        f"{int(plain.sum())} contracts without amendments")
+    ends = plain & ~book.renews
     bad = [labels[i] for i in np.flatnonzero(ends & ((totals["billings"] != value) | (totals["revenue"] != value)))]
     add("Each non-renewing contract bills and earns exactly its TCV", bad, f"{int(ends.sum())} contracts")
     first_term = totals["first_term"]
+    renewing = plain & book.renews
     if not daily:
-        first_terms = [labels[i] for i in np.flatnonzero(book.renews & (first_term != value))]
+        first_terms = [labels[i] for i in np.flatnonzero(renewing & (first_term != value))]
         add("Each renewing contract earns exactly its TCV over its first term", first_terms,
-            f"{int(book.renews.sum())} contracts")
-        return pd.DataFrame(rows)
-    # By day, a term from the 15th ends in the month after its last whole month, whose revenue is shared with
-    # the renewal: the first term's TCV is earned by the end of that month, and not before its last whole month.
-    spill = totals["month_after"]
-    whole = book.start_day == 1
-    wrong = book.renews & np.where(whole, first_term != value, (first_term > value) | (first_term + spill < value))
-    add("Each renewing contract earns its TCV over its first term (by day: by the end of the month its term ends)",
-        [labels[i] for i in np.flatnonzero(wrong)], f"{int(book.renews.sum())} contracts")
+            f"{int(renewing.sum())} contracts")
+    else:
+        # By day, a term from the 15th ends in the month after its last whole month, whose revenue is shared with
+        # the renewal: the first term's TCV is earned by the end of that month, and not before its last whole month.
+        spill = totals["month_after"]
+        whole = book.start_day == 1
+        wrong = renewing & np.where(whole, first_term != value, (first_term > value) | (first_term + spill < value))
+        add("Each renewing contract earns its TCV over its first term (by day: by the end of the month its term ends)",
+            [labels[i] for i in np.flatnonzero(wrong)], f"{int(renewing.sum())} contracts")
+    if amended.any():  # a contract with its amendments, none of them renewing: one promise that ties out
+        chain_renews = book.renews.copy()
+        np.logical_or.at(chain_renews, book.amends[amendment], book.renews[amendment])
+        chains = amended & ~chain_renews
+        unequal = (totals["bookings"] != totals["revenue"]) | (totals["billings"] != totals["revenue"])
+        add("Each amended contract that does not renew books, bills and earns the same over its life",
+            [labels[i] for i in np.flatnonzero(chains & unequal)], f"{int(chains.sum())} amended contracts")
     return pd.DataFrame(rows)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .fmt import LABELS
+from .fmt import LABELS, RATIOS, ratio
 
 if TYPE_CHECKING:
     from .report import Report
@@ -74,6 +74,8 @@ def write_workbook(report: Report, path, progress=None) -> Path:
         ("Net bookings", report.bookings),
         ("Contracts", report.contracts),
     ]
+    if report.retention is not None:
+        sheets.insert([title for title, _ in sheets].index("Net bookings"), ("Retention", report.retention))
     if report.deferred_rollforward is not None:
         sheets.insert(2, ("Deferred revenue roll-forward", report.deferred_rollforward))
     _refuse_past_limits({title: (len(frame) + frame.columns.nlevels, frame.shape[1] + frame.index.nlevels,
@@ -87,6 +89,8 @@ def write_workbook(report: Report, path, progress=None) -> Path:
         formats = {
             "header": workbook.add_format({"bold": True, "bg_color": "#DDE3EA", "text_wrap": True, "valign": "top"}),
             "money": workbook.add_format({"num_format": MONEY_FORMAT}),
+            "percent": workbook.add_format({"num_format": "0.0%"}),
+            "quick_ratio": workbook.add_format({"num_format": "0.00"}),
             "text": workbook.add_format({"quote_prefix": True}),
             "pass": workbook.add_format({"bold": True, "font_color": "#1B5E20", "quote_prefix": True}),
             "FAIL": workbook.add_format({"bold": True, "font_color": "#B71C1C", "quote_prefix": True}),
@@ -153,9 +157,12 @@ def _sheet_class():
 
 
 def _kind(name, column: pd.Series) -> str:
-    """How a column's cells are written: money, number, bool, period (as text) or any (text, numbers, blanks)."""
+    """How a column's cells are written: money, number, bool, period (as text), percent and quick_ratio
+    (retention's), or any (text, numbers, blanks)."""
     if isinstance(column.dtype, pd.PeriodDtype):
         return "period"
+    if name in RATIOS:  # retention's fractions and the quick ratio
+        return "quick_ratio" if name == "quick_ratio" else "percent"
     if pd.api.types.is_bool_dtype(column):
         return "bool"
     if pd.api.types.is_float_dtype(column) and name not in ("customers", "term_months"):
@@ -171,6 +178,8 @@ def _widest(kind: str, column: pd.Series) -> int:
         return 0
     if kind == "money":
         return max(len(f"${v:,.2f}") for v in (column.min(), column.max()))
+    if kind in ("percent", "quick_ratio"):
+        return 9
     if kind in ("number", "bool"):
         return max(len(str(v)) for v in (column.min(), column.max()))
     return int(column.astype(str).str.len().max())
@@ -289,6 +298,12 @@ class _Cells:
             self.values = column.to_numpy()  # turned into text with the sheet's other numbers (_numbers_as_text)
             if not np.isfinite(np.asarray(self.values, dtype=float)).all():
                 raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option")
+            return
+        if kind in ("percent", "quick_ratio"):  # a ratio as a number; n/a or no losses as text (fmt.ratio)
+            self.type = None
+            self.cells = [("n", formats[kind], f"{v:.16G}") if np.isfinite(v) else ("s", formats["text"], ratio(v, kind))
+                          for v in column.to_numpy(dtype=float).tolist()]
+            self.present = np.ones(len(self.cells), dtype=bool)
             return
         if kind == "bool":
             self.type, self.style = "b", None

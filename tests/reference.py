@@ -13,7 +13,8 @@ from dateutil.relativedelta import relativedelta
 
 from revlib.contract import BILLING_MONTHS, recurring_value
 
-MONEY = ("bookings", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr")
+MONEY = ("bookings", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
+         "ramp_step")
 
 
 def contract_months(contract, first: int, last: int) -> dict[int, dict[str, int]]:
@@ -62,6 +63,8 @@ def contract_months(contract, first: int, last: int) -> dict[int, dict[str, int]
                 row["billings"] += sum(revenue_at(x) for x in range(rel, rel + p))
             yearly = prices[pos // 12] if len(prices) > 1 else prices[0]
             row["arr"] = yearly
+            if rel > 0 and pos % 12 == 0:  # a new contract year of a deal in service the month before: its price step
+                row["ramp_step"] = yearly - prices[((rel - 1) % T) // 12 if len(prices) > 1 else 0]
             row["mrr"] = (2 * yearly + 12) // 24
         out[m] = row
     return out
@@ -128,19 +131,171 @@ def daily_revenue(contract, first: int, last: int) -> dict[int, int]:
     return out
 
 
+# Amendments and renewals ------------------------------------------------------------------------------------
+# A contract and its amendments are one chain of lines, each line in effect from its start month until the next
+# line's (or a renewal contract's) start. Written month by month, plainly, from the rules as the issue states them.
+
+
+def _root(contract, by_id):
+    while contract.amends is not None:
+        contract = by_id[contract.amends]
+    return contract
+
+
+def chains(contracts):
+    """{root contract_id or position: (root, [amendments in order of effect], stop month or None)}, and the
+    contracts that are in no chain (neither amended nor renewed by another row)."""
+    by_id = {c.contract_id: c for c in contracts if c.contract_id}
+    amendments, stops = defaultdict(list), {}
+    for c in contracts:
+        if c.amends is not None:
+            amendments[id(_root(c, by_id))].append(c)
+        if c.renewal_of is not None:
+            stops[id(_root(by_id[c.renewal_of], by_id))] = c.start.ordinal
+    found, plain = [], []
+    for c in contracts:
+        if c.amends is not None:
+            continue
+        if id(c) in amendments or id(c) in stops:
+            found.append((c, sorted(amendments[id(c)], key=lambda a: a.start), stops.get(id(c))))
+        else:
+            plain.append(c)
+    return found, plain
+
+
+def chain_months(root, amendments, stop, first: int, last: int) -> dict[int, dict[str, int]]:
+    """Cents per month for one chain of lines (the original and its amendments)."""
+    s0, T = root.start.ordinal, root.term_months
+    out = {m: dict.fromkeys(MONEY, 0) for m in range(first, last + 1)}
+    items = [root] + amendments
+    billing, renews = root.billing, root.renews
+
+    def add(m, key, amount):
+        if first <= m <= last:
+            out[m][key] += amount
+
+    for k, item in enumerate(items):
+        billing = item.billing or billing
+        renews = renews if item.renews is None else item.renews
+        prices = item.prices_per_year
+        a = item.start.ordinal
+        f = s0 + T * ((a - s0) // T + 1)  # the end of the line's first stretch (the month after)
+        if k + 1 < len(items):
+            cut, cut_signed = items[k + 1].start.ordinal, items[k + 1].signed.ordinal
+        else:
+            cut, cut_signed = stop, None
+        P = BILLING_MONTHS[billing] or T
+
+        def yearly(m):
+            term_start = s0 + T * ((m - s0) // T)
+            return prices[(m - term_start) // 12] if len(prices) > 1 else prices[0]
+
+        def stretch(m):
+            """(first month, month after the last, value) of the stretch (first stretch, or renewed term) of m."""
+            if m < f:
+                begin, end = a, f
+            else:
+                begin = f + T * ((m - f) // T)
+                end = begin + T
+            return begin, end, (sum(yearly(x) for x in range(begin, end)) * 2 + 12) // 24
+
+        def revenue(m):  # what the line earns in month m if nothing cuts it
+            if m < a or (m >= f and not renews):
+                return 0
+            begin, end, value = stretch(m)
+            each = value // (end - begin)
+            return value - (end - begin - 1) * each if m == end - 1 else each
+
+        def invoices_from(m):  # {month: amount} of the stretch that starts at m (billed within its periods)
+            begin, end, value = stretch(m)
+            term_start = s0 + T * ((begin - s0) // T)
+            starts = [begin] + [x for x in range(begin + 1, end) if (x - term_start) % P == 0]
+            amounts = {}
+            for i, x in enumerate(starts):
+                until = starts[i + 1] if i + 1 < len(starts) else end
+                if len(prices) > 1:
+                    amounts[x] = yearly(x) * (until - x) // 12
+                else:
+                    amounts[x] = value * (until - x) // (end - begin)
+            amounts[starts[-1]] = value - sum(v for x, v in amounts.items() if x != starts[-1])
+            return amounts
+
+        horizon = last + 1 if cut is None else min(cut, last + 1)
+        billed = earned = 0
+        add(item.signed.ordinal, "bookings", stretch(a)[2] + item.services_cents)
+        add(a, "billings", item.services_cents)
+        add(a, "services_revenue", item.services_cents)
+        ahead = renews and P > T
+        invoices = {}
+        m = a
+        while m < (horizon if cut is None else cut):
+            if not renews and m >= f:
+                break
+            if ahead:
+                if m == a or (m - s0) % P == 0:
+                    until = s0 + P * ((m - s0) // P + 1)
+                    invoices[m] = sum(revenue(x) for x in range(m, until))
+            elif m == a or (m >= f and (m - f) % T == 0):
+                invoices.update(invoices_from(m))
+            if m >= f and (m - f) % T == 0:
+                add(m, "renewal_bookings", stretch(m)[2])
+                add(m, "bookings", stretch(m)[2])
+            r = revenue(m)
+            add(m, "recurring_revenue", r)
+            earned += r
+            if m in invoices:
+                add(m, "billings", invoices[m])
+                billed += invoices[m]
+            add(m, "arr", yearly(m))
+            add(m, "mrr", (2 * yearly(m) + 12) // 24)
+            if m > a:  # a price step within the line (a ramp's next contract year), never in its first month
+                add(m, "ramp_step", yearly(m) - yearly(m - 1))
+            m += 1
+        if cut is not None:
+            add(cut, "billings", earned - billed)  # the true-up: credit what was billed beyond what was earned
+            booked_end = f if cut <= f else f + T * (-(-(cut - f) // T))
+            add(cut_signed if cut_signed is not None else cut, "bookings",
+                -sum(revenue(x) for x in range(cut, booked_end)))
+            if cut_signed is not None and renews and cut >= f and (cut - f) % T == 0:
+                # an amendment as a renewed term starts: that term renews at the old price (a renewal booking),
+                # and the amendment is the change from it; what the month books is the same
+                add(cut_signed, "renewal_bookings", stretch(cut)[2])
+    return out
+
+
+def renewal_part(contract, contracts) -> int:
+    """A ``renewal_of`` contract's renewal booking, in cents: the renewed contract's yearly price in the month
+    before the renewal starts (as last amended), times the renewal's term, over 12, rounded half up."""
+    by_id = {c.contract_id: c for c in contracts if c.contract_id}
+    renewed = _root(by_id[contract.renewal_of], by_id)
+    before = contract.start.asfreq("M").ordinal - 1
+    found, _ = chains(contracts)
+    root, amendments, stop = next(chain for chain in found if chain[0] is renewed)
+    price = chain_months(root, amendments, stop, before, before)[before]["arr"]
+    return (2 * price * contract.term_months + 12) // 24
+
+
 def book_months(contracts, first: int, last: int, convention: str = "monthly") -> dict[int, dict[str, int]]:
-    """Cents per month for a book, with per-contract deferred and unbilled revenue and distinct customers.
+    """Cents per month for a book, with per-contract (per-chain) deferred and unbilled revenue and distinct
+    customers.
 
     Under ``convention="daily"`` each contract's recurring revenue is :func:`daily_revenue`'s; its invoices,
-    bookings, services and run rates fall in the same months as under the monthly convention.
+    bookings, services and run rates fall in the same months as under the monthly convention. (Chains of
+    amendments are not scheduled by day: ``schedule`` refuses them.)
     """
     origin = min([first] + [c.signed.asfreq("M").ordinal for c in contracts])
     total = {m: defaultdict(int) for m in range(origin, last + 1)}
     active = {m: set() for m in range(origin, last + 1)}
-    for contract in contracts:
+    found, plain = chains(contracts)
+    units = [(c.customer, contract_months(c, origin, last + 12), c) for c in plain]
+    units += [(root.customer, chain_months(root, amendments, stop, origin, last + 12), None)
+              for root, amendments, stop in found]
+    for customer, rows, contract in units:
+        plain_unit = contract is not None
         owed = booked = 0
-        rows = contract_months(contract, origin, last + 12)
         if convention == "daily":
+            if not plain_unit:
+                raise NotImplementedError("amendments and renewal contracts are not scheduled by day")
             for m, cents in daily_revenue(contract, origin, last + 12).items():
                 rows[m]["recurring_revenue"] = cents
         earned = {m: row["recurring_revenue"] + row["services_revenue"] for m, row in rows.items()}
@@ -159,7 +314,10 @@ def book_months(contracts, first: int, last: int, convention: str = "monthly") -
             # what is committed and will be earned within a year: a renewal neither started nor invoiced is not
             total[m]["current_backlog"] += min(backlog, sum(earned[x] for x in range(m + 1, m + 13)))
             if row["arr"] > 0:
-                active[m].add(contract.customer)
+                active[m].add(customer)
+    for c in contracts:  # a renewal contract's renewal part is a renewal booking (its bookings hold it already)
+        if c.renewal_of is not None and c.signed.asfreq("M").ordinal in total:
+            total[c.signed.asfreq("M").ordinal]["renewal_bookings"] += renewal_part(c, contracts)
     for m in total:
         total[m]["customers"] = len(active[m])
     return {m: dict(total[m]) for m in range(first, last + 1)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+import dataclasses
 
 import pandas as pd
 from hypothesis import strategies as st
@@ -13,13 +14,13 @@ CUSTOMERS = ("Ada", "Bo", "Cy", "Di")
 
 
 @st.composite
-def contracts(draw, customers=CUSTOMERS, allow_ramps=True):
-    term = draw(st.integers(1, 40))
+def contracts(draw, customers=CUSTOMERS, allow_ramps=True, ramp_only=False):
+    term = draw(st.integers(13 if ramp_only else 1, 40))
     start = pd.Period("2021-06", "M") + draw(st.integers(0, 24))
     signed = start - draw(st.sampled_from([0, 0, 0, 1, 5, 14]))
     cents = st.one_of(st.integers(0, 300_000), st.sampled_from([100_000, 1, 7, 99_999, 120_000_000_00]))
     years = -(-term // 12)
-    ramp = allow_ramps and years > 1 and draw(st.integers(0, 3)) == 0
+    ramp = ramp_only or (allow_ramps and years > 1 and draw(st.integers(0, 3)) == 0)
     prices = [draw(cents) / 100 for _ in range(years if ramp else 1)]
     price = prices if ramp else prices[0]
     kind = draw(st.sampled_from(["annual_price", "monthly_price"]))
@@ -36,6 +37,10 @@ def contracts(draw, customers=CUSTOMERS, allow_ramps=True):
 
 
 books = st.lists(contracts(), min_size=1, max_size=6)
+
+books_with_ramps = st.builds(lambda ramps, others: ramps + others, st.lists(contracts(ramp_only=True), min_size=1,
+                                                                             max_size=3), st.lists(contracts(), max_size=4))
+"""Books with at least one ramp deal (priced year by year), among other contracts."""
 
 
 @st.composite
@@ -112,4 +117,68 @@ def dated_books_renewing_billed_ahead(draw):
         billing = {3: "quarterly", 6: "semiannual", 12: "annual"}[period]
         book.append(replace(c, term_months=draw(st.integers(1, period - 1)), billing=billing, renews=True,
                             annual_price=draw(st.integers(0, 300_000)) / 100, monthly_price=None))
+    return book
+
+
+def _month(ordinal: int) -> pd.Period:
+    return pd.Period(ordinal=ordinal, freq="M")
+
+
+@st.composite
+def books_with_amendments(draw, max_contracts=4):
+    """Books with amendments (upgrades, downgrades, ramps, notices of non-renewal, changes of billing),
+    cancellations (price 0, sometimes with a fee) and renewal contracts (``renewal_of``), all valid."""
+    base = draw(st.lists(contracts(), min_size=1, max_size=max_contracts))
+    book = [dataclasses.replace(c, contract_id=f"K{i}") for i, c in enumerate(base)]
+    for i, root in enumerate(list(book)):
+        s0, term = root.start.ordinal, root.term_months
+        renews, last_signed, last_start = root.renews, root.signed.ordinal, None
+        cancelled, line_end = False, s0 + term - 1  # the last month of the current line's term
+        for k in range(draw(st.integers(0, 2))):
+            if cancelled:
+                break
+            low = s0 if last_start is None else last_start + 1
+            high = (s0 + 3 * term - 1) if renews else line_end
+            if low > high:
+                break
+            start = low + draw(st.integers(0, min(high - low, 30)))
+            term_end = s0 + term * ((start - s0) // term + 1) - 1
+            signed = start - draw(st.sampled_from([0, 0, 0, 1, 4]))
+            signed = max(signed, last_signed)
+            years = -(-term // 12)
+            kind = draw(st.sampled_from(["up", "down", "cancel", "ramp", "same"]))
+            yearly = root.prices_per_year[0] / 100
+            if kind == "cancel":
+                price = 0
+            elif kind == "ramp" and years > 1:
+                price = [draw(st.integers(0, 300_000)) / 100 for _ in range(years)]
+            elif kind == "same":
+                price = yearly
+            else:
+                price = draw(st.one_of(st.integers(1, 300_000), st.sampled_from([1, 7, 99_999]))) / 100
+            new_renews = draw(st.sampled_from([None, None, True, False]))
+            renews = renews if new_renews is None else new_renews
+            amendment = Contract(
+                customer=root.customer, amends=draw(st.sampled_from([root.contract_id, book[-1].contract_id]))
+                if book[-1].amends == root.contract_id else root.contract_id,
+                start=_month(start), signed=_month(signed), annual_price=price,
+                term_months=draw(st.sampled_from([None, term_end - start + 1])),
+                billing=draw(st.sampled_from([None, None, "monthly", "quarterly", "annual", "upfront"])),
+                renews=new_renews, services=draw(st.sampled_from([0, 0, 250, 0.07])),
+                contract_id=f"K{i}.{k}",
+            )
+            book.append(amendment)
+            cancelled = max(price if isinstance(price, list) else [price]) == 0  # a price of 0: cancelled
+            last_signed, last_start, line_end = signed, start, term_end
+        if not cancelled and draw(st.booleans()):
+            if renews:
+                after = max(s0 + term, (last_start or s0) + 1)
+                begin = s0 + term * (-(-(after - s0) // term))
+            else:
+                begin = line_end + 1
+            book.append(Contract(customer=root.customer, renewal_of=root.contract_id, start=_month(begin),
+                                 signed=_month(begin - draw(st.sampled_from([0, 2]))), term_months=draw(st.integers(1, 24)),
+                                 annual_price=draw(st.integers(0, 300_000)) / 100,
+                                 billing=draw(st.sampled_from(list(BILLING_MONTHS))), renews=draw(st.booleans()),
+                                 contract_id=f"K{i}.r"))
     return book

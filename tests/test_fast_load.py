@@ -20,6 +20,7 @@ from revlib import ContractError, load_contracts, schedule
 from revlib.engine import Book
 from revlib.fast_load import _fast_table, load_book
 from revlib.load import _records
+from strategies import books_with_amendments
 from strategies import contracts as contract_strategy
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -51,7 +52,8 @@ def both(content):
 
 def same_book(fast: Book, slow: Book) -> None:
     for name in ("customer", "segment", "label", "start", "signed", "term", "period", "renews", "services", "value",
-                 "first_price", "billing", "customer_code", "start_day", "signed_day", "line"):
+                 "first_price", "billing", "customer_code", "start_day", "signed_day", "line", "amends", "renewal_of",
+                 "stop"):
         assert np.array_equal(getattr(fast, name), getattr(slow, name)), name
     assert fast.ramps == slow.ramps
     days = bool((fast.start_day != 1).any() or (fast.signed_day != 1).any())
@@ -226,3 +228,31 @@ def test_the_report_is_the_same_from_the_book_as_from_the_contracts(segment):
     for name in ("monthly", "yearly", "per_customer", "bridge", "bridge_by_customer", "bookings", "checks",
                  "contracts", "deferred_rollforward"):
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
+
+
+LINKED = ["customer", "start", "term_months", "annual_price", "billing", "services", "renews", "signed", "contract_id",
+          "amends", "renewal_of"]
+
+
+def _linked_row(c) -> list[str]:
+    prices = ";".join(f"{p / 100:.2f}" for p in c.prices_per_year)
+    return [c.customer, str(c.start), "" if c.term_months is None else str(c.term_months), prices,
+            c.billing or "", f"{c.services:.2f}", "" if c.renews is None else str(c.renews).lower(), str(c.signed),
+            c.contract_id or "", c.amends or "", c.renewal_of or ""]
+
+
+@FAST
+@given(books_with_amendments(), st.integers(0, 5), st.sampled_from(["amends", "renewal_of", "start", "term_months",
+                                                                    "signed", "customer"]))
+def test_books_with_amendments_and_renewals_load_the_same_on_both_paths(book, which, column):
+    """A good file gives the same book and schedule on both paths; one with a link broken, the same problems."""
+    rows = [_linked_row(c) for c in book]
+    assert both("\n".join(",".join(r) for r in [LINKED, *rows]) + "\n") == []
+    linked = [r for r in rows if r[9] or r[10]]
+    if not linked:
+        return
+    row = linked[which % len(linked)]
+    i = LINKED.index(column)
+    row[i] = {"amends": "K99", "renewal_of": "K0.0", "start": "2021-01", "term_months": "7", "signed": "2020-01",
+              "customer": "Zed"}[column] if row[i] or column in ("start", "signed", "customer") else row[i]
+    both("\n".join(",".join(r) for r in [LINKED, *rows]) + "\n")

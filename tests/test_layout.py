@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-LIBRARY = ["revlib", "revlib.contract", "revlib.fields", "revlib.load", "revlib.fast_load", "revlib.engine", "revlib.analysis", "revlib.bridge",
+LIBRARY = ["revlib", "revlib.contract", "revlib.fields", "revlib.links", "revlib.load", "revlib.fast_load", "revlib.engine", "revlib.analysis", "revlib.bridge",
+           "revlib.retention",
            "revlib.report", "revlib.workbook", "revlib.fmt", "revlib.cli", "revlib.kernels"]
 
 

@@ -100,6 +100,14 @@ def test_app_notebook_with_another_preset(tmp_path):
         assert printed[name] == usd(value), name
 
 
+def test_the_second_year_read_a_year_later(tmp_path):
+    printed = run("08_expansion_contraction_churn", tmp_path, year=2024)
+    figures = examples.year_figures(examples.nine_clients_year2(), 2024)
+    for name in ("Gross bookings", "Net new bookings", "ARR at year start", "ARR churn", "ARR at year end"):
+        assert printed[f"{name}, 2024"] == usd(figures[name]), name
+    assert printed["NRR, 2024"] == f"{figures['NRR']:.1%}"
+
+
 def test_start_here_with_another_contract(tmp_path):
     printed = run("00_start_here", tmp_path, annual_price=12_000, term_years=1, billing="upfront")
     assert printed["Bookings (TCV)"] == "$12,000"

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import revlib
 from reference import book_months
-from strategies import books, books_on_shared_terms, books_renewing_billed_ahead, contracts
+from strategies import books, books_on_shared_terms, books_renewing_billed_ahead, books_with_amendments, contracts
 
 
 def cents(frame):
@@ -152,3 +152,74 @@ def test_customers_counted_in_a_book_with_thousands_of_customers():
         assert whole.loc[month, "customers"] == len(set(customer[live])), month
     assert split["customers"].isin([0, 1]).all()
     assert (split.groupby(level="month")["customers"].sum() == whole["customers"]).all()
+
+
+# Amendments, cancellations and renewal contracts -------------------------------------------------------------
+
+
+@settings(max_examples=1000, deadline=None)
+@given(books_with_amendments(), st.integers(-3, 6), st.integers(0, 30))
+def test_amended_books_agree_with_the_month_by_month_reference(book, shift, extra):
+    first = min(c.signed for c in book) + shift
+    last = first + 20 + extra
+    frame = cents(revlib.schedule(book, start=first, end=last))
+    expected = book_months(book, first.ordinal, last.ordinal)
+    for column in revlib.COLUMNS:
+        want = [expected[m.ordinal].get(column, 0) for m in frame.index]
+        assert frame[column].tolist() == want, column
+
+
+def _chain_end(book):
+    """A month after which no chain of the book earns anything more (none renews), or None."""
+    from revlib.engine import Book
+
+    b = Book.of(book)
+    if b.renews.any():
+        return None
+    return pd.Period(ordinal=int(max((b.start + b.term).max(), b.signed.max())) + 1, freq="M")
+
+
+@settings(max_examples=500, deadline=None)
+@given(books_with_amendments())
+def test_each_chain_ties_out_over_its_life(book):
+    """Without renewals, each contract with its amendments books, bills and earns the same, to the cent, and
+    ends with nothing deferred, unbilled or in backlog."""
+    end = _chain_end(book)
+    if end is None:
+        return
+    frame = cents(revlib.schedule(book, end=end, by="contract"))
+    totals = frame.groupby(level=0)[["bookings", "billings", "revenue"]].sum()
+    assert (totals["bookings"] == totals["revenue"]).all()
+    assert (totals["billings"] == totals["revenue"]).all()
+    final = frame.groupby(level=0).tail(1)
+    assert (final[["deferred_revenue", "unbilled_revenue", "backlog"]] == 0).all().all()
+
+
+@settings(max_examples=500, deadline=None)
+@given(books_with_amendments())
+def test_amended_books_keep_backlog_at_least_deferred_and_split_by_customer_sums_to_the_book(book):
+    whole = cents(revlib.schedule(book))
+    assert (whole[["deferred_revenue", "unbilled_revenue", "backlog", "current_backlog"]] >= 0).all().all()
+    assert (whole["backlog"] >= whole["deferred_revenue"]).all()
+    assert (whole["current_backlog"] <= whole["backlog"]).all()
+    each = cents(revlib.schedule(book, by="contract"))
+    assert (each["backlog"] >= each["deferred_revenue"]).all()
+    split = cents(revlib.schedule(book, by="customer"))
+    summed = split.groupby(level="month").sum()
+    pd.testing.assert_frame_equal(summed[list(revlib.COLUMNS)], whole[list(revlib.COLUMNS)], check_freq=False)
+
+
+@settings(max_examples=500, deadline=None)
+@given(books_with_amendments(), st.sampled_from(["M", "Q", "Y"]))
+def test_the_kinds_of_booking_add_up_to_bookings(book, freq):
+    kinds = cents(revlib.net_bookings(book, freq=freq).assign(customers=0))
+    s = cents(revlib.schedule(book))
+    assert (kinds["contraction"] <= 0).all() and (kinds["churn"] <= 0).all()
+    five = kinds[["new", "expansion", "renewal", "contraction", "churn"]].sum(axis=1)
+    assert (five.to_numpy() == s["bookings"].groupby(s.index.asfreq(freq)).sum().to_numpy()).all()
+    # renewals are the schedule's renewal bookings: automatic ones, renewal contracts' renewal parts, and the
+    # old price's renewal of a term an amendment changes from its first month
+    assert (kinds["renewal"].to_numpy() == s["renewal_bookings"].groupby(s.index.asfreq(freq)).sum().to_numpy()).all()
+    assert (kinds["gross_bookings"] == kinds["new"] + kinds["expansion"] + kinds["renewal"]).all()
+    assert (kinds["net_new_bookings"] == kinds["new"] + kinds["expansion"] + kinds["contraction"]
+            + kinds["churn"]).all()

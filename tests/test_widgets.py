@@ -107,6 +107,30 @@ def test_book_explorer_segments_and_fiscal_years():
     assert w.figures[f"Bookings, {last}"] == shifted.yearly.loc[last, "bookings"]
 
 
+def test_the_amendment_explorer_moves_every_figure():
+    from revlib import Contract, ContractError
+
+    book = examples.nine_clients_year2()
+    w = widgets.amendment_explorer(book)
+    assert w.figures["Net new bookings"] == 272 and w.figures["NRR"] == "89.2%"
+    w.controls["client"].value = "Ola"
+    assert w.controls["monthly_price"].value == 40, "a client picked: the slider shows its price in June"
+    w.set(monthly_price=100, effective="2023-07")
+    # in Ola's three-month term from June: $60 more a month for July and August, and $720 more ARR
+    raised = [*book, Contract(customer="Ola", start="2023-07", monthly_price=100, amends="N-09")]
+    assert w.figures == {k: (v if k not in ("NRR", "GRR", "Logo churn", "Quick ratio") else w.figures[k])
+                         for k, v in examples.year_figures(raised).items()}
+    assert w.figures["Expansion bookings"] == 512 + 120 and w.figures["ARR expansion"] == 312 + 720
+    assert float(w.figures["Quick ratio"]) > 1
+    assert "Net new bookings" in w.chart.value and not w.message.value
+    w.set(client="Blue Apron", effective="2023-03")  # a second change to its contract in March: refused
+    assert "one amendment a month" in w.message.value
+    w.set(client="Uber", effective="2023-10", monthly_price=10)  # cancelled in September: revlib says so
+    assert "is cancelled (from 2023-09" in w.message.value
+    with pytest.raises(ContractError, match="Ola has no contract in service in 2022-06"):
+        widgets.amendment(book, "Ola", "2022-06", 10)  # before Ola's first contract starts
+
+
 def test_the_workshop_app_presets_billing_and_own_contract():
     app = widgets.contract_app()
     assert app.figures == widgets.app_figures(widgets.app_book("google"))

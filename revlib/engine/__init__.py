@@ -13,6 +13,8 @@ Bookings
     term plus services) in the month it is ``signed``. A contract that
     ``renews`` books the recurring value of one more term in the month each
     renewal starts; those are ``renewal_bookings``, and ``bookings`` includes them.
+    An amendment books the change in the remaining recurring value when signed,
+    which is negative for a downgrade or a cancellation (see Amendments below).
 Billings
     Invoices go out in advance, at the start of each billing period of 1, 3, 6
     or 12 months (monthly, quarterly, semiannual, annual), or once for the whole
@@ -48,6 +50,44 @@ MRR, ARR and customers
     effect. ARR is 12 times the exact price (a $2,000-a-year contract has ARR
     $2,000.00 and MRR $166.67 in every month of its term). Customers is the
     number of distinct customers with recurring revenue that month.
+Ramp steps
+    ``ramp_step`` is the change in ARR, in the month it happens, from a ramp
+    deal's prices fixed at signing: a contract year's price less the year
+    before's, up or down, and back to the first year's price when a renewal
+    starts (each renewed term repeats the ramp). A deal starting or ending is
+    not a step. The ARR bridge reads it to keep ramps apart from upsell.
+Amendments (upgrades, downgrades, cancellations)
+    An amendment (a row with ``amends``) changes a contract's recurring price from its
+    ``start`` month (the effective month) to the end of the contract's current term; a
+    price of 0 cancels it. A contract and its amendments are one chain of *lines*, on the
+    original's calendar (its start, term length and billing dates). At the effective month
+    the line in effect is cut: its revenue, MRR, ARR and renewals stop; its billings are
+    trued up to what it has earned (a credit note for what was invoiced for months from the
+    cut, or, for a ramp deal that earned ahead of its invoices, an invoice); and in the
+    amendment's signed month its bookings take off what it had booked and will not earn (its
+    revenue from the cut to the end of the booked term). Unless the price is 0, the amendment
+    is a new line from the effective month to the end of the term, booked (its value over
+    those months, plus services) when signed, earned evenly over its months, and billed on the
+    contract's billing dates: its first invoice, at the effective month, for the rest of that
+    billing period. So in the effective month the invoice and the credit note come to the
+    price difference over the rest of the billing period (within the rounding cents), a month
+    can book a negative amount, and backlog falls when a contract is cut. An amendment that
+    takes effect in the first month of a renewed term changes that term: the term renews at
+    the old price (a renewal booking of its whole value, in the amendment's signed month) and
+    the amendment books the change from it, (new monthly price - old) x the term's months:
+    expansion, contraction, or for a cancellation the whole renewal taken off again as churn
+    (so the month books the same either way). A line that renews
+    renews with the original's term length. Each line ties out: bookings, billings and revenue
+    are equal over its life, to the cent. Services on an amendment are a fee for the change,
+    billed and earned in the effective month. Deferred revenue, unbilled revenue and backlog
+    are clipped per chain (the original and its amendments are one contract).
+Renewal contracts
+    A row with ``renewal_of`` renews a contract of the same customer: it starts the month
+    after that contract's term ends, and that contract then stops renewing by itself (a
+    credit note takes back anything invoiced beyond its end). It is booked, billed and earned
+    as a contract of its own; of what it books when signed, the renewed contract's recurring
+    value over the same length (its price in the month before the renewal, times the
+    renewal's term) is a renewal booking, in ``renewal_bookings`` as net bookings' renewal.
 Cents
     Where an amount is not a whole number of cents ($1,000 a year is $83.333 a
     month), each month's revenue and each invoice is rounded down to the cent
@@ -77,6 +117,15 @@ than their term, whose backlog is held at their deferred revenue where that is
 larger, row by row after merging. Distinct customers are counted with one 64-bit
 mask of months per customer.
 
+Amended contracts (and contracts renewed by another row other than right after
+their first term) are chains of lines (``lines``): each line's finite part, up to
+its cut or the end of its first stretch, is laid out month by month and invoice by
+invoice for all lines at once (numpy, no loop over lines), so their work grows with
+their months in service; what an uncut line renews after that repeats every term
+and goes through the rules above. A block of chains at a time is added up on rows of
+its own, so each chain's balances are clipped on their own. A book without
+amendments or renewal rows never goes this way.
+
 The engine's modules, in the order a book goes through them:
 
 - ``book``: the contracts as columns (cents, month ordinals), the engine's input;
@@ -85,6 +134,7 @@ The engine's modules, in the order a book goes through them:
 - ``rules``: every figure in cents, one function per figure (the rules above, as code);
 - ``customers``: distinct customers in service, counted with bit masks;
 - ``daily``: the daily convention, revenue spread over the days of each billing period;
+- ``lines``: amended and renewed contracts as chains of lines (the amendment rules above);
 - ``api``: :func:`schedule` (dollars, for the public), :func:`cents_schedule` (cents,
   for revlib's own modules) and :func:`annual`.
 """

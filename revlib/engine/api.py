@@ -29,12 +29,13 @@ COLUMNS = (
     "current_backlog",
     "mrr",
     "arr",
+    "ramp_step",
     "customers",
 )
 """The columns of a schedule, in order. Every one but ``customers`` is in dollars."""
 
-FLOWS = ("bookings", "renewal_bookings", "billings", "revenue", "recurring_revenue", "services_revenue")
-"""Columns that are amounts of a period: a year's figure is the sum of its months."""
+FLOWS = ("bookings", "renewal_bookings", "billings", "revenue", "recurring_revenue", "services_revenue", "ramp_step")
+"""Columns that are amounts of a period: a year's figure is the sum of its months (a year's ramp steps too)."""
 
 BALANCES = ("deferred_revenue", "unbilled_revenue", "backlog", "current_backlog")
 """Columns read at a month end: a year's figure is its last month's."""
@@ -143,10 +144,14 @@ def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None
 def convention_figures(book: Book, convention):
     """The engine's figures for ``convention``; under ``"monthly"``, a book with a start or signing on a day other
     than the 1st is refused (:class:`ContractError`, every such date by line and column), never rounded to its month.
+    Under ``"daily"``, a book with amendments or renewal contracts (``amends``, ``renewal_of``) is refused: they
+    are not yet scheduled by day.
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"convention={convention!r} is not one of {', '.join(map(repr, CONVENTIONS))}")
     if convention == "daily":
+        if book.has_links:
+            raise ContractError([book.links_by_day_problem()])
         return daily.figures
     if book.has_days():
         raise ContractError(book.days_problems())
@@ -324,7 +329,10 @@ def _groups(book: Book, by) -> tuple[list, np.ndarray]:
     if by not in GROUPINGS:
         raise ValueError(f"by={by!r} is not one of None, {', '.join(map(repr, GROUPINGS))}")
     names = {"customer": book.customer, "segment": book.segment, "contract": book.label}[by].astype(str)
-    if by == "contract":
-        return list(names), np.arange(len(book), dtype=np.int64)
+    if by == "contract":  # an amendment is part of the contract it amends
+        original = book.amends < 0
+        group = np.cumsum(original, dtype=np.int64) - 1
+        group[~original] = group[book.amends[~original]]
+        return list(names[original]), group
     labels, group = np.unique(names, return_inverse=True)
     return list(labels), group.astype(np.int64)

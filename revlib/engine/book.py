@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import BILLING_MONTHS, Contract, ContractError, contract_label, recurring_value, round_half_up
+from ..links import NEVER, resolve
 from .grid import spread
 
 MAX_BOOK_CENTS = 1_000_000_000_000_000
@@ -29,6 +30,10 @@ class Book:
     months (the term for upfront); ``value`` the recurring value of one term;
     ``first_price`` the yearly price of the first contract year; ``ramps`` maps the
     position of each ramp deal to its yearly prices, one per contract year.
+
+    An amendment (``amends`` >= 0) is held resolved (:mod:`revlib.links`): ``start`` is its effective month,
+    ``term`` its months to the end of the amended term, ``value`` their recurring value, ``period``, ``renews``
+    and ``segment`` as the chain has them; a ramp's prices are by contract year of the amended contract's term.
     """
 
     customer: np.ndarray
@@ -48,6 +53,9 @@ class Book:
     start_day: np.ndarray | None = None  # the day of its month each contract starts (1: the whole month)
     signed_day: np.ndarray | None = None  # the day of its month each contract was signed (1: a month)
     line: np.ndarray | None = None  # each contract's line in the file it was read from, where it was (else 0)
+    amends: np.ndarray | None = None  # an amendment: the row of its chain's original contract; else -1
+    renewal_of: np.ndarray | None = None  # a renewal contract: the row of the contract it renews; else -1
+    stop: np.ndarray | None = None  # a renewed contract: the month its renewal starts; else links.NEVER
 
     @classmethod
     def of(cls, contracts) -> "Book":
@@ -68,19 +76,21 @@ class Book:
         if not contracts:
             raise ValueError("no contracts to schedule")
         n = len(contracts)
-        term = np.fromiter((c.term_months for c in contracts), np.int64, n)
+        term = np.fromiter((c.term_months or 0 for c in contracts), np.int64, n)
         prices = [c.prices_per_year for c in contracts]
-        first_price, ramps, value = _prices_and_values(prices, term)
+        first_price, ramps, value = _prices_and_values(prices, np.maximum(term, 1))
         services = np.fromiter((c.services_cents for c in contracts), np.int64, n)
-        return cls.from_columns(
+        label = np.array([contract_label(c.contract_id, i) for i, c in enumerate(contracts)], dtype=object)
+        columns = dict(
             customer=np.array([c.customer for c in contracts], dtype=object),
             segment=np.array([c.segment or "(none)" for c in contracts], dtype=object),
-            label=np.array([contract_label(c.contract_id, i) for i, c in enumerate(contracts)], dtype=object),
+            label=label,
             start=np.fromiter((c.start.asfreq("M").ordinal for c in contracts), np.int64, n),
             signed=np.fromiter((c.signed.asfreq("M").ordinal for c in contracts), np.int64, n),
             term=term,
-            period=np.fromiter((BILLING_MONTHS[c.billing] or c.term_months for c in contracts), np.int64, n),
-            renews=np.fromiter((c.renews for c in contracts), bool, n),
+            period=np.fromiter((-1 if c.billing is None else BILLING_MONTHS[c.billing] or 0 for c in contracts),
+                               np.int64, n),
+            renews=np.fromiter((-1 if c.renews is None else c.renews for c in contracts), np.int64, n),
             services=services,
             value=value,
             first_price=first_price,
@@ -90,6 +100,12 @@ class Book:
             signed_day=np.fromiter((c.signed_day for c in contracts), np.int64, n),
             line=np.fromiter((c._line or 0 for c in contracts), np.int64, n),
         )
+        text = [np.array([getattr(c, name) or "" for c in contracts], dtype=object)
+                for name in ("contract_id", "amends", "renewal_of")]
+        price_column = np.array(["annual_price" if c.annual_price is not None else "monthly_price"
+                                 for c in contracts], dtype=object)
+        return cls.from_columns(**linked(columns, *text, price_column, np.ones(n, bool),
+                                         lambda row: f"contract {label[row]}", "the book"))
 
     @classmethod
     def from_columns(cls, **columns) -> "Book":
@@ -105,15 +121,23 @@ class Book:
         return cls(**columns)
 
     def take(self, rows) -> "Book":
-        """The contracts at ``rows`` (positions, or a mask), as a book of their own."""
+        """The contracts at ``rows`` (positions, or a mask), as a book of their own.
+
+        An amendment goes with the contract it amends (they share its segment); a renewed contract taken
+        without its renewal still stops renewing where the renewal starts.
+        """
         rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, np.int64)
-        new = {old: i for i, old in enumerate(rows.tolist())}
         columns = {name: getattr(self, name)[rows] for name in (
             "customer", "segment", "label", "start", "signed", "term", "period", "renews", "services", "value",
-            "first_price")}
-        return Book(**columns, ramps={new[i]: p for i, p in self.ramps.items() if i in new},
+            "first_price", "stop", "start_day", "signed_day", "line")}
+        where = np.full(len(self) + 1, -1, np.int64)
+        where[rows] = np.arange(len(rows))
+        for name in ("amends", "renewal_of"):
+            old = getattr(self, name)[rows]
+            columns[name] = np.where(old >= 0, where[old], -1)
+        return Book(**columns, ramps={int(where[i]): p for i, p in self.ramps.items() if where[i] >= 0},
                     billing=None if self.billing is None else self.billing[rows],
-                    **{name: getattr(self, name)[rows] for name in ("start_day", "signed_day", "line")})
+                    customer_code=self.customer_code[rows])
 
     @classmethod
     def from_arrays(cls, customer, start, term_months, prices_per_year, billing_months, services, renews,
@@ -158,11 +182,18 @@ class Book:
     def __post_init__(self):
         if self.customer_code is None:
             self.customer_code = pd.factorize(self.customer)[0].astype(np.int64)
+        n = len(self.start)
+        if self.amends is None:
+            self.amends = np.full(n, -1, np.int64)
+        if self.renewal_of is None:
+            self.renewal_of = np.full(n, -1, np.int64)
+        if self.stop is None:
+            self.stop = np.full(n, NEVER, np.int64)
         for name in ("start_day", "signed_day"):  # whole months unless told
             if getattr(self, name) is None:
-                setattr(self, name, np.ones(len(self.start), np.int64))
+                setattr(self, name, np.ones(n, np.int64))
         if self.line is None:
-            self.line = np.zeros(len(self.start), np.int64)
+            self.line = np.zeros(n, np.int64)
 
     def has_days(self) -> bool:
         """Whether a contract starts, or was signed, on a day other than the 1st (see ``convention``)."""
@@ -189,6 +220,63 @@ class Book:
                     problems.append(f"{where}, column {name}: {month}-{day:02d} is not the 1st of a month; "
                                     'use convention="daily" to prorate by day')
         return problems
+
+    @property
+    def has_links(self) -> bool:
+        """Whether any contract is amended or renewed by another row (the engine's chains)."""
+        return bool((self.amends >= 0).any() or (self.renewal_of >= 0).any())
+
+    def links_by_day_problem(self) -> str:
+        """Why ``convention="daily"`` refuses this book: its amendments and renewal contracts, each named by the
+        file's line (or its label) and the contract it changes.
+
+        >>> from revlib import Contract
+        >>> Book.of([Contract(customer="A", start="2024-01", term_months=12, annual_price=1200, contract_id="A1"),
+        ...          Contract(customer="A", start="2024-07", annual_price=2400, amends="A1", contract_id="A2")]
+        ...         ).links_by_day_problem()
+        'amendments are not yet scheduled by day: contract A2 (amends A1); schedule this book with convention="monthly"'
+        """
+        named = []
+        for r in np.flatnonzero((self.amends >= 0) | (self.renewal_of >= 0)).tolist():
+            where = f"line {self.line[r]} (contract {self.label[r]}" if self.line[r] else f"contract {self.label[r]} ("
+            sep = ", " if self.line[r] else ""
+            what = (f"amends {self.label[self.amends[r]]}" if self.amends[r] >= 0
+                    else f"renewal_of {self.label[self.renewal_of[r]]}")
+            named.append(f"{where}{sep}{what})")
+        return ("amendments are not yet scheduled by day: " + ", ".join(named)
+                + '; schedule this book with convention="monthly"')
+
+
+def linked(columns: dict, ids, amends, renewal_of, price_column, ok, where, book_word) -> dict:
+    """A book's columns (:meth:`Book.from_columns`' fields) with its links resolved (:func:`revlib.links.resolve`):
+    amendments' term, billing, renewal, value and segment filled in, ``amends``, ``renewal_of`` and ``stop`` set.
+
+    ``period`` and ``renews`` come in as read: billing months (0 upfront) and 1/0, -1 where an amendment leaves
+    them out. Raises :class:`ContractError` naming each problem's row by ``where(row)``.
+    """
+    period, renews = columns["period"], columns["renews"]
+    if not ((amends != "").any() or (renewal_of != "").any()):
+        columns["period"] = np.where(period == 0, columns["term"], period)
+        columns["renews"] = renews.astype(bool)
+        return columns
+    top = columns["first_price"].copy()
+    for i, yearly in columns["ramps"].items():
+        top[i] = max(yearly)
+    links, problems = resolve(ids, columns["customer"], amends, renewal_of, columns["start"], columns["signed"],
+                              columns["term"], period, renews, columns["first_price"], top, columns["ramps"],
+                              columns["services"], ok, where, price_column, book_word)
+    if problems:
+        raise ContractError([f"{where(row)}, column {column}: {message}" for row, column, message in problems])
+    amendment = links.root >= 0
+    columns["term"] = links.term
+    columns["period"] = np.where(links.period == 0, links.term, links.period)
+    columns["renews"] = links.renews.astype(bool)
+    columns["value"] = np.where(amendment, links.value, columns["value"])
+    columns["segment"] = np.where(amendment, columns["segment"][np.maximum(links.root, 0)], columns["segment"])
+    if columns.get("billing") is not None:
+        columns["billing"] = columns["billing"][links.billing_from]
+    columns.update(amends=links.root, renewal_of=links.renews_root, stop=links.stop)
+    return columns
 
 
 def _prices_and_values(prices_per_year, term: np.ndarray) -> tuple[np.ndarray, dict, np.ndarray]:

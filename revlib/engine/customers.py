@@ -11,14 +11,17 @@ _LOW_BITS = np.array([(1 << k) - 1 for k in range(65)], dtype=np.uint64)  # _LOW
 _BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.int64)
 
 
-def active_customers(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> np.ndarray:
+def active_customers(book: Book, group: np.ndarray, groups: int, origin: int, months: int,
+                     spans=None) -> np.ndarray:
     """Distinct customers with recurring revenue in each (group, month).
 
     Each customer's months in service are the bits of a 64-bit mask (64 months at a
     time): the masks of its contracts are OR-ed together, then each bit is counted.
+    ``spans`` (book row, first month, month after the last) are the months in service,
+    if known (:func:`in_service` otherwise).
     """
     counts = np.zeros((groups, months), np.int64)
-    who, first, stop = in_service(book, origin, months)
+    who, first, stop = in_service(book, origin, months) if spans is None else spans
     if not len(who):
         return counts
     customers = int(book.customer_code.max()) + 1

@@ -98,6 +98,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     unbooked = np.cumsum(unbooked, axis=1)
     # Their other flows (those of the monthly convention), merged by their terms; then the contracts row by row.
     flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, names=MONTHLY_FLOWS)
+    flows["ramp_step"] = np.zeros((groups, months), np.int64)  # only ramp deals step (below)
     pooled_flows = {name: flows[name].copy() for name in ("billings", "bookings_signed", "renewal_bookings",
                                                          "services_revenue")}
     separate = {name: np.zeros((groups, months), np.int64) for name in
@@ -106,8 +107,8 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         if len(index):  # their MRR and ARR by group: ramp deals priced year by year, the others merged by terms
             terms = Terms.of(book, index, group[index], origin)
             rates = _flows(terms if is_ramp else terms.merged(), groups, months,
-                           ramps=ramp_years(book, index) if is_ramp else None, names=("mrr", "arr"))
-            for name in ("mrr", "arr"):
+                           ramps=ramp_years(book, index) if is_ramp else None, names=("mrr", "arr", "ramp_step"))
+            for name in ("mrr", "arr", "ramp_step"):
                 flows[name] += rates[name]
         for part in _slices(index, SEPARATE_CHUNK):
             rows = np.arange(len(part), dtype=np.int64)
@@ -129,7 +130,8 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
             add(separate["current"], np.minimum(backlog, _next_12_months(earned)))
 
     out = {"bookings": flows["bookings_signed"] + flows["renewal_bookings"]}
-    out.update((name, flows[name]) for name in ("renewal_bookings", "billings", "services_revenue", "mrr", "arr"))
+    out.update((name, flows[name]) for name in ("renewal_bookings", "billings", "services_revenue", "mrr", "arr",
+                                                "ramp_step"))
     out["customers"] = active_customers(book, group, groups, origin, months)
     flows = {"billings": pooled_flows["billings"], "services_revenue": pooled_flows["services_revenue"],
              "bookings": pooled_flows["bookings_signed"] + pooled_flows["renewal_bookings"]}

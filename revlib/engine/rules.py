@@ -13,7 +13,8 @@ import numpy as np
 
 from ..contract import round_half_up
 from .book import Book, ramp_years
-from .customers import active_customers
+from .customers import active_customers, in_service
+from .lines import add_chains, chained, renewal_of_bookings
 from .grid import Events, adder, factorize, spread, sum_by
 
 
@@ -93,6 +94,13 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ahead of what they have booked: they are scheduled row by row (merged by their
     terms first), so that each one's backlog is at least its deferred revenue.
     """
+    full, full_group, roots = book, group, None
+    if book.has_links:  # amended contracts, and contracts renewed by another row, as chains of lines
+        chain_rows, simple = chained(book)
+        keep = np.flatnonzero(~chain_rows & (book.amends < 0))
+        roots = np.flatnonzero(chain_rows)
+        book, group = book.take(keep), group[keep]
+        book.renews = book.renews & ~simple[keep]  # renewed by another contract right after the first term
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
@@ -130,15 +138,40 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         "services_revenue": flows["services_revenue"],
         "mrr": flows["mrr"],
         "arr": flows["arr"],
+        "ramp_step": flows["ramp_step"],
     }
     out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
+    # Current backlog: the next 12 months' revenue, less what is not booked yet, plus what is invoiced beyond it.
+    current = _next_12_months(out["revenue"]) - flows["unbooked"] + invoiced_ahead
+    who, first, stop = in_service(book, origin, months)
+    if roots is not None:
+        who = keep[who]
+        if len(roots):
+            # Each chain's balances are clipped on its own: deferred and unbilled revenue, and its backlog is
+            # at least its deferred revenue; its current backlog is the part of its backlog earned within a year.
+            balances = {"owed": owed, "unbilled": unbilled, "ahead": invoiced_ahead, "current": current}
+            chain_flows = {name: out[name] for name in ("bookings", "renewal_bookings", "billings",
+                                                        "recurring_revenue", "services_revenue", "mrr", "arr",
+                                                        "ramp_step")}
+            spans = add_chains(full, roots, full_group, origin, months, chain_flows, balances)
+            out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
+            who, first, stop = (np.concatenate([x, y]) for x, y in zip((who, first, stop), spans))
+        # A renewal contract's renewal part (the renewed contract's value for the same length) is a renewal
+        # booking, in its signed month; ``bookings`` already holds all it books.
+        renewals = np.flatnonzero(full.renewal_of >= 0)
+        renewals = renewals[full.signed[renewals] - origin < months]  # signed within the grid
+        if len(renewals):
+            add_at = np.zeros_like(out["renewal_bookings"])
+            np.add.at(add_at, (full_group[renewals], full.signed[renewals] - origin),
+                      renewal_of_bookings(full)[renewals])
+            out["renewal_bookings"] = out["renewal_bookings"] + add_at
     out["deferred_revenue"] = owed  # summed over contracts where positive: never netted with unbilled
     out["unbilled_revenue"] = unbilled
     # Backlog is at least deferred revenue, contract by contract: what is invoiced beyond
     # the booked terms is committed, and all of it is earned within the next 12 months.
     out["backlog"] = np.cumsum(out["bookings"] - out["revenue"], axis=1) + invoiced_ahead
-    out["current_backlog"] = _next_12_months(out["revenue"]) - flows["unbooked"] + invoiced_ahead
-    out["customers"] = active_customers(book, group, groups, origin, months)
+    out["current_backlog"] = current
+    out["customers"] = active_customers(full, full_group, groups, origin, months, (who, first, stop))
     return out
 
 
@@ -151,7 +184,7 @@ def _next_12_months(revenue: np.ndarray) -> np.ndarray:
 
 
 FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
-         "unbooked")
+         "ramp_step", "unbooked")
 """The monthly flows :func:`_flows` computes, all of them unless told."""
 
 
@@ -175,6 +208,8 @@ def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS) -> d
             rules[name]()
     if "mrr" in names:
         run_rates(events["mrr"], events["arr"], terms, months, ramps)
+    if "ramp_step" in names and ramps is not None:
+        ramp_steps(events["ramp_step"], terms, months, ramps)
     return {name: each.grid() for name, each in events.items()}
 
 
@@ -282,6 +317,25 @@ def run_rates(mrr: Events, arr: Events, terms: Terms, months: int, ramps=None) -
         events.add(terms.group[owner], start + 12 * year, amount, running_totals=1, every=(every_term,))
         events.add(terms.group[owner], start + np.minimum(12 * year + 12, term), -amount, running_totals=1,
                    every=(every_term,))
+
+
+def ramp_steps(events: Events, terms: Terms, months: int, ramps) -> None:
+    """Ramp steps: the change in ARR, in the month it happens, from a ramp deal's price steps fixed at signing.
+
+    A step is the new contract year's price less the last one's, up or down, in the
+    month the new year starts; a renewing deal steps back to its first year's price
+    when each renewal starts (the renewed term repeats the ramp). Nothing else moves
+    ``ramp_step``: a deal starting or ending, or any other contract, is not a step.
+    """
+    years, owner, year, prices = ramps
+    step = np.r_[0, np.diff(prices)]  # each contract year's price less the year before's
+    later = year > 0
+    events.add(terms.group[owner][later], (terms.start[owner] + 12 * year)[later], step[later],
+               every=(terms.every_term(months)[owner][later],))
+    last_row = np.cumsum(years) - 1
+    renews = terms.renews
+    events.add(terms.group[renews], (terms.start + terms.term)[renews],
+               (prices[last_row - years + 1] - prices[last_row])[renews], every=(terms.term[renews],))
 
 
 def unbooked_revenue(events: Events, terms: Terms) -> None:

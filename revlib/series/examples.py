@@ -113,6 +113,59 @@ def nine_clients(path=None) -> list[Contract]:
     return load_contracts(path) if path else load("nine_clients.csv")
 
 
+def nine_clients_year2(contracts_csv=None, changes_csv=None) -> list[Contract]:
+    """The nine-client book with its second year's changes: the CRM's contracts, then the year's amendments and renewals.
+
+    ``changes_csv`` (``nine_clients_year2.csv`` by default) holds only the rows signed in 2023: an upgrade,
+    a downgrade and a cancellation (``amends``), and two signed renewals (``renewal_of``), one with a price
+    rise. They name the contracts of ``contracts_csv`` (``nine_clients.csv``), so the two files are read as
+    one export: a problem's line is its line in the two files one after the other, the first's header once.
+
+    >>> book = nine_clients_year2()
+    >>> len(book), [c.customer for c in book if c.amends]
+    (14, ['Blue Apron', 'Spotify', 'Uber'])
+    """
+    frames = []
+    for path, name in ((contracts_csv, "nine_clients.csv"), (changes_csv, "nine_clients_year2.csv")):
+        if path is None:
+            with resources.as_file(DATA / name) as packaged:
+                frames.append(pd.read_csv(packaged, dtype=str, keep_default_na=False))
+        else:
+            frames.append(pd.read_csv(path, dtype=str, keep_default_na=False))
+    return load_contracts(pd.concat(frames, ignore_index=True).fillna(""))
+
+
+def year_figures(book, year=2023, start="2022-01") -> dict[str, float]:
+    """A year of a book's life as the board reads it: bookings by kind, the ARR bridge, and retention.
+
+    Money in dollars; NRR, GRR and logo churn as fractions (0.9 is 90%); the quick ratio as a ratio.
+
+    >>> figures = year_figures(nine_clients_year2())
+    >>> figures["Net new bookings"], figures["ARR at year end"], round(figures["NRR"], 4)
+    (272.0, 3852.0, 0.8917)
+    """
+    from ..bridge import arr_bridge, net_bookings
+    from ..retention import retention
+
+    end = f"{year}-12"
+    label = str(year)
+    kinds = net_bookings(book, freq="Y", start=start, end=end).loc[label]
+    per = schedule(book, by="customer", start=start, end=end)
+    moves = arr_bridge(per, freq="Y").loc[label]
+    kept = retention(per, freq="Y").loc[label]
+    figures = {f"{name.capitalize()} bookings": float(kinds[name])
+               for name in ("new", "expansion", "renewal", "contraction", "churn")}
+    figures["Gross bookings"] = float(kinds["gross_bookings"])
+    figures["Net new bookings"] = float(kinds["net_new_bookings"])
+    figures["ARR at year start"] = float(moves["starting_arr"])
+    figures.update({f"ARR {name}": float(moves[name]) for name in ("new", "expansion", "ramp", "contraction", "churn",
+                                                                    "reactivation")})
+    figures["ARR at year end"] = float(moves["ending_arr"])
+    figures.update({"NRR": float(kept["nrr"]), "GRR": float(kept["grr"]), "Logo churn": float(kept["logo_churn"]),
+                    "Quick ratio": float(kept["quick_ratio"])})
+    return figures
+
+
 def book_figures(book) -> pd.DataFrame:
     """The yearly summary the nine-client model is read from, one row per year.
 

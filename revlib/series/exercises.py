@@ -223,13 +223,40 @@ def _sample_churn_2024():
 
 
 @question("sample.net_new_2023",
-          "Add new customers' bookings and expansion bookings; leave renewals out (nothing is taken off for churn).",
-          "new and expansion bookings in 2023",
-          restated="What were the sample book's new and expansion bookings in 2023 (renewals left out)?")
+          "Add new customers' bookings and expansion bookings, then take off contraction and churn (they are "
+          "negative); leave renewals out.",
+          "net new bookings in 2023",
+          restated="What were the sample book's net new bookings in 2023 (new + expansion - contraction - churn)?")
 def _sample_net_new_2023():
     from ..bridge import net_bookings
 
     return net_bookings(_sample(), freq="Y", end="2024-12").loc["2023", "net_new_bookings"]
+
+
+# Notebook 08: expansion, contraction and churn in the nine clients' second year -------------
+
+@question("year2.upgrade", "The new price less the old, for each month left in Blue Apron's term (March 2023 to "
+          "December 2024).", "Blue Apron's upgrade booking",
+          restated="Blue Apron moves from $40 to $60 a month from March 2023: what does the upgrade book?")
+def _year2_upgrade():
+    from ..bridge import net_bookings
+
+    book = [c for c in examples.nine_clients_year2() if c.customer == "Blue Apron"]
+    return net_bookings(book, start="2022-01", end="2023-12").loc["2023-03", "expansion"]
+
+
+@question("year2.net_new", "New + expansion + contraction + churn: contraction and churn are negative; renewals are "
+          "left out.", "the nine clients' net new bookings in 2023",
+          restated="What are the nine clients' net new bookings in 2023?")
+def _year2_net_new():
+    return examples.year_figures(examples.nine_clients_year2())["Net new bookings"]
+
+
+@question("year2.arr_end", "Start from $4,320 and add the year's movements: the upgrade and Airbnb's uplift, less "
+          "Spotify's downgrade and Uber's churn.", "ARR at the end of 2023",
+          restated="What is the nine clients' ARR at the end of 2023?")
+def _year2_arr_end():
+    return examples.year_figures(examples.nine_clients_year2())["ARR at year end"]
 
 
 # Notebook 06: workshop exercises, in rising difficulty ---------------------------------------
@@ -321,7 +348,8 @@ def _ex_calculated_billings():
     return calculated_billings(schedule(examples.ramp([100_000, 200_000])), freq="Y")["calculated_billings"].iloc[0]
 
 
-@_workshop("ex.expansion", "Expansion is the rise in ARR of a customer who was already paying.",
+@_workshop("ex.expansion", "Expansion is the rise in ARR of a customer who was already paying (a ramp deal's price "
+           "step, fixed at signing, is counted apart as ramp).",
            "the year's expansion ARR")
 def _ex_expansion():
     from ..bridge import arr_bridge

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..bridge import BRIDGE
 from ..fmt import LABELS, usd, usd_axis
 from .style import COLORS, FALL, RISE, STYLE, month_ticks
 
@@ -282,19 +283,40 @@ def bridge(row: pd.Series, title=None, ax=None) -> Figure:
     >>> from revlib import arr_bridge, examples, schedule
     >>> year = arr_bridge(schedule(examples.nine_clients(), by="customer"), "Y").iloc[0]
     >>> [t.get_text() for t in bridge(year).axes[0].get_xticklabels()]
-    ['Starting ARR', 'New', 'Expansion', 'Contraction', 'Churn', 'Reactivation', 'Ending ARR']
+    ['Starting ARR', 'New', 'Expansion', 'Ramp', 'Contraction', 'Churn', 'Reactivation', 'Ending ARR']
     >>> plt.close("all")
     """
+    return _waterfall(row, list(BRIDGE), {"starting_arr", "ending_arr"}, COLORS["arr"], title, ax)
+
+
+@styled
+def net_bookings_waterfall(row: pd.Series, title=None, ax=None) -> Figure:
+    """One period's net bookings as a waterfall: new, expansion, contraction and churn, ending at net new bookings.
+
+    ``row`` is one period of :func:`revlib.net_bookings`. Renewals are not in net bookings; they are in gross.
+
+    >>> import matplotlib.pyplot as plt
+    >>> from revlib import examples, net_bookings
+    >>> year = net_bookings(examples.nine_clients_year2(), freq="Y").loc["2023"]
+    >>> [t.get_text() for t in net_bookings_waterfall(year).axes[0].get_xticklabels()]
+    ['New', 'Expansion', 'Contraction', 'Churn', 'Net new bookings']
+    >>> plt.close("all")
+    """
+    names = ["new", "expansion", "contraction", "churn", "net_new_bookings"]
+    return _waterfall(row, names, {"net_new_bookings"}, COLORS["net_new_bookings"], title, ax)
+
+
+def _waterfall(row: pd.Series, names: list, totals: set, total_color: str, title, ax) -> Figure:
+    """A waterfall of ``row[names]``: a total stands on zero, each movement steps up (green) or down (red)
+    from the level the bars before it reached; each bar is labelled with its amount."""
     fig, ax = _axes(ax)
-    steps = ["new", "expansion", "contraction", "churn", "reactivation"]
-    names = ["starting_arr", *steps, "ending_arr"]
     level, bottoms, heights, colors = 0.0, [], [], []
     for name in names:
         value = float(row[name])
-        if name in ("starting_arr", "ending_arr"):
-            bottoms.append(0.0)
-            heights.append(value)
-            colors.append(COLORS["arr"])
+        if name in totals:
+            bottoms.append(min(value, 0.0))
+            heights.append(abs(value))
+            colors.append(total_color)
             level = value
         else:
             bottoms.append(level if value >= 0 else level + value)
@@ -303,18 +325,23 @@ def bridge(row: pd.Series, title=None, ax=None) -> Figure:
             level += value
     x = np.arange(len(names))
     bars = ax.bar(x, heights, bottom=bottoms, color=colors, width=0.7)
-    top = max(b + h for b, h in zip(bottoms, heights))
+    top = max([b + h for b, h in zip(bottoms, heights)] + [0.0])
+    low = min(bottoms + [0.0])
+    span = (top - low) or 1.0
     for bar, name in zip(bars, names):
         if row[name]:
-            inside = name not in ("starting_arr", "ending_arr") and bar.get_height() > 0.08 * top
-            y = bar.get_y() + (bar.get_height() / 2 if inside else bar.get_height())
+            inside = name not in totals and bar.get_height() > 0.08 * span
+            falls = float(row[name]) < 0 and name in totals
+            y = bar.get_y() + (bar.get_height() / 2 if inside else 0 if falls else bar.get_height())
             ax.annotate(usd(row[name], short=True), (bar.get_x() + bar.get_width() / 2, y),
-                        xytext=(0, 0 if inside else 3), textcoords="offset points", ha="center",
-                        va="center" if inside else "bottom", fontsize=9, fontweight="bold",
+                        xytext=(0, 0 if inside else -3 if falls else 3), textcoords="offset points", ha="center",
+                        va="center" if inside else "top" if falls else "bottom", fontsize=9, fontweight="bold",
                         color="white" if inside else "#222222")
     ax.set_xticks(x)
     ax.set_xticklabels([LABELS[n] for n in names])
-    ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+    ax.set_ylim(low - 0.15 * span if low < 0 else 0, top + 0.15 * span)
+    if low < 0:
+        ax.axhline(0, color="#333333", linewidth=0.8)
     return _finish(fig, ax, title, legend=None)
 
 

@@ -31,6 +31,8 @@ COLORS = {
     "mrr": "#f9a825",
     "arr": "#ef6c00",
     "customers": "#455a64",
+    "gross_bookings": "#1f4e79",
+    "net_new_bookings": "#5e35b1",
 }
 """One colour per metric, the same on every chart."""
 

@@ -20,6 +20,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from ..bridge import BRIDGE
 from ..fmt import LABELS, usd
 from .style import COLORS, FALL, RISE, month_ticks
 
@@ -130,14 +131,30 @@ def bridge(row: pd.Series, title=None, height=320) -> str:
     >>> year = arr_bridge(schedule(examples.nine_clients(), by="customer"), "Y").iloc[0]
     >>> chart = bridge(year)
     >>> chart.count("<rect class='bar'"), ">Ending ARR<" in chart
-    (7, True)
+    (8, True)
     """
-    names = ["starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr"]
+    return _waterfall(row, list(BRIDGE), {"starting_arr", "ending_arr"}, COLORS["arr"], title, height)
+
+
+def net_bookings_waterfall(row: pd.Series, title=None, height=320) -> str:
+    """One period's net bookings as a waterfall, ending at net new bookings (as :func:`plot.net_bookings_waterfall`).
+
+    >>> from revlib import examples, net_bookings
+    >>> chart = net_bookings_waterfall(net_bookings(examples.nine_clients_year2(), freq="Y").loc["2023"])
+    >>> chart.count("<rect class='bar'"), ">Net new bookings<" in chart
+    (5, True)
+    """
+    names = ["new", "expansion", "contraction", "churn", "net_new_bookings"]
+    return _waterfall(row, names, {"net_new_bookings"}, COLORS["net_new_bookings"], title, height)
+
+
+def _waterfall(row: pd.Series, names: list, totals: set, total_color: str, title, height) -> str:
+    """A waterfall of ``row[names]``: a total stands on zero, each movement steps up or down from the level before."""
     level, bars = 0.0, []
     for name in names:
         value = float(row[name])
-        if name in ("starting_arr", "ending_arr"):
-            bars.append((0.0, value, COLORS["arr"]))
+        if name in totals:
+            bars.append((0.0, value, total_color))
             level = value
         else:
             bars.append((level, level + value, RISE if value >= 0 else FALL))
@@ -157,6 +174,8 @@ def bridge(row: pd.Series, title=None, height=320) -> str:
         if row[name]:
             out.text_at(x + 0.35 * slot, top - 4, usd(row[name], short=True), size=11, anchor="middle", bold=True)
         out.text_at(box.left + (i + 0.5) * slot, box.bottom + 18, LABELS[name], anchor="middle")
+    if scale.low < 0:
+        out.add(_line(box.left, scale(0), box.right, scale(0), "#333333"))
     return out.text()
 
 

@@ -22,8 +22,9 @@ import pandas as pd
 
 from . import examples, svg
 from ..contract import BILLING_MONTHS, Contract, ContractError
+from ..bridge import net_bookings
 from ..engine import annual, fiscal_label, schedule
-from ..fmt import LABELS, usd
+from ..fmt import LABELS, ratio, usd
 from .scenarios import SCENARIOS, apply
 
 BILLINGS = list(BILLING_MONTHS)
@@ -123,10 +124,11 @@ _HEAD = "font-weight:600;border-bottom:1px solid #bdbdbd"
 
 
 def figures_html(figures: dict) -> str:
-    """Key figures as a two-column HTML table, in dollars."""
+    """Key figures as a two-column HTML table, in dollars (a figure given as text, like a percentage, as it is)."""
     rows = "".join(
         f"<tr><td style='{_LEFT}'>{escape(name)}</td>"
-        f"<td style='{_RIGHT}' class='figure' data-name='{escape(name)}'>{escape(usd(value))}</td></tr>"
+        f"<td style='{_RIGHT}' class='figure' data-name='{escape(name)}'>"
+        f"{escape(value if isinstance(value, str) else usd(value))}</td></tr>"
         for name, value in figures.items()
     )
     return f"<table class='revlib-figures' style='{_TABLE}'>{rows}</table>"
@@ -284,6 +286,69 @@ def book_explorer(contracts, segment=None, fiscal_year_start=1, end=None) -> Exp
         return View(figures, table, chart)
 
     return Explorer(controls, compute, "Pick a segment to pilot on, or move the fiscal year.")
+
+
+def amendment_explorer(contracts=None, year=2023) -> Explorer:
+    """The nine clients' second year, with one more amendment under control: pick a client, a new monthly price
+    (0 cancels) and the month it takes effect; net bookings, the ARR bridge and retention follow.
+
+    The amendment names the client's contract in effect that month (an earlier amendment's or a signed
+    renewal's chain, whichever holds); a client with no contract then, or a second change to one contract in
+    the same month, is refused with revlib's own message.
+
+    >>> explorer = amendment_explorer()
+    >>> explorer.set(client="Zuora", monthly_price=0, effective="2023-06")  # nine months of $20 taken off
+    >>> explorer.figures["Churn bookings"], explorer.figures["ARR at year end"], explorer.figures["NRR"]
+    (-360.0, 3612.0, '83.6%')
+    """
+    book = list(contracts or examples.nine_clients_year2())
+    names = ["(none)"] + list(dict.fromkeys(c.customer for c in book))
+    months = [str(m) for m in pd.period_range(f"{year}-01", f"{year}-12", freq="M")]
+    wide = {"description_width": "initial"}
+    controls = {
+        "client": W.Dropdown(options=names, value="(none)", description="Amend", style=wide,
+                             layout=W.Layout(width="230px")),
+        "monthly_price": W.IntSlider(0, min=0, max=200, step=5, description="New monthly price ($)", style=wide,
+                                     layout=W.Layout(width="400px")),
+        "effective": W.Dropdown(options=months, value=f"{year}-06", description="from", style=wide,
+                                layout=W.Layout(width="170px")),
+    }
+
+    def price_now(client):  # a client picked: the slider starts at its monthly price in June
+        if client == "(none)":
+            return {}
+        s = schedule([c for c in book if c.customer == client], start=f"{year}-01", end=f"{year}-12")
+        return {"monthly_price": int(round(s.loc[f"{year}-06", "arr"] / 12))}
+
+    def compute(client, monthly_price, effective):
+        changed = book if client == "(none)" else [*book, amendment(book, client, effective, monthly_price)]
+        figures = examples.year_figures(changed, year)
+        kinds = net_bookings(changed, freq="Y", start=f"{year - 1}-01", end=f"{year}-12")
+        chart = svg.net_bookings_waterfall(kinds.loc[str(year)], title=f"Net bookings in {year}")
+        ratios = {"NRR": "nrr", "GRR": "grr", "Logo churn": "logo_churn", "Quick ratio": "quick_ratio"}
+        shown = {name: ratio(value, ratios[name]) if name in ratios else value for name, value in figures.items()}
+        return View(shown, kinds[["new", "expansion", "renewal", "contraction", "churn", "gross_bookings",
+                                  "net_new_bookings"]], chart)
+
+    return Explorer(controls, compute, "Amend one client: pick it, its new monthly price (0 cancels) and the month "
+                    "it takes effect.", resets={"client": price_now})
+
+
+def amendment(book, client: str, effective: str, monthly_price: float) -> Contract:
+    """An amendment of ``client``'s contract in effect in month ``effective``, to ``monthly_price`` (0 cancels).
+
+    The contract in effect is the latest of the client's contracts started by then that renews or runs past
+    that month (a signed renewal replaces the contract it renews); with none, a ContractError says so.
+    """
+    month = pd.Period(effective, "M")
+    live = [c for c in book if c.customer == client and not c.amends and c.start <= month
+            and (c.renews or month < c.start + c.term_months)
+            and not any(r.renewal_of == c.contract_id and r.start <= month for r in book)]
+    if not live:
+        raise ContractError([f"{client} has no contract in service in {effective} to amend"])
+    target = max(live, key=lambda c: c.start)
+    return Contract(customer=client, start=effective, monthly_price=monthly_price, amends=target.contract_id,
+                    contract_id=f"{target.contract_id}-{effective}")
 
 
 PRESETS = {

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 COLUMNS = ("bookings", "renewal_bookings", "billings", "revenue", "deferred_revenue", "unbilled_revenue", "backlog",
-           "mrr", "arr", "customers")
+           "mrr", "arr", "ramp_step", "customers")
 
 SQL = """
 WITH c AS (
@@ -68,7 +68,10 @@ amounts AS (
                     CASE WHEN pos // p < n - 1 THEN b ELSE v - (n - 1) * b END ELSE 0 END
               END AS billings,
         CASE WHEN live THEN (2 * yearly + 12) // 24 ELSE 0 END AS mrr,
-        CASE WHEN live THEN yearly ELSE 0 END AS arr
+        CASE WHEN live THEN yearly ELSE 0 END AS arr,
+        -- a ramp's step: a new contract year's price less the month before's, in service on both sides
+        CASE WHEN live AND rel > 0 AND pos % 12 = 0 THEN yearly - LAG(yearly) OVER (PARTITION BY id ORDER BY m)
+             ELSE 0 END AS ramp_step
     FROM flows
 ),
 balances AS (
@@ -84,7 +87,7 @@ SELECT m,
     -- backlog is at least deferred revenue, contract by contract, where a renewing contract is billed for
     -- periods longer than its term (invoiced beyond what it has booked)
     SUM(CASE WHEN renews AND p > t AND NOT ramp THEN GREATEST(backlog, owed) ELSE backlog END) AS backlog,
-    SUM(mrr) AS mrr, SUM(arr) AS arr,
+    SUM(mrr) AS mrr, SUM(arr) AS arr, SUM(ramp_step) AS ramp_step,
     COUNT(DISTINCT CASE WHEN arr > 0 THEN customer END) AS customers
 FROM balances
 WHERE m >= $first
@@ -151,27 +154,30 @@ SQL_BY_CUSTOMER = SQL.replace("SELECT m,\n    SUM(bookings)", "SELECT customer, 
     "GROUP BY m\nORDER BY m", "GROUP BY customer, m")
 assert SQL_BY_CUSTOMER != SQL
 
-BRIDGE = ("starting_arr", "new", "expansion", "contraction", "churn", "reactivation", "ending_arr")
+BRIDGE = ("starting_arr", "new", "expansion", "ramp", "contraction", "churn", "reactivation", "ending_arr")
 
 SQL_BRIDGE = """
 WITH per AS ({by_customer}),
 lagged AS (
-    SELECT customer, m, arr, COALESCE(LAG(arr) OVER w, 0) AS prev,
+    SELECT customer, m, arr, ramp_step, COALESCE(LAG(arr) OVER w, 0) AS prev,
         COALESCE(MAX(CASE WHEN arr > 0 THEN 1 ELSE 0 END) OVER (
             PARTITION BY customer ORDER BY m ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS seen
     FROM per WINDOW w AS (PARTITION BY customer ORDER BY m)
 )
 SELECT m, SUM(prev) AS starting_arr,
     SUM(CASE WHEN prev = 0 AND arr > 0 AND seen = 0 THEN arr ELSE 0 END) AS new,
-    SUM(CASE WHEN prev > 0 AND arr > prev THEN arr - prev ELSE 0 END) AS expansion,
-    SUM(CASE WHEN prev > 0 AND arr > 0 AND arr < prev THEN arr - prev ELSE 0 END) AS contraction,
+    SUM(CASE WHEN prev > 0 AND arr > 0 AND arr - prev - ramp_step > 0 THEN arr - prev - ramp_step ELSE 0 END)
+        AS expansion,
+    SUM(CASE WHEN prev > 0 AND arr > 0 THEN ramp_step ELSE 0 END) AS ramp,
+    SUM(CASE WHEN prev > 0 AND arr > 0 AND arr - prev - ramp_step < 0 THEN arr - prev - ramp_step ELSE 0 END)
+        AS contraction,
     SUM(CASE WHEN prev > 0 AND arr = 0 THEN -prev ELSE 0 END) AS churn,
     SUM(CASE WHEN prev = 0 AND arr > 0 AND seen = 1 THEN arr ELSE 0 END) AS reactivation,
     SUM(arr) AS ending_arr
 FROM lagged GROUP BY m ORDER BY m
 """.format(by_customer=SQL_BY_CUSTOMER)
 
-FLOW_COLUMNS = ("bookings", "renewal_bookings", "billings", "revenue")
+FLOW_COLUMNS = ("bookings", "renewal_bookings", "billings", "revenue", "ramp_step")
 
 SQL_YEARLY_BY_CUSTOMER = """
 WITH per AS ({by_customer})

@@ -1,0 +1,491 @@
+"""Amended and renewed contracts: each chain's *lines*, in cents, per chain and month.
+
+A contract with amendments is a chain of lines (the rules are in :mod:`revlib.engine`): the original, then
+each amendment from its effective month, each line cut where the next takes effect. A line's life up to its
+cut (or to the end of its first stretch, when nothing cuts it) is finite: it is laid out month by month, with
+its invoices period by period, all lines at once (numpy, no loop over lines). What a line does after that
+stretch, when it renews and nothing cuts it, repeats every term: it is handed to the rules of
+:mod:`revlib.engine.rules` as a renewing contract. Each chain's figures are added up on their own rows (a
+block of chains at a time), so deferred revenue, unbilled revenue and backlog are clipped chain by chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from ..contract import recurring_value, round_half_up
+from ..links import NEVER
+from .grid import Events, spread, sum_by
+
+BLOCK_CELLS = 4_000_000
+"""Chains are added up this many (chain x month) cells at a time, to bound the memory a large book takes."""
+
+
+def chained(book) -> tuple[np.ndarray, np.ndarray]:
+    """Which contracts the engine schedules as chains of lines (amended, or renewed by a ``renewal_of`` row
+    other than right after their first term), and which simply stop renewing after their first term (renewed
+    right then, and not amended): two masks over the book's rows."""
+    amended = np.zeros(len(book), bool)
+    amended[book.amends[book.amends >= 0]] = True
+    renewed = book.stop < NEVER
+    ahead = book.renews & (book.period > book.term)  # invoiced beyond its term: credited when the renewal starts
+    simple = renewed & ~amended & ~ahead & (book.stop == book.start + book.term)
+    return amended | (renewed & ~simple), simple
+
+
+@dataclass
+class Lines:
+    """The lines of some chains, months counted from the grid's first (``origin``); one entry per line.
+
+    ``chain`` numbers the chains from 0 (lines of a chain are consecutive, in order); ``row`` is the book row
+    the line comes from (the original or an amendment). ``s0`` and ``t0``: the chain's start and term length,
+    whose calendar every line follows. ``a``: the line's first month; ``f``: the end of its first stretch
+    (the month after: its value ``vs`` is earned from ``a`` to ``f - 1``); ``vt``: the value of a whole term
+    at its prices, for its renewals. ``cut``: whether a later line (or a renewal contract) cuts it at ``c``,
+    taking off its unearned bookings in month ``gc``.
+    """
+
+    chain: np.ndarray
+    row: np.ndarray
+    s0: np.ndarray
+    t0: np.ndarray
+    a: np.ndarray
+    g: np.ndarray
+    f: np.ndarray
+    c: np.ndarray
+    gc: np.ndarray
+    cut: np.ndarray
+    renews: np.ndarray
+    period: np.ndarray
+    vs: np.ndarray
+    vt: np.ndarray
+    services: np.ndarray
+    price: np.ndarray
+    ramp_first: np.ndarray  # where the line's yearly prices start in ``ramp_prices`` (-1: one price)
+    ramp_prices: np.ndarray
+
+    def earned(self, w, t):
+        """The revenue line ``w`` earns (uncut) from its first month up to month ``t`` (not included), ``t >= a``."""
+        a, f, vs, vt, t0 = self.a[w], self.f[w], self.vs[w], self.vt[w], self.t0[w]
+        length = f - a
+        ms = vs // length
+        first = np.where(t >= f, vs, (t - a) * ms)
+        k = np.maximum(t - f, 0) // t0
+        later = k * vt + (np.maximum(t - f, 0) - k * t0) * (vt // t0)
+        return first + np.where(t > f, later, 0)
+
+    def unearned(self, w, c):
+        """What line ``w``, cut at month ``c``, had booked and will not earn: its revenue from ``c`` to the end of
+        the stretch or term booked at ``c`` (nothing when ``c`` starts a term: that term was not booked)."""
+        f, t0 = self.f[w], self.t0[w]
+        booked_end = np.where(c <= f, f, f + t0 * (-(-(c - f) // t0)))
+        return self.earned(w, booked_end) - self.earned(w, c)
+
+    def yearly(self, w, m):
+        """The yearly price of line ``w`` in month ``m`` (a ramp's: the contract year of the chain's term)."""
+        term_start = self.s0[w] + self.t0[w] * ((m - self.s0[w]) // self.t0[w])
+        at = self.ramp_first[w] + (m - term_start) // 12
+        if not len(self.ramp_prices):
+            return self.price[w] + 0 * m
+        return np.where(self.ramp_first[w] >= 0, self.ramp_prices[np.clip(at, 0, len(self.ramp_prices) - 1)],
+                        self.price[w])
+
+
+def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
+    """The lines of the chains starting at ``roots`` (book rows; chain k starts at ``roots[k]``), each chain's
+    lines in order."""
+    amendments = np.flatnonzero(book.amends >= 0)
+    amendments = amendments[np.isin(book.amends[amendments], roots)]
+    rows = np.concatenate([roots, amendments])
+    root = np.concatenate([roots, book.amends[amendments]])
+    position = np.full(len(book), -1, np.int64)
+    position[roots] = np.arange(len(roots))
+    chain = position[root]
+    order = np.lexsort((book.start[rows], (book.amends[rows] >= 0), chain))
+    rows, root, chain = rows[order], root[order], chain[order]
+    n = len(rows)
+    last = np.ones(n, bool)
+    last[:-1] = chain[1:] != chain[:-1]
+    following = np.minimum(np.arange(n) + 1, n - 1)
+    stop = book.stop[root]
+    cut = ~last | (stop < NEVER)
+    c = np.where(~last, book.start[rows[following]], np.where(stop < NEVER, stop, NEVER // 2)) - origin
+    gc = np.where(~last, book.signed[rows[following]] - origin, c)
+    s0, t0 = book.start[root] - origin, book.term[root]
+    price = book.first_price[rows]
+    is_ramp = np.array([int(r) in book.ramps for r in rows.tolist()], bool) if book.ramps else np.zeros(n, bool)
+    years = np.array([len(book.ramps[int(r)]) for r in rows[is_ramp].tolist()], np.int64)
+    ramp_first = np.full(n, -1, np.int64)
+    ramp_first[is_ramp] = np.cumsum(years) - years
+    ramp_prices = np.fromiter((p for r in rows[is_ramp].tolist() for p in book.ramps[int(r)]), np.int64,
+                              int(years.sum()))
+    vt = round_half_up(price * t0, 12)
+    for k in np.flatnonzero(is_ramp).tolist():
+        vt[k] = recurring_value(book.ramps[int(rows[k])], int(t0[k]))
+    a = book.start[rows] - origin
+    return Lines(chain=chain, row=rows, s0=s0, t0=t0, a=a, g=book.signed[rows] - origin, f=a + book.term[rows],
+                 c=c, gc=gc, cut=cut, renews=book.renews[rows], period=book.period[rows], vs=book.value[rows],
+                 vt=vt, services=book.services[rows], price=price, ramp_first=ramp_first, ramp_prices=ramp_prices)
+
+
+class _Both:
+    """Events put twice: in the schedule's groups (``pooled``, each chain in its group) and on each chain's own
+    row (``each``: what it books, bills and earns, for its balances, each chain's months counted from its
+    ``first``), through one ``add``."""
+
+    def __init__(self, pooled: Events, each: Events, target: np.ndarray, first: np.ndarray):
+        self.pooled, self.each, self.target, self.first = pooled, each, target, first
+
+    def add(self, group, month, amount, running_totals: int = 0, every=()):
+        self.pooled.add(self.target[np.asarray(group, np.int64)], month, amount, running_totals, every)
+        if self.each is not None:
+            group = np.asarray(group, np.int64)
+            self.each.add(group, np.asarray(month, np.int64) - self.first[group], amount, running_totals, every)
+
+
+FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
+         "ramp_step")
+ON_EACH = {"bookings_signed": "booked", "renewal_bookings": "booked", "billings": "billed",
+           "recurring_revenue": "earned", "services_revenue": "earned"}
+
+
+def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int, billed=True,
+                  first: np.ndarray | None = None, width: int | None = None):
+    """The figures of lines ``w`` (a run of whole chains, ``target`` the group of each, from the first):
+    the flows by group, (groups x months) grids in cents; what each chain books, bills and earns, (chains x
+    months) grids; and the chains' spans of months in service (chain, first month, month after the last)."""
+    from .rules import Terms, billings, ramp_steps, recurring_revenue, renewal_bookings, run_rates, signed_bookings
+
+    L = lines
+    base = L.chain[w[0]] if len(w) else 0
+    group = L.chain[w] - base
+    chains = len(target)
+    each = {name: Events(chains, months if width is None else width) for name in ("booked", "billed", "earned")
+            if billed or name != "billed"}
+    first = np.zeros(len(target), np.int64) if first is None else first
+    ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target, first) for name in FLOWS}
+    ahead = L.renews[w] & (L.period[w] > L.t0[w])
+    free = (L.price[w] == 0) & (L.ramp_first[w] < 0)  # a cancellation: nothing recurs
+    x = np.where(L.cut[w], L.c[w], np.where(ahead, months, L.f[w]))
+    x = np.where(free, L.a[w], np.minimum(x, months))
+    a, f = L.a[w], L.f[w]
+    ramp_line = L.ramp_first[w] >= 0
+
+    # Signed: the stretch's value and services; services billed and earned in the first month.
+    ev["bookings_signed"].add(group, L.g[w], L.vs[w] + L.services[w])
+    ev["billings"].add(group, a, L.services[w])
+    ev["services_revenue"].add(group, a, L.services[w])
+
+    # Over the finite part: revenue, run rates and renewal bookings, as levels and repeats (a line at one price),
+    # or month by month (a ramp).
+    level = ~ramp_line & ~free
+    g, a1, x1, f1, t0 = group[level], a[level], x[level], f[level], L.t0[w][level]
+    vs, vt, price = L.vs[w][level], L.vt[w][level], L.price[w][level]
+    ms = vs // (f1 - a1)
+    ev["recurring_revenue"].add(g, a1, ms, running_totals=1)
+    ev["recurring_revenue"].add(g, np.minimum(f1, x1), -ms, running_totals=1)
+    ends = f1 - 1 < x1
+    ev["recurring_revenue"].add(g[ends], (f1 - 1)[ends], (vs - (f1 - a1) * ms)[ends])
+    for amount, name in ((price, "arr"), (round_half_up(price, 12), "mrr")):
+        ev[name].add(g, a1, amount, running_totals=1)
+        ev[name].add(g, x1, -amount, running_totals=1)
+    on = x1 > f1  # renewed terms before the cut
+    g, f1, x1, t0, vt = g[on], f1[on], x1[on], t0[on], vt[on]
+    mt = vt // t0
+    ev["recurring_revenue"].add(g, f1, mt, running_totals=1)
+    ev["recurring_revenue"].add(g, x1, -mt, running_totals=1)
+    last_month = f1 + t0 - 1
+    extra = vt - t0 * mt
+    ev["recurring_revenue"].add(g, last_month, extra, every=(t0,))
+    ev["recurring_revenue"].add(g, last_month + t0 * (-(-(x1 - last_month) // t0)), -extra, every=(t0,))
+    ev["renewal_bookings"].add(g, f1, vt, every=(t0,))
+    ev["renewal_bookings"].add(g, f1 + t0 * (-(-(x1 - f1) // t0)), -vt, every=(t0,))
+
+    count = np.where(ramp_line & ~free, np.maximum(x - a, 0), 0)
+    which, k = spread(count)
+    line = w[which]
+    m = a[which] + k
+    revenue = L.earned(line, m + 1) - L.earned(line, m)
+    ev["recurring_revenue"].add(group[which], m, revenue)
+    yearly = L.yearly(line, m)
+    ev["arr"].add(group[which], m, yearly)
+    ev["mrr"].add(group[which], m, round_half_up(yearly, 12))
+    # Ramp steps (rules.ramp_steps): the line's price changing from its month before; never in its first month
+    within = m > a[which]
+    ev["ramp_step"].add(group[which][within], m[within], (yearly - L.yearly(line, m - 1))[within])
+    renewal = (m >= L.f[line]) & ((m - L.f[line]) % L.t0[line] == 0)
+    ev["renewal_bookings"].add(group[which][renewal], m[renewal], L.vt[line][renewal])
+
+    # Invoices, period by period.
+    start, amount, owner = _invoices(L, w, x, ahead)
+    ev["billings"].add(group[owner], start, amount)
+
+    # The cut: what was billed trued up to what was earned; what was booked and will not be earned, taken off.
+    cut = L.cut[w] & ~free
+    billed = np.bincount(owner, weights=amount, minlength=len(w)).astype(np.int64) if len(owner) else np.zeros(
+        len(w), np.int64)
+    c = np.where(L.cut[w], np.maximum(L.c[w], a), a)
+    earned_by_cut = L.earned(w, c)
+    ev["billings"].add(group[cut], c[cut], (earned_by_cut - billed)[cut])
+    ev["bookings_signed"].add(group[cut], L.gc[w][cut], -L.unearned(w, c)[cut])
+    # Cut by an amendment as a renewed term starts: the old price's renewal of that term is booked (as renewal)
+    # and the amendment books the change from it (bookings in that month are the same either way).
+    at = renewed_at_cut(L, w)
+    ev["renewal_bookings"].add(group[at], L.gc[w][at], L.vt[w][at])
+    ev["bookings_signed"].add(group[at], L.gc[w][at], -L.vt[w][at])
+
+    # What renews after the first stretch, uncut: renewing terms from the stretch's end, booked as renewals.
+    tail = ~L.cut[w] & L.renews[w] & ~ahead & ~free & (f < months)
+    for ramp in (False, True):
+        pick = np.flatnonzero(tail & (ramp_line == ramp))
+        if not len(pick):
+            continue
+        lw = w[pick]
+        vt, p = L.vt[lw], L.period[lw]
+        price = L.price[lw]
+        terms = Terms(group=group[pick], start=L.f[lw], signed=L.f[lw], term=L.t0[lw], period=p,
+                      renews=np.ones(len(pick), bool), value=vt, services=np.zeros(len(pick), np.int64),
+                      monthly=vt // L.t0[lw], invoice=vt * p // L.t0[lw], mrr=round_half_up(price, 12), arr=price)
+        ramps = None
+        if ramp:
+            first = L.ramp_first[lw]
+            years = -(-L.t0[lw] // 12)
+            owner_r, year = spread(years)
+            ramps = (years, owner_r, year, L.ramp_prices[first[owner_r] + year])
+        signed_bookings(ev["renewal_bookings"], terms)  # its first term is a renewal too
+        renewal_bookings(ev["renewal_bookings"], terms)
+        recurring_revenue(ev["recurring_revenue"], terms, months)
+        billings(ev["billings"], terms, months, ramps)
+        run_rates(ev["mrr"], ev["arr"], terms, months, ramps)
+        if ramp:  # its steps, and the step into its first renewed term, where the renewing contract starts
+            ramp_steps(ev["ramp_step"], terms, months, ramps)
+            ev["ramp_step"].add(group[pick], L.f[lw], L.yearly(lw, L.f[lw]) - L.yearly(lw, L.f[lw] - 1))
+
+    # Months in service: a line at a price from its start to its cut (for good, if it renews uncut); a ramp's
+    # years at a price, month by month.
+    flat = ~ramp_line & ~free
+    stop = np.where(tail, months, x)
+    spans = [(group[flat], a[flat], stop[flat])]
+    paying = yearly > 0
+    spans.append((group[which][paying], m[paying], m[paying] + 1))
+    for i in np.flatnonzero(tail & ramp_line).tolist():  # rare: a ramp amendment renewing uncut
+        li, t0 = int(w[i]), int(L.t0[w[i]])
+        prices = L.ramp_prices[L.ramp_first[li]:L.ramp_first[li] + -(-t0 // 12)]
+        for shift in range(int(f[i]), months, t0):
+            for y, price in enumerate(prices.tolist()):
+                if price:
+                    spans.append(([group[i]], [shift + 12 * y], [min(shift + min(12 * y + 12, t0), months)]))
+    spans = tuple(np.concatenate([np.asarray(part[j], np.int64) for part in spans]) for j in range(3))
+    return ({name: both.pooled.grid() for name, both in ev.items()},
+            {name: events.grid() for name, events in each.items()}, spans)
+
+
+def renewed_at_cut(L: Lines, w: np.ndarray) -> np.ndarray:
+    """Which of lines ``w`` (a run of whole chains) an amendment cuts in the first month of one of its renewed terms:
+    that term renews at the line's price (a renewal booking, its whole value ``vt``) and the amendment is a change
+    to it: (new price - old) x the term's months, as the rule for amendments says."""
+    following = np.r_[L.chain[w][1:] == L.chain[w][:-1], False]  # cut by the next line of its chain
+    c, f = L.c[w], L.f[w]
+    return following & L.renews[w] & (c >= f) & ((c - f) % L.t0[w] == 0)
+
+
+def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
+    """Every invoice of lines ``w`` issued before ``x``: its month, amount and line (a position in ``w``).
+
+    Within a stretch (the line's first, then each renewed term) invoices fall on the billing period starts of
+    the chain's terms, the first at the stretch's start for the rest of its period; each is the stretch's
+    value for its months, rounded down to the cent (a ramp's: the year's price), the last the rest. A line
+    that renews on terms shorter than its billing period is invoiced every period from the chain's start,
+    for the revenue each period covers.
+    """
+    a, f, t0, p = L.a[w], L.f[w], L.t0[w], L.period[w]
+    # stretches: the first, then the renewed terms that start before x
+    more = np.where(~ahead & (x > f), -(-(x - f) // t0), 0)
+    owner, j = spread(1 + more)
+    ss = np.where(j == 0, a[owner], f[owner] + (j - 1) * t0[owner])
+    se = np.where(j == 0, f[owner], ss + t0[owner])
+    s0 = L.s0[w][owner]
+    ts = s0 + t0[owner] * ((ss - s0) // t0[owner])
+    po = p[owner]
+    first_anchor = (ss - ts) // po + 1
+    count = 1 + np.maximum(0, -(-(se - ts) // po) - first_anchor)
+    count = np.where(ahead[owner], 0, count)
+    stretch, i = spread(count)
+    o = owner[stretch]
+    begin = np.where(i == 0, ss[stretch], ts[stretch] + (first_anchor[stretch] + i - 1) * po[stretch])
+    end = np.minimum(ts[stretch] + (first_anchor[stretch] + i) * po[stretch], se[stretch])
+    value = np.where(j[stretch] == 0, L.vs[w][o], L.vt[w][o])
+    length = se[stretch] - ss[stretch]
+    ramp = L.ramp_first[w][o] >= 0
+    yearly = L.yearly(w[o], begin)
+    amount = np.where(ramp, yearly * (end - begin) // 12, value * (end - begin) // np.maximum(length, 1))
+    last = np.cumsum(count) - 1
+    has = count > 0
+    sums = np.bincount(stretch, weights=amount, minlength=len(count)) if len(stretch) else np.zeros(len(count))
+    others = sums.astype(np.int64)[has] - amount[last[has]]
+    amount[last[has]] = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])[has] - others
+    keep = begin < x[o]
+    begin, amount, o = begin[keep], amount[keep], o[keep]
+    # renewing on terms shorter than the billing period: every period from the chain's start
+    lines = np.flatnonzero(ahead)
+    if len(lines):
+        s0, pa = L.s0[w][lines], p[lines]
+        first_anchor = (a[lines] - s0) // pa + 1
+        n = 1 + np.maximum(0, -(-(x[lines] - s0) // pa) - first_anchor)
+        which, i = spread(n)
+        at = np.where(i == 0, a[lines][which], s0[which] + (first_anchor[which] + i - 1) * pa[which])
+        until = s0[which] + (first_anchor[which] + i) * pa[which]
+        lw = w[lines][which]
+        begin = np.concatenate([begin, at])
+        amount = np.concatenate([amount, L.earned(lw, until) - L.earned(lw, at)])
+        o = np.concatenate([o, lines[which]])
+    return begin, amount, o
+
+
+def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: int, flows: dict, balances: dict):
+    """Add the chains starting at ``roots`` to ``flows`` (grids by group) and their balances, clipped chain by
+    chain, to ``balances`` (``owed``, ``unbilled``, ``ahead``: deferred revenue beyond backlog, ``current``:
+    current backlog); returns their spans of months in service (book row of the chain's original, first month,
+    month after the last)."""
+    lines = lines_of(book, roots, origin)
+    groups = len(next(iter(flows.values())))
+    # Each chain's months with anything to add up: from its first signing to its last cut or end (to the window's
+    # end if it renews uncut). Chains in order of those months, so that a block's rows span few months.
+    uncut_renewing = ~lines.cut & lines.renews
+    last = np.where(uncut_renewing, months, np.where(lines.cut, lines.c, lines.f) + 1)
+    chain_first = np.full(len(roots), months, np.int64)
+    np.minimum.at(chain_first, lines.chain, np.minimum(lines.g, lines.a))
+    chain_last = np.zeros(len(roots), np.int64)
+    np.maximum.at(chain_last, lines.chain, np.minimum(last, months))
+    order = np.lexsort((chain_first, chain_last - chain_first))  # by how many months they span
+    roots, chain_first, chain_last = roots[order], chain_first[order], chain_last[order]
+    renumber = np.empty_like(order)
+    renumber[order] = np.arange(len(order))
+    lines.chain = renumber[lines.chain]
+    moved = np.argsort(lines.chain, kind="stable")  # each chain's lines together, still in order
+    for name in (f.name for f in fields(Lines) if f.name != "ramp_prices"):
+        setattr(lines, name, getattr(lines, name)[moved])
+    spans = []
+    step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
+    lo = 0
+    while lo < len(roots):  # blocks of chains, each at most BLOCK_CELLS (chain x month) cells over its own months
+        hi = min(lo + step, len(roots))
+        span = chain_last - chain_first
+        width = int(span[lo:hi].max())
+        while hi < len(roots):
+            end = min(hi + step, len(roots))
+            wider = max(width, int(span[hi:end].max()))
+            if (end - lo) * wider > BLOCK_CELLS:
+                break
+            hi, width = end, wider
+        first_month = chain_first[lo:hi]
+        chains_here = np.arange(lo, hi)
+        line_lo, line_hi = np.searchsorted(lines.chain, [lo, hi])
+        w = np.arange(line_lo, line_hi)
+        block_first_chain, lo = lo, hi
+        target = group[roots[chains_here]]
+        # Chains whose balance can fall below zero (a ramp), or pass what is booked (invoiced ahead, or cut after
+        # the cut was signed), are clipped on their own rows; the others' deferred revenue adds up as it is.
+        ahead = lines.renews[w] & (lines.period[w] > lines.t0[w])
+        early = lines.cut[w] & (lines.gc[w] < lines.c[w])
+        clip = np.zeros(len(chains_here), bool)
+        clip[(lines.chain[w] - block_first_chain)[(lines.ramp_first[w] >= 0) | ahead | early]] = True
+        pooled, each, (chain, first, stop) = chain_figures(lines, w, target, groups, months, billed=clip.any(),
+                                                           first=first_month, width=width)
+        column = first_month[:, None] + np.arange(width)  # each chain's months in the grids by group
+        inside = column < months
+
+        def put(grid, rows, values):
+            """Add each chain's row of ``values`` (its own months) to its group's row of ``grid``."""
+            cells = (target[rows][:, None] * months + column[rows])[inside[rows]]
+            grid += sum_by(cells, values[inside[rows]], grid.size).reshape(grid.shape)
+
+        flows["bookings"] += pooled["bookings_signed"] + pooled["renewal_bookings"]
+        for name in ("renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
+                     "ramp_step"):
+            flows[name] += pooled[name]
+        balances["owed"] += np.cumsum(pooled["billings"] - pooled["recurring_revenue"] - pooled["services_revenue"],
+                                      axis=1)
+        earned = each["earned"]
+        booked = np.cumsum(each["booked"] - earned, axis=1)
+        if clip.any():
+            rows = np.flatnonzero(clip)
+            balance = np.cumsum(each["billed"][rows] - earned[rows], axis=1)
+            put(balances["owed"], rows, np.maximum(-balance, 0))  # clipped: what is below zero put back
+            put(balances["unbilled"], rows, np.maximum(-balance, 0))
+            beyond = np.maximum(balance - booked[rows], 0)  # invoiced beyond what is booked: backlog is at least
+            put(balances["ahead"], rows, beyond)  # deferred revenue
+            booked[rows] += beyond
+        cum = np.cumsum(earned, axis=1)
+        earned[:, :-12] = cum[:, 12:] - cum[:, :-12]  # the next 12 months' revenue (nothing after a chain's end)
+        earned[:, -12:] = cum[:, -1:] - cum[:, -12:]
+        earned[column >= months - 12] = 0  # where the grid does not reach 12 months ahead
+        del cum
+        put(balances["current"], slice(None), np.minimum(booked, earned))
+        spans.append((roots[chains_here[chain]], first, stop))
+    if not spans:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return tuple(np.concatenate(part) for part in zip(*spans))
+
+
+def amendment_bookings(book) -> np.ndarray:
+    """What each amendment books in its signed month, in cents (0 for other rows): the value of its months
+    and its services, less what the line it cuts had booked and will not earn (its revenue from the
+    effective month to the end of the booked term).
+
+    >>> from revlib import Contract
+    >>> from revlib.engine import Book
+    >>> book = Book.of([Contract(customer="A", start="2024-01", term_months=12, annual_price=1200, contract_id="A1"),
+    ...                 Contract(customer="A", start="2024-07", annual_price=2400, amends="A1")])
+    >>> amendment_bookings(book).tolist()
+    [0, 60000]
+    """
+    net = np.zeros(len(book), np.int64)
+    amendments = book.amends >= 0
+    if not amendments.any():
+        return net
+    roots = np.unique(book.amends[amendments])
+    L = lines_of(book, roots, 0)
+    follows = np.flatnonzero(np.r_[L.chain[1:] == L.chain[:-1], False])  # lines cut by the next line
+    w, nxt = follows, follows + 1
+    renewed = renewed_at_cut(L, np.arange(len(L.chain)))[w]  # the old price's renewal is booked as renewal
+    net[L.row[nxt]] = (L.vs[nxt] + L.services[nxt] - L.unearned(w, np.maximum(L.c[w], L.a[w]))
+                       - np.where(renewed, L.vt[w], 0))
+    return net
+
+
+def renewal_of_bookings(book) -> np.ndarray:
+    """What each ``renewal_of`` row books as renewal, in cents (0 for other rows): the recurring value of the
+    contract it renews over the renewal's term, at that contract's price in the month before the renewal
+    starts (:func:`renewed_price`), rounded half up to the cent. The rest of its booking (above or below it,
+    and its services) is expansion or contraction (:func:`revlib.net_bookings`).
+
+    >>> from revlib import Contract
+    >>> from revlib.engine import Book
+    >>> book = Book.of([Contract(customer="C", start="2023-01", term_months=12, annual_price=1200, contract_id="C1"),
+    ...                 Contract(customer="C", start="2024-01", term_months=6, annual_price=1500, renewal_of="C1")])
+    >>> renewal_of_bookings(book).tolist()
+    [0, 60000]
+    """
+    return np.where(book.renewal_of >= 0, round_half_up(renewed_price(book) * book.term, 12), 0)
+
+
+def renewed_price(book) -> np.ndarray:
+    """For each ``renewal_of`` row, the yearly price (cents) of the contract it renews in the month before it
+    starts, as last amended (a ramp's, that contract year's); 0 for other rows."""
+    price = np.zeros(len(book), np.int64)
+    renewals = np.flatnonzero(book.renewal_of >= 0)
+    if not len(renewals):
+        return price
+    renewed = book.renewal_of[renewals]
+    roots = np.unique(renewed)
+    L = lines_of(book, roots, 0)
+    before = book.start[renewals] - 1
+    width = int(max(L.a.max(), before.max())) + 2 - int(min(L.a.min(), before.min()))
+    low = int(min(L.a.min(), before.min()))
+    code = L.chain * width + (L.a - low)
+    line = np.searchsorted(code, np.searchsorted(roots, renewed) * width + (before - low), side="right") - 1
+    price[renewals] = L.yearly(line, before)
+    return price
