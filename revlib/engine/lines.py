@@ -293,18 +293,25 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
     count = np.where(ahead[owner], 0, count)
     stretch, i = spread(count)
     o = owner[stretch]
-    begin = np.where(i == 0, ss[stretch], ts[stretch] + (first_anchor[stretch] + i - 1) * po[stretch])
-    end = np.minimum(ts[stretch] + (first_anchor[stretch] + i) * po[stretch], se[stretch])
-    value = np.where(j[stretch] == 0, L.vs[w][o], L.vt[w][o])
-    length = se[stretch] - ss[stretch]
-    ramp = L.ramp_first[w][o] >= 0
-    yearly = L.yearly(w[o], begin)
-    amount = np.where(ramp, yearly * (end - begin) // 12, value * (end - begin) // np.maximum(length, 1))
+    # each stretch's figures first, then one gather per invoice
+    anchor = ts + (first_anchor - 1) * po  # the billing date before the stretch's second invoice
+    begin = np.where(i == 0, ss[stretch], anchor[stretch] + i * po[stretch])
+    end = np.minimum(anchor[stretch] + (i + 1) * po[stretch], se[stretch])
+    stretch_value = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])
+    ramp_lines = L.ramp_first[w] >= 0
+    if ramp_lines.any():
+        value = stretch_value[stretch]
+        length = (se - ss)[stretch]
+        ramp = ramp_lines[o]
+        yearly = L.yearly(w[o], begin)
+        amount = np.where(ramp, yearly * (end - begin) // 12, value * (end - begin) // np.maximum(length, 1))
+    else:
+        amount = stretch_value[stretch] * (end - begin) // np.maximum(se - ss, 1)[stretch]
     last = np.cumsum(count) - 1
     has = count > 0
     sums = np.bincount(stretch, weights=amount, minlength=len(count)) if len(stretch) else np.zeros(len(count))
     others = sums.astype(np.int64)[has] - amount[last[has]]
-    amount[last[has]] = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])[has] - others
+    amount[last[has]] = stretch_value[has] - others
     keep = begin < x[o]
     begin, amount, o = begin[keep], amount[keep], o[keep]
     # renewing on terms shorter than the billing period: every period from the chain's start
