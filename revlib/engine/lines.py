@@ -374,10 +374,9 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
     # end if it renews uncut). Chains in order of those months, so that a block's rows span few months.
     uncut_renewing = ~lines.cut & lines.renews
     last = np.where(uncut_renewing, months, np.where(lines.cut, lines.c, lines.f) + 1)
-    chain_first = np.full(len(roots), months, np.int64)
-    np.minimum.at(chain_first, lines.chain, np.minimum(lines.g, lines.a))
-    chain_last = np.zeros(len(roots), np.int64)
-    np.maximum.at(chain_last, lines.chain, np.minimum(last, months))
+    starts = np.flatnonzero(np.r_[True, lines.chain[1:] != lines.chain[:-1]])  # each chain's first line
+    chain_first = np.minimum(np.minimum.reduceat(np.minimum(lines.g, lines.a), starts), months)
+    chain_last = np.maximum(np.maximum.reduceat(np.minimum(last, months), starts), 0)
     # Falling chains first (see falling): only their first year's revenue from their signing goes on rows of their
     # own, to take out of the next 12 months' revenue what comes before they are signed.
     fall = falling(lines, len(roots))
