@@ -6,7 +6,9 @@ cut (or to the end of its first stretch, when nothing cuts it) is finite: it is 
 its invoices period by period, all lines at once (numpy, no loop over lines). What a line does after that
 stretch, when it renews and nothing cuts it, repeats every term: it is handed to the rules of
 :mod:`revlib.engine.rules` as a renewing contract. Each chain's figures are added up on their own rows (a
-block of chains at a time), so deferred revenue, unbilled revenue and backlog are clipped chain by chain.
+block of chains at a time), so deferred revenue, unbilled revenue and backlog are clipped chain by chain; a
+falling chain (:func:`falling`: downgrades and cancellations of a contract that does not renew) needs a row
+for its first 12 months only.
 """
 
 from __future__ import annotations
