@@ -6,7 +6,9 @@ cut (or to the end of its first stretch, when nothing cuts it) is finite: it is 
 its invoices period by period, all lines at once (numpy, no loop over lines). What a line does after that
 stretch, when it renews and nothing cuts it, repeats every term: it is handed to the rules of
 :mod:`revlib.engine.rules` as a renewing contract. Each chain's figures are added up on their own rows (a
-block of chains at a time), so deferred revenue, unbilled revenue and backlog are clipped chain by chain.
+block of chains at a time), so deferred revenue, unbilled revenue and backlog are clipped chain by chain; a
+falling chain (:func:`falling`: downgrades and cancellations of a contract that does not renew) needs a row
+for its first 12 months only.
 """
 
 from __future__ import annotations
@@ -314,18 +316,25 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
     count = np.where(ahead[owner], 0, count)
     stretch, i = spread(count)
     o = owner[stretch]
-    begin = np.where(i == 0, ss[stretch], ts[stretch] + (first_anchor[stretch] + i - 1) * po[stretch])
-    end = np.minimum(ts[stretch] + (first_anchor[stretch] + i) * po[stretch], se[stretch])
-    value = np.where(j[stretch] == 0, L.vs[w][o], L.vt[w][o])
-    length = se[stretch] - ss[stretch]
-    ramp = L.ramp_first[w][o] >= 0
-    yearly = L.yearly(w[o], begin)
-    amount = np.where(ramp, yearly * (end - begin) // 12, value * (end - begin) // np.maximum(length, 1))
+    # each stretch's figures first, then one gather per invoice
+    anchor = ts + (first_anchor - 1) * po  # the billing date before the stretch's second invoice
+    begin = np.where(i == 0, ss[stretch], anchor[stretch] + i * po[stretch])
+    end = np.minimum(anchor[stretch] + (i + 1) * po[stretch], se[stretch])
+    stretch_value = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])
+    ramp_lines = L.ramp_first[w] >= 0
+    if ramp_lines.any():
+        value = stretch_value[stretch]
+        length = (se - ss)[stretch]
+        ramp = ramp_lines[o]
+        yearly = L.yearly(w[o], begin)
+        amount = np.where(ramp, yearly * (end - begin) // 12, value * (end - begin) // np.maximum(length, 1))
+    else:
+        amount = stretch_value[stretch] * (end - begin) // np.maximum(se - ss, 1)[stretch]
     last = np.cumsum(count) - 1
     has = count > 0
     sums = np.bincount(stretch, weights=amount, minlength=len(count)) if len(stretch) else np.zeros(len(count))
     others = sums.astype(np.int64)[has] - amount[last[has]]
-    amount[last[has]] = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])[has] - others
+    amount[last[has]] = stretch_value[has] - others
     keep = begin < x[o]
     begin, amount, o = begin[keep], amount[keep], o[keep]
     # renewing on terms shorter than the billing period: every period from the chain's start
@@ -344,23 +353,59 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
     return begin, amount, o
 
 
+def falling(lines: Lines, chains: int) -> np.ndarray:
+    """Which chains never have more revenue in their next 12 months than they have booked and not earned, once
+    signed: a mask over the chains (numbered as in ``lines``, each chain's lines in order).
+
+    Their current backlog is then their next 12 months' revenue from their first signing (none before), and
+    needs no row of its own. They are the chains of lines that do not renew and are not ramps, the original
+    signed no later than its start, each amendment signed in its effective month with no services, cutting the
+    line before it where it takes effect, ending where it ends and earning no more in any month (its monthly
+    revenue and its last month's, both at most the cut line's): a downgrade or a cancellation. Then, at each
+    month end, what is booked and not earned is the line in effect's revenue up to its end, and every later
+    month's revenue is at most that line's.
+    """
+    L = lines
+    n = len(L.chain)
+    if not n:
+        return np.zeros(chains, bool)
+    length = np.maximum(L.f - L.a, 1)
+    monthly = L.vs // length
+    last_month = L.vs - (length - 1) * monthly
+    first = np.r_[True, L.chain[1:] != L.chain[:-1]]
+    last = np.r_[L.chain[1:] != L.chain[:-1], True]
+    before, after = np.maximum(np.arange(n) - 1, 0), np.minimum(np.arange(n) + 1, n - 1)
+    ok = ~L.renews & (L.ramp_first < 0)
+    ok &= np.where(first, L.g <= L.a, (L.g == L.a) & (L.services == 0) & (L.f == L.f[before])
+                   & (L.a >= L.a[before]) & (monthly <= monthly[before]) & (last_month <= last_month[before]))
+    ok &= np.where(last, ~L.cut, L.cut & (L.gc == L.c) & (L.c == L.a[after]))
+    out = np.ones(chains, bool)
+    out[L.chain[~ok]] = False
+    return out
+
+
 def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: int, flows: dict, balances: dict):
     """Add the chains starting at ``roots`` to ``flows`` (grids by group) and their balances, clipped chain by
     chain, to ``balances`` (``owed``, ``unbilled``, ``ahead``: deferred revenue beyond backlog, ``current``:
     current backlog); returns their spans of months in service (book row of the chain's original, first month,
     month after the last)."""
+    from .rules import _next_12_months
+
     lines = lines_of(book, roots, origin)
     groups = len(next(iter(flows.values())))
     # Each chain's months with anything to add up: from its first signing to its last cut or end (to the window's
     # end if it renews uncut). Chains in order of those months, so that a block's rows span few months.
     uncut_renewing = ~lines.cut & lines.renews
     last = np.where(uncut_renewing, months, np.where(lines.cut, lines.c, lines.f) + 1)
-    chain_first = np.full(len(roots), months, np.int64)
-    np.minimum.at(chain_first, lines.chain, np.minimum(lines.g, lines.a))
-    chain_last = np.zeros(len(roots), np.int64)
-    np.maximum.at(chain_last, lines.chain, np.minimum(last, months))
-    order = np.lexsort((chain_first, chain_last - chain_first))  # by how many months they span
-    roots, chain_first, chain_last = roots[order], chain_first[order], chain_last[order]
+    starts = np.flatnonzero(np.r_[True, lines.chain[1:] != lines.chain[:-1]])  # each chain's first line
+    chain_first = np.minimum(np.minimum.reduceat(np.minimum(lines.g, lines.a), starts), months)
+    chain_last = np.maximum(np.maximum.reduceat(np.minimum(last, months), starts), 0)
+    # Falling chains first (see falling): only their first year's revenue from their signing goes on rows of their
+    # own, to take out of the next 12 months' revenue what comes before they are signed.
+    fall = falling(lines, len(roots))
+    order = np.lexsort((chain_first, chain_last - chain_first, ~fall))  # then by how many months they span
+    roots, chain_first, chain_last, fall = roots[order], chain_first[order], chain_last[order], fall[order]
+    falls = int(fall.sum())
     renumber = np.empty_like(order)
     renumber[order] = np.arange(len(order))
     lines.chain = renumber[lines.chain]
@@ -374,7 +419,9 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         hi = min(lo + step, len(roots))
         span = chain_last - chain_first
         width = int(span[lo:hi].max())
-        while hi < len(roots):
+        if lo < falls:
+            hi, width = min(lo + BLOCK_CELLS // 12, falls), 12
+        while falls <= lo and hi < len(roots):
             end = min(hi + step, len(roots))
             wider = max(width, int(span[hi:end].max()))
             if (end - lo) * wider > BLOCK_CELLS:
@@ -408,6 +455,14 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
             flows[name] += pooled[name]
         balances["owed"] += np.cumsum(pooled["billings"] - pooled["recurring_revenue"] - pooled["services_revenue"],
                                       axis=1)
+        spans.append((roots[chains_here[chain]], first, stop))
+        if block_first_chain < falls:  # falling chains: the next 12 months' revenue, less, in the 12 months
+            # before each chain is signed, its revenue of the months from its signing (not booked yet)
+            balances["current"] += _next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
+            column = first_month[:, None] - 12 + np.arange(12)
+            inside = column < months - 12  # the next 12 months' revenue is not read past there
+            put(balances["current"], slice(None), -np.cumsum(each["earned"], axis=1))
+            continue
         earned = each["earned"]
         booked = np.cumsum(each["booked"] - earned, axis=1)
         if clip.any():
@@ -424,7 +479,6 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         earned[column >= months - 12] = 0  # where the grid does not reach 12 months ahead
         del cum
         put(balances["current"], slice(None), np.minimum(booked, earned))
-        spans.append((roots[chains_here[chain]], first, stop))
     if not spans:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     return tuple(np.concatenate(part) for part in zip(*spans))

@@ -1,25 +1,38 @@
 """Benchmark: a book of ROWS contracts with and without 10% amendments (a fifth of them cancellations), read from
-a CSV export by ``load_book`` and scheduled; the schedule timed three times (best shown).
+a CSV export by ``load_book`` and scheduled, 2020-01 to 2027-12 (every contract's whole life).
 
     python tests/benchmarks/amendments.py [ROWS]      (default 1,000,000)
 
-Not yet part of run.py (``make bench``); prints one line per book.
+Part of ``make bench`` (run.py, through :func:`measure`). Before any time is printed the amended book's figures
+are checked: the customers of a sample (``SAMPLE`` of them, with all their contracts and amendments) are
+scheduled by the tests' month-by-month reference (``tests/reference.py``) and by revlib, every column and month
+to the cent; and the whole book's schedule must be the sample's plus the rest's (scheduled apart), every
+column, customers included (no customer is in both).
 """
 
 from __future__ import annotations
 
 import io
+import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import revlib
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the reference
 
-def books(n: int, seed: int = 7) -> tuple[str, str]:
-    """The CSV text of n contracts, and of the same contracts with n / 10 amendments added."""
+WINDOW = ("2020-01", "2027-12")
+"""The months scheduled: from the first start to past the last end."""
+SAMPLE = 2_000
+"""Customers whose figures the month-by-month reference checks."""
+
+
+def frames(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """n contracts, and the same contracts with n / 10 amendments added (the CSV columns)."""
     rng = np.random.default_rng(seed)
     months = pd.period_range("2020-01", "2024-12", freq="M")
     start = rng.integers(0, len(months), n)
@@ -40,20 +53,80 @@ def books(n: int, seed: int = 7) -> tuple[str, str]:
         "billing": "", "renews": "", "contract_id": [f"A{i}" for i in range(k)],
         "amends": frame["contract_id"].to_numpy()[pick],
     })
-    return frame.to_csv(index=False), pd.concat([frame, amendments]).to_csv(index=False)
+    return frame, pd.concat([frame, amendments], ignore_index=True)
+
+
+def books(n: int, seed: int = 7) -> tuple[str, str]:
+    """The CSV text of n contracts, and of the same contracts with n / 10 amendments added."""
+    return tuple(frame.to_csv(index=False) for frame in frames(n, seed))
+
+
+def cents(schedule: pd.DataFrame) -> dict:
+    """Each column of a schedule in whole cents (customers as they are), as int64 arrays."""
+    return {c: (schedule[c] if c == "customers" else (schedule[c] * 100).round()).to_numpy().astype(np.int64)
+            for c in schedule.columns}
+
+
+def scheduled(frame: pd.DataFrame) -> dict:
+    """revlib's schedule of the contracts in ``frame`` (read as a CSV export by ``load_book``), in cents."""
+    return cents(revlib.schedule(revlib.load_book(io.StringIO(frame.to_csv(index=False))), *WINDOW))
+
+
+def agrees(frame: pd.DataFrame, whole: dict, seed: int = 5) -> bool:
+    """Whether the amended book's schedule ``whole`` (in cents) is right: a sample of customers against the
+    month-by-month reference, and the whole book against the sample plus the rest, every column and month."""
+    from reference import book_months
+
+    names = frame["customer"].unique()
+    chosen = np.random.default_rng(seed).choice(names, min(SAMPLE, len(names) // 10), replace=False)
+    inside = frame["customer"].isin(chosen).to_numpy()
+    sample = scheduled(frame[inside])
+    contracts = revlib.load_contracts(io.StringIO(frame[inside].to_csv(index=False)))
+    first, last = (pd.Period(m, freq="M").ordinal for m in WINDOW)
+    months = book_months(contracts, first, last)
+    for column, values in sample.items():
+        if [months[m].get(column, 0) for m in range(first, last + 1)] != values.tolist():
+            print(f"the reference and revlib disagree on {column} for the sample", file=sys.stderr)
+            return False
+    rest = scheduled(frame[~inside])
+    for column, values in whole.items():
+        if not np.array_equal(values, sample[column] + rest[column]):
+            print(f"the whole book is not the sample plus the rest on {column}", file=sys.stderr)
+            return False
+    return True
+
+
+def measure(n: int, runs: int = 3) -> dict:
+    """Seconds (median of ``runs``) to schedule the book of n contracts without and with 10% amendments; the
+    amended book's figures checked (:func:`agrees`) before. Also each book's ``load_book`` time (one read)."""
+    out = {}
+    for name, frame in zip(("without", "with"), frames(n)):
+        text = frame.to_csv(index=False)
+        began = time.perf_counter()
+        book = revlib.load_book(io.StringIO(text))
+        out[f"load_{name}"] = time.perf_counter() - began
+        del text
+        times = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            result = revlib.schedule(book, *WINDOW)
+            times.append(time.perf_counter() - began)
+        out[name] = statistics.median(times)
+        if name == "with":
+            out["agreed"] = agrees(frame, cents(result))
+            out["amendments"] = int(frame["amends"].astype(bool).sum())
+        out[f"rows_{name}"] = len(book)
+    return out
 
 
 def main(n: int) -> None:
-    for name, text in zip(("without amendments", "with 10% amendments"), books(n)):
-        began = time.perf_counter()
-        book = revlib.load_book(io.StringIO(text))
-        loaded = time.perf_counter() - began
-        runs = []
-        for _ in range(3):
-            began = time.perf_counter()
-            revlib.schedule(book)
-            runs.append(time.perf_counter() - began)
-        print(f"{name}: {len(book):,} rows; load_book {loaded:.1f} s; schedule {min(runs):.2f} s (best of 3)")
+    result = measure(n)
+    if not result["agreed"]:
+        raise SystemExit("the amended book's figures are wrong: no time is reported")
+    for name in ("without", "with"):
+        print(f"{name} amendments: {result[f'rows_{name}']:,} rows; load_book {result[f'load_{name}']:.1f} s; "
+              f"schedule {result[name]:.2f} s (median of 3)")
+    print(f"with / without: {result['with'] / result['without']:.2f}x (target <= 2x)")
 
 
 if __name__ == "__main__":
