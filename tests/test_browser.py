@@ -165,6 +165,9 @@ def test_jupyterlab_price_control_changes_bookings(project, browser):
                      f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
                      "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                      "--LabApp.news_url=", f"--ServerApp.root_dir={project / 'notebooks'}",
+                     # a layout or settings left by an earlier JupyterLab on this machine must not hide the notebook
+                     f"--LabApp.workspaces_dir={project / 'lab-workspaces'}",
+                     f"--LabApp.user_settings_dir={project / 'lab-settings'}",
                      *(["--allow-root"] if os.geteuid() == 0 else [])],
                     cwd=project, url=f"http://127.0.0.1:{port}/api/status?token={token}")
     try:
