@@ -9,14 +9,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import revlib
-from reference import book_months
 from revlib import Contract
 from revlib.engine import Book
 from revlib.engine.lines import falling, lines_of
 from revlib.engine.rules import chained
 from strategies import _month, contracts
-from test_properties import cents
+from test_properties import agrees_with_reference
 
 
 @st.composite
@@ -45,13 +43,7 @@ def chains_mostly_falling(draw):
 @settings(max_examples=400, deadline=None)
 @given(chains_mostly_falling(), st.integers(-14, 6), st.integers(0, 40))
 def test_falling_chains_agree_with_the_month_by_month_reference(book, shift, extra):
-    first = min(c.signed for c in book) + shift
-    last = first + 20 + extra
-    frame = cents(revlib.schedule(book, start=first, end=last))
-    expected = book_months(book, first.ordinal, last.ordinal)
-    for column in revlib.COLUMNS:
-        want = [expected[m.ordinal].get(column, 0) for m in frame.index]
-        assert frame[column].tolist() == want, column
+    agrees_with_reference(book, shift, extra)
 
 
 def test_downgrades_and_cancellations_take_the_shortcut_and_upgrades_do_not():

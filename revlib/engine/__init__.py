@@ -62,7 +62,7 @@ Amendments (upgrades, downgrades, cancellations)
     price of 0 cancels it. A contract and its amendments are one chain of *lines*, on the
     original's calendar (its start, term length and billing dates). At the effective month
     the line in effect is cut: its revenue, MRR, ARR and renewals stop; its billings are
-    trued up to what it has earned (a credit note for what was invoiced for months from the
+    trued up to what it has earned (revlib's assumption about the invoicing: contracts differ) (a credit note for what was invoiced for months from the
     cut, or, for a ramp deal that earned ahead of its invoices, an invoice); and in the
     amendment's signed month its bookings take off what it had booked and will not earn (its
     revenue from the cut to the end of the booked term). Unless the price is 0, the amendment

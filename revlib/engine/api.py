@@ -226,7 +226,7 @@ def _converted(frame: pd.DataFrame, columns: pd.Index, convert, dtype) -> pd.Dat
     """
     money = [c for c in columns if c not in COUNTS]
     if any(frame[c].dtype not in (np.int64, np.float64) for c in money):
-        return _converted_each(frame[list(columns)], convert, dtype)
+        return _converted_each(frame[list(columns)], dtype)
     values = np.empty((len(money), len(frame)), dtype)
     for row, column in enumerate(money):
         convert(frame[column].to_numpy(), values[row])
@@ -237,7 +237,7 @@ def _converted(frame: pd.DataFrame, columns: pd.Index, convert, dtype) -> pd.Dat
     return out
 
 
-def _converted_each(frame: pd.DataFrame, convert, dtype) -> pd.DataFrame:
+def _converted_each(frame: pd.DataFrame, dtype) -> pd.DataFrame:
     """:func:`_converted` column by column, for columns of other types (pandas converts them)."""
     if dtype is np.float64:
         return frame.assign(**{c: frame[c] / 100 for c in frame.columns if c not in COUNTS})

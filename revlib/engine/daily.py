@@ -27,8 +27,9 @@ MRR, ARR and customers
     month on, so these columns are those of the monthly convention too.
 
 A contract that starts on the 1st is in service for whole months, yet its revenue still
-follows the days of its billing periods: a quarter billed from 1 January earns 31/90 of
-its invoice in January under this convention, a third under the monthly one.
+follows the days of its billing periods: a quarter billed from 1 January 2023 earns 31/90 of
+its invoice in January under this convention (31/91 in a leap year; rounded down to the
+cent), a third under the monthly one.
 
 How: every billing period in the schedule's window is a row (no loop over contract-months),
 made term by term and invoice by invoice (months and days as ``int32``). A period is two
