@@ -10,6 +10,7 @@ import pandas as pd
 from ..contract import BILLING_MONTHS, Contract, ContractError, contract_label, recurring_value, round_half_up
 from ..links import NEVER, resolve
 from .grid import spread
+from .months import period as month_period
 
 MAX_BOOK_CENTS = 1_000_000_000_000_000
 """The most a book's contracts may be worth together, in cents ($10 trillion).
@@ -216,7 +217,7 @@ class Book:
             for name in ("start",) if same else ("start", "signed"):
                 day = int(getattr(self, name + "_day")[r])
                 if day != 1:
-                    month = pd.Period(ordinal=int(getattr(self, name)[r]), freq="M")
+                    month = month_period(int(getattr(self, name)[r]))
                     problems.append(f"{where}, column {name}: {month}-{day:02d} is not the 1st of a month; "
                                     'use convention="daily" to prorate by day')
         return problems

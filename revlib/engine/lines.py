@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..contract import recurring_value, round_half_up
+from ..contract import ramp_years, recurring_value, round_half_up
 from ..links import NEVER
 from .grid import Events, spread, sum_by
 
@@ -253,7 +253,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
         ramps = None
         if ramp:
             first = L.ramp_first[lw]
-            years = -(-L.t0[lw] // 12)
+            years = ramp_years(L.t0[lw])
             owner_r, year = spread(years)
             ramps = (years, owner_r, year, L.ramp_prices[first[owner_r] + year])
         signed_bookings(ev["renewal_bookings"], terms)  # its first term is a renewal too
@@ -274,7 +274,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     spans.append((group[which][paying], m[paying], m[paying] + 1))
     for i in np.flatnonzero(tail & ramp_line).tolist():  # rare: a ramp amendment renewing uncut
         li, t0 = int(w[i]), int(L.t0[w[i]])
-        prices = L.ramp_prices[L.ramp_first[li]:L.ramp_first[li] + -(-t0 // 12)]
+        prices = L.ramp_prices[L.ramp_first[li]:L.ramp_first[li] + ramp_years(t0)]
         for shift in range(int(f[i]), months, t0):
             for y, price in enumerate(prices.tolist()):
                 if price:
