@@ -50,13 +50,17 @@ def load_book(source, progress=None):
 
 
 class _Table:
-    """A file's cells as text columns: the header, each row's line, one array per header column (cells padded
-    with ''), and what was placed before the columns: records that could not be read, rows with too many cells."""
+    """A file's cells as columns: the header, each row's line, each header column's cells (padded with ''), and
+    what was placed before the columns: records that could not be read, rows with too many cells."""
 
-    def __init__(self, header, lines, columns, placed, clean=False, stripped=False):
-        self.header, self.lines, self.columns, self.placed = header, lines, columns, placed
+    def __init__(self, header, lines, cells, placed, clean=False):
+        self.header, self.lines, self.cells, self.placed = header, lines, cells, placed
         self.clean = clean  # known to hold no cell that is unreadable whatever its column (see _cell_problem)
-        self.stripped = stripped  # known to hold no cell with white space to strip at either end
+
+    @property
+    def columns(self) -> list[np.ndarray]:
+        """Each column's cells, row by row."""
+        return [column.distinct[column.codes] for column in self.cells]
 
     @classmethod
     def read(cls, text: str) -> "_Table":
@@ -76,7 +80,7 @@ class _Table:
             rows.append(cells[:width] + [""] * (width - len(cells)))
             lines.append(line)
         columns = [np.array(c, dtype=object) for c in zip(*rows)] if rows else [np.array([], object)] * width
-        return cls(header, np.array(lines, np.int64), columns, placed)
+        return cls(header, np.array(lines, np.int64), [_Cells.of(column) for column in columns], placed)
 
 
 def _fast_table(text: str):
@@ -125,6 +129,16 @@ def _fast_table(text: str):
     ends = np.flatnonzero(b == newline)
     lines = len(ends) + (b[-1] != newline)
     longest = int(np.diff(ends, prepend=-1, append=len(b)).max())  # a line's characters and more: its bytes
+    spaces = np.flatnonzero(b == ord(" "))  # only ASCII text: other white space is multibyte in UTF-8
+    ends = np.array([d, newline, 13, quote], np.uint8)
+    stripped = not (b >= 128).any() and not (
+        np.isin(b[np.maximum(spaces - 1, 0)], ends) | np.isin(b[np.minimum(spaces + 1, len(b) - 1)], ends)
+        | (spaces == 0) | (spaces == len(b) - 1)).any()
+    if not len(quotes):
+        cut = _cut_table(raw, b, d, lines, stripped)
+        if cut is not None:
+            cut.clean = longest <= MAX_CELL
+            return cut
     try:
         frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, header=None, dtype=object, na_filter=False,
                             skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, doublequote=True,
@@ -134,14 +148,50 @@ def _fast_table(text: str):
     if len(frame) != lines:
         return None
     header = [str(cell).strip() for cell in frame.iloc[0]]
-    columns = [frame[c].to_numpy(dtype=object)[1:] for c in frame.columns]
-    spaces = np.flatnonzero(b == ord(" "))  # only ASCII text: other white space is multibyte in UTF-8
-    ends = np.array([d, newline, 13, quote], np.uint8)
-    stripped = not (b >= 128).any() and not (
-        np.isin(b[np.maximum(spaces - 1, 0)], ends) | np.isin(b[np.minimum(spaces + 1, len(b) - 1)], ends)
-        | (spaces == 0) | (spaces == len(b) - 1)).any()
-    return _Table(header, np.arange(2, len(frame) + 1, dtype=np.int64), columns, [], clean=longest <= MAX_CELL,
-                  stripped=stripped)
+    cells = [_Cells.of(frame[c].to_numpy(dtype=object)[1:], stripped) for c in frame.columns]
+    return _Table(header, np.arange(2, len(frame) + 1, dtype=np.int64), cells, [], clean=longest <= MAX_CELL)
+
+
+def _cut_table(raw: bytes, b: np.ndarray, delimiter: int, lines: int, stripped: bool):
+    """The table cut from the file's bytes at its delimiters and line ends, when no cell is quoted and every line
+    has as many cells as the header (else None): each column's cells numbered from their bytes, eight at a time,
+    and a Python string made only for each distinct cell, not for each cell as pandas' reader does."""
+    newline = ord("\n")
+    cuts = np.flatnonzero((b == delimiter) | (b == newline))  # where each cell ends
+    if b[-1] != newline:
+        cuts = np.append(cuts, len(b))
+    width = int(np.searchsorted(cuts, raw.find(b"\n") if b"\n" in raw else len(b))) + 1
+    if lines < 2 or len(cuts) != lines * width:
+        return None
+    line_ends = cuts[width - 1::width]
+    if not ((line_ends == len(b)) | (b[np.minimum(line_ends, len(b) - 1)] == newline)).all():
+        return None  # a line with more cells than the header, another with fewer
+    starts = np.concatenate([[0], cuts[:-1] + 1]).reshape(lines, width)
+    ends = cuts.reshape(lines, width).copy()
+    ends[:, -1] -= b[np.maximum(ends[:, -1] - 1, 0)] == 13  # a line ending in \r\n
+    header = [raw[s:e].decode("utf-8").strip() for s, e in zip(starts[0].tolist(), ends[0].tolist())]
+    words = np.frombuffer(raw + bytes(16 - len(raw) % 8), "<u8")
+    cells = [_Cells.cut(raw, words, starts[1:, j], ends[1:, j], stripped) for j in range(width)]
+    return _Table(header, np.arange(2, lines + 1, dtype=np.int64), cells, [])
+
+
+def _texts(chars: np.ndarray) -> np.ndarray:
+    """Cells given as their UTF-8 bytes, a row each (zero past the end), as strings: one decoding for them all."""
+    lined = np.zeros((len(chars), chars.shape[1] + 1), np.uint8)
+    lined[:, :-1], lined[:, -1] = chars, ord("\n")  # no cell cut from a file holds a line break
+    flat = lined.ravel()
+    return np.array(flat[flat != 0].tobytes().decode("utf-8").split("\n")[:-1], dtype=object)
+
+
+def _word(words: np.ndarray, at: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """The eight bytes of a file from each position ``at`` as one number (the file as ``words`` of eight bytes,
+    little-endian), the bytes from the ``left``-th on (past a cell's end) zero."""
+    at = np.minimum(at, 8 * len(words) - 9)  # past the file's end nothing is kept: any word will do
+    shift = (at & 7).astype(np.uint64) * 8
+    word = words[at >> 3] >> shift
+    word |= np.where(shift == 0, 0, words[(at >> 3) + 1] << ((64 - shift) & 63))
+    keep = np.clip(left, 0, 8).astype(np.uint64) * 8
+    return word & np.where(keep == 64, ~np.uint64(0), (np.uint64(1) << (keep & 63)) - 1)
 
 
 def _has_c1(b: np.ndarray) -> bool:
@@ -155,9 +205,10 @@ class _Cells:
 
     factorized = True  # the distinct cells are all different (else each row has its own, repeats and all)
 
-    def __init__(self, codes: np.ndarray, distinct: np.ndarray, text: np.ndarray | None = None):
+    def __init__(self, codes: np.ndarray, distinct: np.ndarray, text: np.ndarray | None = None, chars=None):
         self.codes, self.distinct = codes, distinct
         self.text = np.fromiter(map(str.strip, distinct), object, len(distinct)) if text is None else text
+        self.chars = chars  # the stripped distinct cells' bytes, a row each (zero past the end), when known
 
     @classmethod
     def of(cls, cells, stripped=False) -> "_Cells":
@@ -172,12 +223,35 @@ class _Cells:
         return cls(codes, distinct, distinct if stripped else None)
 
     @classmethod
+    def cut(cls, raw: bytes, words: np.ndarray, starts: np.ndarray, ends: np.ndarray, stripped=False) -> "_Cells":
+        """A column's cells at ``raw[starts:ends]`` (the file also as ``words``: see :func:`_word`), numbered by
+        their bytes; a cell longer than 32 bytes in the column: its cells read as text."""
+        chunks = max(1, -(-int((ends - starts).max(initial=0)) // 8))
+        if chunks > 4:
+            cells = np.array([raw[s:e].decode("utf-8") for s, e in zip(starts.tolist(), ends.tolist())], object)
+            return cls.of(cells, stripped)
+        length = ends - starts
+        codes = pd.factorize(_word(words, starts, length))[0]
+        for k in range(1, chunks):  # the next eight bytes of the cells that have more, numbered after all before
+            longer = np.flatnonzero(length > 8 * k)
+            more = pd.factorize(_word(words, starts[longer] + 8 * k, length[longer] - 8 * k))[0]
+            codes[longer] = codes.max() + 1 + pd.factorize(codes[longer] * (int(more.max()) + 1) + more)[0]
+        if chunks > 1:
+            codes = pd.factorize(codes)[0]
+        # numbered in order of first appearance: a cell's first row is where its number passes all before it
+        first = np.flatnonzero(np.concatenate([[True], codes[1:] > np.maximum.accumulate(codes)[:-1]]))
+        block = np.stack([_word(words, starts[first] + 8 * k, length[first] - 8 * k) for k in range(chunks)], axis=1)
+        chars = block.astype("<u8").view(np.uint8).reshape(len(first), 8 * chunks)
+        distinct = _texts(chars)
+        return cls(codes, distinct, distinct, chars) if stripped else cls(codes, distinct)
+
+    @classmethod
     def blank(cls, n: int) -> "_Cells":
         """A column the file lacks: every cell blank."""
         return cls(np.zeros(n, np.intp), np.array([""], dtype=object))
 
     def rows(self, keep: np.ndarray) -> "_Cells":
-        column = _Cells(self.codes[keep], self.distinct, self.text)
+        column = _Cells(self.codes[keep], self.distinct, self.text, self.chars)
         column.factorized = self.factorized
         return column
 
@@ -190,6 +264,12 @@ class _Cells:
         if self.factorized and (self.text is self.distinct or (self.text == self.distinct).all()):  # none stripped
             return self.codes
         return pd.factorize(self.text)[0][self.codes]
+
+    def plain_cents(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`_simple_cents` of the distinct cells (stripped), read from their bytes where known."""
+        if self.chars is None:
+            return _simple_cents(self.text)
+        return _plain_cents(self.chars, np.count_nonzero(self.chars, axis=1))
 
     def each(self, parser, default=None, known=None):
         """``parser`` on each distinct cell (blank ones are ``default`` if given; ``known``, a mask and values,
@@ -218,7 +298,14 @@ def _simple_cents(texts) -> tuple[np.ndarray, np.ndarray]:
     # 2 more); a rarer, longer cell is read by parse_cents
     counts = np.bincount(np.minimum(length, 16), minlength=17)[:16]
     width = int(np.flatnonzero(counts >= max(1, len(texts) // 200)).max(initial=1))
-    chars = texts.astype(f"U{width}").view(np.uint32).reshape(-1, width)
+    return _plain_cents(texts.astype(f"U{width}").view(np.uint32).reshape(-1, width), length)
+
+
+def _plain_cents(chars: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_simple_cents` of cells given as their characters' codes, a row each (zero past the cell's end,
+    perhaps cut short), and their lengths."""
+    chars = chars[:, :16]  # a plain amount has at most 15 characters
+    width = chars.shape[1]
     size = np.count_nonzero(chars, axis=1)
     size[length != size] = 0  # a cell cut short (too long to be plain), or with a NUL in it: not plain
     digit = (chars >= ord("0")) & (chars <= ord("9"))
@@ -241,7 +328,7 @@ def _each_price(cells: _Cells):
     count, first, top = np.zeros(m, np.int64), np.zeros(m, np.int64), np.zeros(m, np.int64)
     ramps, problems = {}, [None] * m
     texts = cells.text
-    ok, cents = _simple_cents(texts)
+    ok, cents = cells.plain_cents()
     count[ok], first[ok], top[ok] = 1, cents[ok], cents[ok]
     rest = [j for j in np.flatnonzero(~ok).tolist() if texts[j] != ""]
     several = np.array([j for j in rest if ";" in texts[j]], np.int64)
@@ -249,7 +336,7 @@ def _each_price(cells: _Cells):
     if len(several):
         parts = [texts[j].split(";") for j in several]
         sizes = np.array([len(p) for p in parts], np.int64)
-        ok, cents = _simple_cents([part for p in parts for part in p])
+        ok, cents = _simple_cents([part.strip() for p in parts for part in p])  # as parse_cents strips
         owner = np.repeat(np.arange(len(several)), sizes)
         all_ok = np.bincount(owner, weights=~ok, minlength=len(several)) == 0
         starts = np.cumsum(sizes) - sizes
@@ -308,7 +395,7 @@ def _checked(table: _Table, progress=None) -> dict:
     header, lines = table.header, table.lines
     found = [(1, 0, problem) for problem in _check_header(header)] + list(table.placed)
     total = len(lines)
-    cells = [_Cells.of(column, table.stripped) for column in table.columns]
+    cells = table.cells
     if progress is not None:
         progress(0, total)
     named = {name: cells[i] for i, name in enumerate(header)}  # a repeated name: its last column, as a record
@@ -336,7 +423,7 @@ def _checked(table: _Table, progress=None) -> dict:
 
     def read(name, parser, order, default=None, amounts=False, blank_ok=None):
         cells = column(name)
-        values, problems = cells.each(parser, default, _simple_cents(cells.text) if amounts else None)
+        values, problems = cells.each(parser, default, cells.plain_cents() if amounts else None)
         bad = np.array([p is not None for p in problems], bool)
         bad_rows = bad[cells.codes]
         if blank_ok is not None:  # an amendment's cell left blank: the amended contract's

@@ -146,6 +146,26 @@ def test_random_text_gives_the_same_table_on_both_readers_and_the_same_problems(
 
 
 @FAST
+@given(st.lists(st.lists(st.text(alphabet=st.sampled_from(list("Acme; 0123456789.-$e\xe9\u00a0\u20ac")),
+                                  max_size=40), min_size=5, max_size=5), max_size=6),
+       st.sampled_from([",", ";", "\t"]), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_an_unquoted_file_is_cut_from_its_bytes_as_the_exact_reader_reads_it(rows, delimiter, ending, last_ending):
+    """No quote in the file: the cells are cut at the delimiters from the bytes (no string per cell), short cells
+    and long ones, ASCII and not, with white space to strip or none."""
+    text = test_hostile.HEADER.replace(",", delimiter) + ending + ending.join(delimiter.join(r) for r in rows)
+    text += ending if last_ending and rows else ""
+    fast = _fast_table(text)
+    header, records = _records(text)
+    if fast is not None:
+        assert fast.header == header
+        width = len(header)
+        rows = [(line, cells[:width] + [""] * (width - len(cells))) for line, cells in records]
+        assert fast.lines.tolist() == [line for line, _ in rows]
+        assert [list(c) for c in fast.columns] == [list(c) for c in zip(*[cells for _, cells in rows])] or not rows
+    both(text)
+
+
+@FAST
 @given(st.binary(max_size=1000))
 def test_random_bytes_give_the_same_problems(data):
     both(data)
