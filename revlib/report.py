@@ -15,7 +15,7 @@ import pandas as pd
 
 from .analysis import deferred_rollforward_cents
 from .bridge import BRIDGE, arr_bridge_cents, net_bookings
-from .retention import retention_cents, retention_in_dollars
+from .retention import retention_in_dollars, retention_of_bridges
 from .contract import BILLING_MONTHS, Contract, contract_label, parse_month, round_half_up, shown
 from .engine import COLUMNS, Book, annual_cents, cents_schedule, in_cents, in_dollars, starts_empty
 from .engine.api import cents_grids, split_shape
@@ -93,36 +93,110 @@ def build(contracts, fiscal_year_start: int = 1, segment: str | None = None, sta
     stage("scheduling the book")
     monthly = cents_schedule(book, start=start, end=end, convention=convention)
     stage("scheduling each customer")
-    per = cents_schedule(book, start=start, end=end, by="customer", convention=convention)
-    freq = fiscal_freq(fiscal_year_start)
+    each = _by_customer(book, start, end, fiscal_year_start, convention, detail)
     stage("the ARR bridge")
-    bridge = arr_bridge_cents(per, freq=freq)
-    bridge.index = fiscal_labels(bridge.index)
-    movers = arr_bridge_cents(per, freq=freq, per_customer=True)
-    movers.index = movers.index.set_levels(fiscal_labels(movers.index.levels[0]), level=0)
-    kept = retention_cents(per, freq=freq)
+    freq = fiscal_freq(fiscal_year_start)
+    bridge, movers = each.bridge, each.movers
+    kept = retention_of_bridges(bridge, movers)
     kept.index = fiscal_labels(kept.index)
+    bridge.index = fiscal_labels(bridge.index)
+    movers.index = movers.index.set_levels(fiscal_labels(movers.index.levels[0]), level=0)
     stage("net bookings")
     bookings = net_bookings(book, freq=freq, start=start, end=end)
     bookings.index = fiscal_labels(bookings.index)
     rollforward = deferred_rollforward_cents(monthly, freq=freq)
     rollforward.index = fiscal_labels(rollforward.index)
     stage("the checks")
-    checked = _checks(book, monthly, per, convention)
+    checked = _checks(book, monthly, each.sums, each.customers, convention)
     stage("the contracts table")
     return Report(
         monthly=in_dollars(monthly),
         yearly=in_dollars(annual_cents(monthly, fiscal_year_start)),
-        per_customer=across_years(in_dollars(annual_cents(per, fiscal_year_start))),
+        per_customer=across_years(in_dollars(each.yearly)),
         bridge=in_dollars(bridge),
         bridge_by_customer=across_years(in_dollars(movers).swaplevel()),
         bookings=bookings,
         checks=checked,
         contracts=contract_table(contracts),
         deferred_rollforward=in_dollars(rollforward),
-        monthly_by_customer=in_dollars(per) if detail else None,
+        monthly_by_customer=None if each.detail is None else in_dollars(each.detail),
         retention=retention_in_dollars(kept),
     )
+
+
+CUSTOMER_MONTHS_TOGETHER = 3_000_000
+"""About how many (customer, month) cells :func:`_by_customer` schedules at a time."""
+
+
+@dataclass
+class _ByCustomer:
+    """What the report reads from the schedule by customer (in cents), made a block of customers at a time."""
+
+    yearly: pd.DataFrame  # each customer's figures by fiscal year (annual_cents)
+    bridge: pd.DataFrame  # the book's ARR bridge by fiscal year (arr_bridge_cents), periods not relabelled
+    movers: pd.DataFrame  # the same per customer (per_customer=True)
+    sums: dict  # each money column added up over the customers, month by month
+    customers: int
+    detail: pd.DataFrame | None  # the schedule by customer itself, when asked for
+
+
+def _by_customer(book: Book, start, end, fiscal_year_start: int, convention: str, detail: bool) -> _ByCustomer:
+    """The report's figures by customer, from :func:`cents_schedule` by customer.
+
+    A large book is scheduled a block of whole customers at a time (about :data:`CUSTOMER_MONTHS_TOGETHER`
+    customer-months), in the order of their names, over the whole book's months, and each block read before the
+    next is made: every customer's figures are its own, so the blocks' rows put together, and their bridges
+    added up, are the whole book's, while the memory held is a block's. The schedule is made whole where
+    ``detail`` keeps it, and where the bridge starts from the ARR some customers had before the first month
+    (then no customer's first month moves ARR, which a block of customers that all start empty would not know).
+    """
+    freq = fiscal_freq(fiscal_year_start)
+    first, last = span(book, start, end)
+    months = max(last - first + 1, 1)
+    codes, names = pd.factorize(book.customer, sort=True)
+    together = max(1, CUSTOMER_MONTHS_TOGETHER // months)
+    if len(names) > together and not detail:
+        first_month = cents_schedule(book, start=period(first), end=period(first), by="customer",
+                                     convention=convention)
+        if not starts_empty(first_month):
+            together = len(names)
+    order = np.argsort(codes, kind="stable")
+    cuts = np.searchsorted(codes[order], np.arange(0, max(len(names), 1), together))
+    blocks = []
+    for lo, hi in zip(cuts, [*cuts[1:], len(book)]):
+        part = book if len(cuts) == 1 else book.take(np.sort(order[lo:hi]))
+        per = cents_schedule(part, start=start if len(cuts) == 1 else period(first),
+                             end=end if len(cuts) == 1 else period(last), by="customer", convention=convention)
+        blocks.append(_ByCustomer(annual_cents(per, fiscal_year_start), arr_bridge_cents(per, freq=freq),
+                                  arr_bridge_cents(per, freq=freq, per_customer=True), *_customer_sums(per),
+                                  per if detail else None))
+        del per
+    if len(blocks) == 1:
+        return blocks[0]
+    movers = pd.concat([block.movers for block in blocks])
+    periods = movers.index.get_level_values(0)
+    by_period = np.argsort(pd.Index(blocks[0].bridge.index).get_indexer(periods), kind="stable")
+    return _ByCustomer(
+        yearly=pd.concat([block.yearly for block in blocks]),
+        bridge=sum((block.bridge for block in blocks[1:]), blocks[0].bridge),
+        movers=movers.iloc[by_period],
+        sums={c: sum(block.sums[c] for block in blocks) for c in blocks[0].sums},
+        customers=sum(block.customers for block in blocks),
+        detail=None,
+    )
+
+
+def _customer_sums(per_customer: pd.DataFrame) -> tuple[dict, int]:
+    """A schedule by customer in cents: each money column added up over the customers month by month, and the
+    number of customers."""
+    shape = split_shape(per_customer)
+    money = [c for c in per_customer.columns if c != "customers"]
+    if shape is not None:  # each column a (customers x months) grid: add up the customers
+        summed = {c: per_customer[c].to_numpy().reshape(shape).sum(axis=0) for c in money}
+    else:
+        summed = per_customer[money].groupby(level="month").sum()
+        summed = {c: summed[c].to_numpy() for c in money}
+    return summed, per_customer.index.levels[0].size
 
 
 def across_years(table: pd.DataFrame) -> pd.DataFrame:
@@ -294,7 +368,7 @@ def checks(contracts, monthly: pd.DataFrame, per_customer: pd.DataFrame) -> pd.D
     >>> checks(book, schedule(book), schedule(book, by="customer"))["result"].tolist()
     ['pass', 'pass', 'pass', 'pass', 'pass', 'pass']
     """
-    return _checks(Book.of(contracts), in_cents(monthly), in_cents(per_customer))
+    return _checks(Book.of(contracts), in_cents(monthly), *_customer_sums(in_cents(per_customer)))
 
 
 CHECKED_TOGETHER = 8192
@@ -327,8 +401,9 @@ def _contract_totals(book: Book, end: int, convention: str = "monthly") -> dict:
     return totals
 
 
-def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame, convention: str = "monthly") -> pd.DataFrame:
-    """:func:`checks` of a book and its schedules in cents (:func:`revlib.engine.cents_schedule`)."""
+def _checks(book: Book, cents: pd.DataFrame, summed: dict, customers: int, convention: str = "monthly") -> pd.DataFrame:
+    """:func:`checks` of a book, its schedule in cents (:func:`revlib.engine.cents_schedule`) and its customers'
+    schedules added up (:func:`_customer_sums`)."""
     rows = []
 
     def add(name, failures, checked):
@@ -363,14 +438,8 @@ def _checks(book: Book, cents: pd.DataFrame, per_customer: pd.DataFrame, convent
         add("Billings = revenue + change in deferred revenue - change in unbilled revenue, every month", bad,
             f"{len(months) - 1} months")
 
-    shape = split_shape(per_customer)
-    money = [c for c in per_customer.columns if c != "customers"]
-    if shape is not None:  # each column a (customers x months) grid: add up the customers
-        summed = {c: per_customer[c].to_numpy().reshape(shape).sum(axis=0) for c in money}
-    else:
-        summed = per_customer[money].groupby(level="month").sum()
-    bad = [c for c in money if not (np.asarray(summed[c]) == cents[c].to_numpy()).all()]
-    add("The customers' schedules add up to the book's", bad, f"{per_customer.index.levels[0].size} customers")
+    bad = [c for c in summed if not (np.asarray(summed[c]) == cents[c].to_numpy()).all()]
+    add("The customers' schedules add up to the book's", bad, f"{customers} customers")
 
     daily = convention == "daily"
     span_end = int(np.maximum(book.start + book.term - 1 + (daily & (book.start_day > 1)), book.signed).max())

@@ -85,8 +85,13 @@ def retention(schedule_by_customer: pd.DataFrame, freq: str = "Y") -> pd.DataFra
 
 def retention_cents(cents_by_customer: pd.DataFrame, freq: str = "Y") -> pd.DataFrame:
     """:func:`retention` of a schedule in cents (:func:`revlib.engine.cents_schedule`); ``starting_arr`` in cents."""
-    whole = arr_bridge_cents(cents_by_customer, freq)
-    each = arr_bridge_cents(cents_by_customer, freq, per_customer=True)
+    return retention_of_bridges(arr_bridge_cents(cents_by_customer, freq),
+                                arr_bridge_cents(cents_by_customer, freq, per_customer=True))
+
+
+def retention_of_bridges(whole: pd.DataFrame, each: pd.DataFrame) -> pd.DataFrame:
+    """:func:`retention_cents` from the book's ARR bridge in cents (``whole``) and the same bridge per customer
+    (``each``: :func:`revlib.bridge.arr_bridge_cents` with ``per_customer=True``), periods not yet relabelled."""
     cohort = each[each["starting_arr"] > 0]
     start = cohort["starting_arr"]
     lost = cohort["churn"] < 0

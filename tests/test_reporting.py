@@ -324,3 +324,25 @@ def test_the_checks_contract_by_contract_are_the_same_a_few_customers_at_a_time(
     finally:
         revlib.report.CHECKED_TOGETHER = original
     assert {c: v.tolist() for c, v in blocks.items()} == {c: v.tolist() for c, v in whole.items()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.tuples(st.lists(books, min_size=1, max_size=4), st.just("monthly")),
+                 st.tuples(books_with_amendments().map(lambda book: [book]), st.just("monthly")),
+                 st.tuples(st.lists(st.one_of(books, dated_books), min_size=1, max_size=3), st.just("daily"))),
+       st.integers(1, 60), st.sampled_from([None, 6, 18]), st.sampled_from([1, 4]))
+def test_the_report_is_the_same_made_a_few_customers_at_a_time(drawn, together, later, fiscal_year_start):
+    """Scheduled by blocks of customers (the memory a block holds), every table is the one made in one piece."""
+    parts, convention = drawn
+    book = revlib.engine.Book.of(sum(parts, []))
+    start = None if later is None else str(pd.Period(ordinal=int(book.start.min()) + later, freq="M"))
+    whole = revlib.report.build(book, fiscal_year_start, start=start, convention=convention)
+    original = revlib.report.CUSTOMER_MONTHS_TOGETHER
+    try:
+        revlib.report.CUSTOMER_MONTHS_TOGETHER = together
+        blocks = revlib.report.build(book, fiscal_year_start, start=start, convention=convention)
+    finally:
+        revlib.report.CUSTOMER_MONTHS_TOGETHER = original
+    for name in ("monthly", "yearly", "per_customer", "bridge", "bridge_by_customer", "bookings", "checks",
+                 "contracts", "deferred_rollforward", "retention"):
+        pd.testing.assert_frame_equal(getattr(blocks, name), getattr(whole, name), check_exact=True, obj=name)
