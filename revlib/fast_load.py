@@ -170,8 +170,9 @@ def _cut_table(raw: bytes, b: np.ndarray, delimiter: int, lines: int, stripped: 
     ends = cuts.reshape(lines, width).copy()
     ends[:, -1] -= b[np.maximum(ends[:, -1] - 1, 0)] == 13  # a line ending in \r\n
     header = [raw[s:e].decode("utf-8").strip() for s, e in zip(starts[0].tolist(), ends[0].tolist())]
-    words = np.frombuffer(raw + bytes(16 - len(raw) % 8), "<u8")
-    cells = [_Cells.cut(raw, words, starts[1:, j], ends[1:, j], stripped) for j in range(width)]
+    padded = np.frombuffer(raw + bytes(8), np.uint8)
+    window = np.lib.stride_tricks.as_strided(padded, shape=(len(raw) + 1, 8), strides=(1, 1), writeable=False)
+    cells = [_Cells.cut(raw, window, starts[1:, j], ends[1:, j], stripped) for j in range(width)]
     return _Table(header, np.arange(2, lines + 1, dtype=np.int64), cells, [])
 
 
@@ -183,15 +184,12 @@ def _texts(chars: np.ndarray) -> np.ndarray:
     return np.array(flat[flat != 0].tobytes().decode("utf-8").split("\n")[:-1], dtype=object)
 
 
-def _word(words: np.ndarray, at: np.ndarray, left: np.ndarray) -> np.ndarray:
-    """The eight bytes of a file from each position ``at`` as one number (the file as ``words`` of eight bytes,
-    little-endian), the bytes from the ``left``-th on (past a cell's end) zero."""
-    at = np.minimum(at, 8 * len(words) - 9)  # past the file's end nothing is kept: any word will do
-    shift = (at & 7).astype(np.uint64) * 8
-    word = words[at >> 3] >> shift
-    word |= np.where(shift == 0, 0, words[(at >> 3) + 1] << ((64 - shift) & 63))
+def _word(window: np.ndarray, at: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """The eight bytes of a file from each position ``at`` as one number (``window``: the file's bytes as a row of
+    eight from each position, see :func:`_cut_table`), the bytes from the ``left``-th on (past a cell's end) zero."""
+    word = window[np.minimum(at, len(window) - 1)].view("<u8").ravel()  # past the file's end nothing is kept
     keep = np.clip(left, 0, 8).astype(np.uint64) * 8
-    return word & np.where(keep == 64, ~np.uint64(0), (np.uint64(1) << (keep & 63)) - 1)
+    return word & np.where(keep == 0, 0, ~np.uint64(0) >> ((64 - keep) & 63))
 
 
 def _has_c1(b: np.ndarray) -> bool:
@@ -223,24 +221,24 @@ class _Cells:
         return cls(codes, distinct, distinct if stripped else None)
 
     @classmethod
-    def cut(cls, raw: bytes, words: np.ndarray, starts: np.ndarray, ends: np.ndarray, stripped=False) -> "_Cells":
-        """A column's cells at ``raw[starts:ends]`` (the file also as ``words``: see :func:`_word`), numbered by
+    def cut(cls, raw: bytes, window: np.ndarray, starts: np.ndarray, ends: np.ndarray, stripped=False) -> "_Cells":
+        """A column's cells at ``raw[starts:ends]`` (the file also as a ``window``: see :func:`_word`), numbered by
         their bytes; a cell longer than 32 bytes in the column: its cells read as text."""
         chunks = max(1, -(-int((ends - starts).max(initial=0)) // 8))
         if chunks > 4:
             cells = np.array([raw[s:e].decode("utf-8") for s, e in zip(starts.tolist(), ends.tolist())], object)
             return cls.of(cells, stripped)
         length = ends - starts
-        codes = pd.factorize(_word(words, starts, length))[0]
+        codes = pd.factorize(_word(window, starts, length))[0]
         for k in range(1, chunks):  # the next eight bytes of the cells that have more, numbered after all before
             longer = np.flatnonzero(length > 8 * k)
-            more = pd.factorize(_word(words, starts[longer] + 8 * k, length[longer] - 8 * k))[0]
+            more = pd.factorize(_word(window, starts[longer] + 8 * k, length[longer] - 8 * k))[0]
             codes[longer] = codes.max() + 1 + pd.factorize(codes[longer] * (int(more.max()) + 1) + more)[0]
         if chunks > 1:
             codes = pd.factorize(codes)[0]
         # numbered in order of first appearance: a cell's first row is where its number passes all before it
         first = np.flatnonzero(np.concatenate([[True], codes[1:] > np.maximum.accumulate(codes)[:-1]]))
-        block = np.stack([_word(words, starts[first] + 8 * k, length[first] - 8 * k) for k in range(chunks)], axis=1)
+        block = np.stack([_word(window, starts[first] + 8 * k, length[first] - 8 * k) for k in range(chunks)], axis=1)
         chars = block.astype("<u8").view(np.uint8).reshape(len(first), 8 * chunks)
         distinct = _texts(chars)
         return cls(codes, distinct, distinct, chars) if stripped else cls(codes, distinct)
