@@ -474,7 +474,7 @@ def _checked(table: _Table, progress=None) -> dict:
         ramp = each_count > 1
         for r, j in zip(rows[ramp[codes]].tolist(), codes[ramp[codes]].tolist()):
             ramp_of[r] = tuple(months * p for p in each_ramp[j])
-    price_column = np.where(has_annual, "annual_price", "monthly_price")
+    price_column = np.array(["monthly_price", "annual_price"], dtype=object)[has_annual.astype(np.intp)]
     years = ramp_years(term)
     wrong_years = (count > 1) & term_ok & (count != years) & ~amendment
     for r in np.flatnonzero(wrong_years):
@@ -538,14 +538,14 @@ def _checked(table: _Table, progress=None) -> dict:
     columns = dict(
         customer=customer.text[customer.codes],
         customer_code=pd.factorize(customer.text_codes())[0].astype(np.int64),
-        segment=np.where(segment.given(), segment.text[segment.codes], "(none)").astype(object),
+        segment=np.where(segment.text != "", segment.text, "(none)").astype(object)[segment.codes],
         label=_labels(label),
         start=start, signed=signed, start_day=start_day, signed_day=signed_day, line=line, term=term, period=period,
         renews=renews, services=services, first_price=first,
         ramps=ramp_of, value=value, billing=billing,
     )
     links = (np.where(no_id, "", label).astype(object), amends_cells.text[amends_cells.codes],
-             renewal_cells.text[renewal_cells.codes], price_column.astype(object), ok,
+             renewal_cells.text[renewal_cells.codes], price_column, ok,
              lambda row: f"line {line[row]}", "the file")
     if found:
         found.sort(key=lambda problem: problem[:2])
