@@ -89,6 +89,9 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)
     pooled = np.flatnonzero(~(ramp | ahead))
+    ahead = np.flatnonzero(ahead)
+    within_year = _backlog_within_a_year(book, ahead)
+    ahead, within_year = ahead[~within_year], ahead[within_year]
 
     # The pooled contracts: recurring revenue, and the next 12 months' of it from terms not booked yet.
     recurring = np.zeros((groups, months), np.int64)
@@ -104,7 +107,8 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
                                                          "services_revenue")}
     separate = {name: np.zeros((groups, months), np.int64) for name in
                 ("recurring", "deferred", "unbilled", "backlog", "current")}
-    for index, is_ramp in ((np.flatnonzero(ramp), True), (np.flatnonzero(ahead), False)):
+    _add_billed_ahead(book, group, within_year, origin, flows, separate)
+    for index, is_ramp in ((np.flatnonzero(ramp), True), (ahead, False)):
         if len(index):  # their MRR and ARR by group: ramp deals priced year by year, the others merged by terms
             terms = Terms.of(book, index, group[index], origin)
             rates = _flows(terms if is_ramp else terms.merged(), groups, months,
@@ -145,6 +149,67 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     out["backlog"] = np.cumsum(flows["bookings"] - earned, axis=1) + separate["backlog"]
     out["current_backlog"] = _next_12_months(earned) - unbooked + separate["current"]
     return out
+
+
+def _backlog_within_a_year(book: Book, index: np.ndarray) -> np.ndarray:
+    """Of renewing contracts invoiced over periods longer than their term (``index``), those whose backlog is never
+    more than their next 12 months' revenue: every invoice's revenue is earned within 12 months of it (periods of
+    at most 12 months), every renewal by the end of the invoice periods 12 months after it starts (a period of a
+    whole number of terms), and the first term, from the month it is signed, within 12 months of it.
+
+    For the first term, signed ``early`` months before its start: the first invoice period (``period // term``
+    terms) ends within 12 months of signing when ``early <= 12 - period``; else, at least its revenue up to the
+    end of the 12th month after signing is enough, each month's share rounded down losing less than a cent.
+    """
+    start, signed, term, period = (book.start[index], book.signed[index], book.term[index], book.period[index])
+    day = book.start_day[index]
+
+    def on_day(month):  # the day number of the start day in ``month`` (its last day where shorter)
+        first = month_first_day(month)
+        return first + np.minimum(day, month_first_day(month + 1) - first) - 1
+
+    early = start - signed
+    begin = on_day(start)
+    seen = month_first_day(signed + 13) - begin  # the first period's days up to the 12th month after signing
+    least = (period // term) * book.value[index] * seen // (on_day(start + period) - begin) - (signed + 12 - start)
+    return ((period <= 12) & (period % term == 0)
+            & ((early <= 12 - period) | ((early <= 12) & (least >= book.value[index]))))
+
+
+def _add_billed_ahead(book: Book, group: np.ndarray, index: np.ndarray, origin: int, flows: dict,
+                      separate: dict) -> None:
+    """Renewing contracts invoiced ahead whose backlog is never more than their next 12 months' revenue
+    (:func:`_backlog_within_a_year`), all together: their flows into ``flows``, their revenue and balances into
+    ``separate``. Each invoice is dated before the days it is earned over, so their deferred revenue is never
+    negative (never unbilled); their backlog is booked less earned, plus what is invoiced beyond what is booked
+    (a monthly figure, row by row after merging by terms, as :func:`revlib.engine.rules.figures` has it); and
+    their current backlog is all of it (none where the grid does not reach 12 months ahead).
+    """
+    if not len(index):
+        return
+    groups, months = separate["recurring"].shape
+    recurring = np.zeros((groups, months), np.int64)
+    _add_revenue(recurring, None, group[index], _ahead_periods(book, index, origin, months))
+    terms = Terms.of(book, index, group[index], origin).merged()
+    target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
+    each = _flows(terms, len(target), months, names=SEPARATE_FLOWS + ("mrr", "arr"))
+    add = adder(target)
+    own = {name: np.zeros((groups, months), np.int64) for name in SEPARATE_FLOWS}
+    for name in SEPARATE_FLOWS:
+        add(own[name], each[name])
+        flows[name] += own[name]
+    for name in ("mrr", "arr"):
+        add(flows[name], each[name])
+    ahead_of_booked = np.zeros((groups, months), np.int64)
+    add(ahead_of_booked, np.maximum(np.cumsum(
+        each["billings"] - each["bookings_signed"] - each["renewal_bookings"], axis=1), 0))
+    earned = recurring + own["services_revenue"]
+    separate["recurring"] += recurring
+    separate["deferred"] += np.cumsum(own["billings"] - earned, axis=1)
+    backlog = np.cumsum(own["bookings_signed"] + own["renewal_bookings"] - earned, axis=1) + ahead_of_booked
+    separate["backlog"] += backlog
+    backlog[:, months - 12:] = 0
+    separate["current"] += backlog
 
 
 def _add_unbooked_services(unbooked: np.ndarray, book: Book, group: np.ndarray, part: np.ndarray,
