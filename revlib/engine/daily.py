@@ -51,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from .book import Book, ramp_years
-from .grid import adder, spread, sum_by
+from .grid import adder, spread, stable_order, sum_by
 from .customers import active_customers
 from .rules import Terms, _flows, _next_12_months
 
@@ -98,10 +98,12 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     unbooked = np.zeros((groups, months), np.int64)
     for part, alike in _alike_slices(book, group, pooled, CHUNK):
         _add_revenue(recurring, unbooked, group[part[alike.first]], _invoice_periods(book, part, origin, months, alike))
-        _add_unbooked_services(unbooked, book, group, part, origin)
+    # Their other flows (those of the monthly convention) and services not booked yet, merged by their terms; then
+    # the contracts row by row.
+    terms = Terms.of(book, pooled, group[pooled], origin).merged()
+    flows = _flows(terms, groups, months, names=MONTHLY_FLOWS)
+    _add_unbooked_services(unbooked, terms)
     unbooked = np.cumsum(unbooked, axis=1)
-    # Their other flows (those of the monthly convention), merged by their terms; then the contracts row by row.
-    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, names=MONTHLY_FLOWS)
     flows["ramp_step"] = np.zeros((groups, months), np.int64)  # only ramp deals step (below)
     pooled_flows = {name: flows[name].copy() for name in ("billings", "bookings_signed", "renewal_bookings",
                                                          "services_revenue")}
@@ -212,15 +214,14 @@ def _add_billed_ahead(book: Book, group: np.ndarray, index: np.ndarray, origin: 
     separate["current"] += backlog
 
 
-def _add_unbooked_services(unbooked: np.ndarray, book: Book, group: np.ndarray, part: np.ndarray,
-                           origin: int) -> None:
+def _add_unbooked_services(unbooked: np.ndarray, terms: Terms) -> None:
     """Services earned in the start month count as not booked yet from 12 months before it until signed."""
     groups, months = unbooked.shape
-    services, start, signed = book.services[part], book.start[part] - origin, book.signed[part] - origin
+    services, start, signed = terms.services, terms.start, terms.signed
     late = (services > 0) & (signed > start - 12)
     at = np.concatenate([start[late] - 12, signed[late]])
     keep = at < months
-    rows = np.concatenate([group[part][late], group[part][late]])
+    rows = np.concatenate([terms.group[late], terms.group[late]])
     unbooked += sum_by((rows * months + at)[keep], np.concatenate([services[late], -services[late]])[keep],
                        groups * months).reshape(groups, months)
 
@@ -250,8 +251,7 @@ def _alike_slices(book: Book, group: np.ndarray, index: np.ndarray, size: int):
         code = code * span + (column - low)
     ids = None
     if len(index) and total < 2**62:  # else too many keys to number: each alone
-        order = np.argsort(code, kind="stable")
-        code = code[order]
+        order, code = stable_order(code, total)
         ids = np.cumsum(np.r_[True, code[1:] != code[:-1]]) - 1  # each contract's terms, in that order
         if int(ids[-1]) * 5 > len(index) * 4:  # hardly any alike: each alone
             ids = None
@@ -294,16 +294,35 @@ class _Shares:
         begin = self.begin[rows]
         if self.single:
             return self.pool[begin] * part // days
-        size = self.size[rows]
-        if not len(size):
+        if not len(begin):
             return np.zeros(0, np.int64)
+        # Periods on the same contracts, with the same part and days, have the same shares: computed once.
+        part, days = np.broadcast_to(part, begin.shape), np.broadcast_to(days, begin.shape)
+        pick, place = _distinct(begin, part, days)
+        begin, part, days = begin[pick], part[pick], days[pick]
+        size = self.size[rows][pick]
         starts = np.cumsum(size) - size
         at = np.repeat(begin - starts, size)  # each contract's place in the pool, less its place in the result
         at += np.arange(len(at), dtype=at.dtype)
-        part, days = np.asarray(part), np.asarray(days)
-        each = self.pool[at] * (np.repeat(part, size) if part.ndim else part)
-        each //= np.repeat(days, size) if days.ndim else days
-        return np.add.reduceat(each, starts)
+        each = self.pool[at] * np.repeat(part, size)
+        each //= np.repeat(days, size)
+        return np.add.reduceat(each, starts)[place]
+
+
+def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows alike in every column (whole numbers from 0): one row of each kind (positions), and each row's kind
+    (its place among those)."""
+    code, size = np.zeros(len(columns[0]), np.int64), 1
+    for column in columns:
+        span = int(column.max(initial=0)) + 1
+        code, size = code * span + column, size * span
+    if size >= 2**62:  # too many kinds to number: each row its own
+        return np.arange(len(code)), np.arange(len(code))
+    order, code = stable_order(code, size)
+    new = np.r_[True, code[1:] != code[:-1]]
+    place = np.empty(len(code), np.int64)
+    place[order] = np.cumsum(new) - 1
+    return order[new], place
 
 
 def _slices(index: np.ndarray, size: int):
