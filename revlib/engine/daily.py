@@ -111,16 +111,19 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
                 ("recurring", "deferred", "unbilled", "backlog", "current")}
     _add_billed_ahead(book, group, within_year, origin, flows, separate)
     for index, is_ramp in ((np.flatnonzero(ramp), True), (ahead, False)):
+        years = ramp_years(book, index) if is_ramp else None
         if len(index):  # their MRR and ARR by group: ramp deals priced year by year, the others merged by terms
             terms = Terms.of(book, index, group[index], origin)
-            rates = _flows(terms if is_ramp else terms.merged(), groups, months,
-                           ramps=ramp_years(book, index) if is_ramp else None, names=("mrr", "arr", "ramp_step"))
+            rates = _flows(terms if is_ramp else terms.merged(), groups, months, ramps=years,
+                           names=("mrr", "arr", "ramp_step"))
             for name in ("mrr", "arr", "ramp_step"):
                 flows[name] += rates[name]
-        for part in _slices(index, SEPARATE_CHUNK):
+        for begin in range(0, len(index), SEPARATE_CHUNK):
+            part = index[begin:begin + SEPARATE_CHUNK]
             rows = np.arange(len(part), dtype=np.int64)
             each = _flows(Terms.of(book, part, rows, origin), len(part), months,
-                          ramps=ramp_years(book, part) if is_ramp else None, names=SEPARATE_FLOWS)
+                          ramps=_ramp_slice(years, begin, begin + len(part)) if is_ramp else None,
+                          names=SEPARATE_FLOWS)
             earned = np.zeros((len(part), months), np.int64)
             _add_revenue(earned, None, rows, (_term_periods if is_ramp else _ahead_periods)(book, part, origin, months))
             add = adder(group[part])
@@ -151,6 +154,14 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     out["backlog"] = np.cumsum(flows["bookings"] - earned, axis=1) + separate["backlog"]
     out["current_backlog"] = _next_12_months(earned) - unbooked + separate["current"]
     return out
+
+
+def _ramp_slice(years: tuple, begin: int, end: int) -> tuple:
+    """Of ramp deals' years (:func:`revlib.engine.book.ramp_years`), those of the deals ``begin:end``."""
+    each, owner, year, prices = years
+    first = int(each[:begin].sum())
+    stop = first + int(each[begin:end].sum())
+    return each[begin:end], owner[first:stop] - begin, year[first:stop], prices[first:stop]
 
 
 def _backlog_within_a_year(book: Book, index: np.ndarray) -> np.ndarray:
@@ -228,17 +239,17 @@ def _add_unbooked_services(unbooked: np.ndarray, terms: Terms) -> None:
 
 class _Alike:
     """Contracts on the same terms (group, start day, signing month, term, billing, renewal), whose billing periods
-    fall on the same days: each one's contracts are ``order[first[k]:first[k] + size[k]]`` (positions)."""
+    fall on the same days, next to each other: each one's contracts are at ``first[k]:first[k] + size[k]``
+    (positions). ``ids`` numbers each contract's terms, in order."""
 
     def __init__(self, ids: np.ndarray, count: int):
-        self.order = np.argsort(ids, kind="stable")
         self.size = np.bincount(ids, minlength=count)
         self.first = np.cumsum(self.size) - self.size
 
 
 def _alike_slices(book: Book, group: np.ndarray, index: np.ndarray, size: int):
-    """``index`` in slices of about ``size`` contracts, each with its contracts on the same terms (:class:`_Alike`),
-    never split between slices."""
+    """``index`` in slices of about ``size`` contracts, each with its contracts on the same terms next to each
+    other (:class:`_Alike`), never split between slices."""
     columns = [group[index], book.start[index], book.start_day[index], book.signed[index], book.term[index],
                book.period[index], book.renews[index]]
     code = np.zeros(len(index), np.int64)
@@ -294,19 +305,23 @@ class _Shares:
         begin = self.begin[rows]
         if self.single:
             return self.pool[begin] * part // days
-        if not len(begin):
+        size = self.size[rows]
+        if not len(size):
             return np.zeros(0, np.int64)
-        # Periods on the same contracts, with the same part and days, have the same shares: computed once.
-        part, days = np.broadcast_to(part, begin.shape), np.broadcast_to(days, begin.shape)
-        pick, place = _distinct(begin, part, days)
-        begin, part, days = begin[pick], part[pick], days[pick]
-        size = self.size[rows][pick]
         starts = np.cumsum(size) - size
         at = np.repeat(begin - starts, size)  # each contract's place in the pool, less its place in the result
         at += np.arange(len(at), dtype=at.dtype)
-        each = self.pool[at] * np.repeat(part, size)
-        each //= np.repeat(days, size)
-        return np.add.reduceat(each, starts)[place]
+        part, days = np.asarray(part), np.asarray(days)
+        each = self.pool[at] * (np.repeat(part, size) if part.ndim else part)
+        each //= np.repeat(days, size) if days.ndim else days
+        return np.add.reduceat(each, starts)
+
+    def kinds(self, *columns) -> tuple[np.ndarray, np.ndarray]:
+        """One period of each kind, on the same contracts and alike in ``columns`` (whole numbers from 0), as
+        positions, and each period's kind: periods alike have the same shares, computed once for each kind."""
+        if self.single:  # each period its own kind
+            return np.arange(len(self.begin)), np.arange(len(self.begin))
+        return _distinct(self.begin, *columns)
 
 
 def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -349,14 +364,13 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, al
     every_count = -(-book.term[index] // book.period[index])
     every_invoice = every * book.period[index] // book.term[index]
     every_last = every - (every_count - 1) * every_invoice
-    pool = np.concatenate([every_invoice[alike.order], every_last[alike.order]])
-    index = index[alike.order[alike.first]]
+    pool = np.concatenate([every_invoice, every_last])
+    index = index[alike.first]
     start = (book.start[index] - origin).astype(np.int32)
     term, period = book.term[index].astype(np.int32), book.period[index].astype(np.int32)
     count = -(-term // period)  # invoices in a term
-    terms_of = np.repeat(np.arange(len(index)), alike.size)  # each contract's terms, in ``alike.order``
-    invoice = sum_by(terms_of, every_invoice[alike.order], len(index))  # each one's contracts' invoices added
-    last_invoice = sum_by(terms_of, every_last[alike.order], len(index))
+    invoice = np.add.reduceat(every_invoice, alike.first)  # each one's contracts' invoices added
+    last_invoice = np.add.reduceat(every_last, alike.first)
     terms = np.where(book.renews[index], np.maximum(0, -(-(months - start) // term)), 1)
     # Each term in the window: its contract, the month it starts and the month it is booked.
     owner, t = spread(terms, np.int32)
@@ -369,7 +383,7 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, al
     period, term = period[which], term[which]
     begin = j * period
     is_last = j == count[which] - 1
-    amount = _Shares(pool, alike.first[which] + len(alike.order) * is_last, alike.size[which],
+    amount = _Shares(pool, alike.first[which] + len(every) * is_last, alike.size[which],
                      np.where(is_last, last_invoice[which], invoice[which]))
     return _within(book, index, which, term_start[on] + begin, np.minimum(period, term - begin), amount, booked[on],
                    months, origin)
@@ -436,7 +450,8 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
         return
     group = rows[which]
     last = first + pieces - 1
-    head = amount.share(slice(None), first_days, days)  # the whole amount for a whole month (first == last)
+    kind, of_kind = amount.kinds(first_days, days)
+    head = amount.share(kind, first_days[kind], days[kind])[of_kind]  # the whole amount if first == last
     tail = amount.total - head
     cut = None if unbooked is None else booked + 12  # the months before it are not booked 12 months ahead
     more = np.flatnonzero(pieces > 2)
@@ -472,6 +487,8 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
         upto = np.clip(cut, begin, stop)  # the months before it are not booked 12 months ahead
         ranges.append((unbooked, _Cells(unbooked.shape, group, begin - 12), _Cells(unbooked.shape, group, upto - 12),
                        12))
+    kind, of_kind = amount.kinds(days)  # periods on the same contracts and days earn the same in a month
+    kinds, kind_days = amount.take(kind), days[kind]
     for month_days in np.unique(length).tolist():
         is_length = length == month_days
         before = np.concatenate([[0], np.cumsum(is_length, dtype=np.int32)])  # months of this length before each
@@ -479,7 +496,14 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
         has = np.flatnonzero(count)
         if 2 * len(has) > len(count):  # most periods have a month of this length: take them all
             has = slice(None)
-        each = amount.share(has, month_days, days[has])
+            each = kinds.share(slice(None), month_days, kind_days)[of_kind]
+        else:  # only the kinds of the periods that have one
+            wanted = np.zeros(len(kind), bool)
+            wanted[of_kind[has]] = True
+            wanted = np.flatnonzero(wanted)
+            cents = np.zeros(len(kind), np.int64)
+            cents[wanted] = kinds.share(wanted, month_days, kind_days[wanted])
+            each = cents[of_kind[has]]
         total[has] += each * count[has]
         if unbooked is not None:
             late[has] += each * (before[upto[has]] - before[begin[has]])
