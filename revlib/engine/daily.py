@@ -42,8 +42,13 @@ months of that length. Day numbers come from a table by month and day (numpy
 billing and renewal) have their billing periods on the same days, so the periods, their
 months and cells are made once for them (:class:`_Alike`); only each month's share is
 computed contract by contract, rounded down, then added up (:class:`_Shares`), so every
-contract still ties out. They are taken a slice at a time to bound memory. Ramp deals and
-contracts invoiced ahead are scheduled row by row for their balances, their MRR and ARR by group.
+contract still ties out; and periods on the same contracts with the same days (and first
+month's days) have the same shares, computed once for each kind (:meth:`_Shares.kinds`).
+They are taken a slice at a time to bound memory. Ramp deals are scheduled row by row for
+their balances, their MRR and ARR by group; so are renewing contracts invoiced ahead, unless
+their backlog can never be more than their next 12 months' revenue
+(:func:`_backlog_within_a_year`: a term that divides a billing period of at most 12 months,
+and a first term signed not too long before it starts), which are added up by group.
 """
 
 from __future__ import annotations
@@ -82,7 +87,8 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     (they fall in the same months); recurring revenue is spread by day, and the balances
     are read from it: contract by contract for ramp deals (whose unbilled revenue is clipped
     per contract) and renewing contracts invoiced beyond their term (whose backlog is at
-    least their deferred revenue), all together for the rest (billed in advance, each
+    least their deferred revenue) unless their backlog stays within their next 12 months'
+    revenue (:func:`_add_billed_ahead`), all together for the rest (billed in advance, each
     invoice earned after it is dated: never unbilled, never invoiced beyond what is booked).
     """
     ramp = np.zeros(len(book), bool)
@@ -250,16 +256,16 @@ class _Alike:
 def _alike_slices(book: Book, group: np.ndarray, index: np.ndarray, size: int):
     """``index`` in slices of about ``size`` contracts, each with its contracts on the same terms next to each
     other (:class:`_Alike`), never split between slices."""
-    columns = [group[index], book.start[index], book.start_day[index], book.signed[index], book.term[index],
-               book.period[index], book.renews[index]]
-    code = np.zeros(len(index), np.int64)
+    code = np.zeros(len(book), np.int64)  # numbered over the book, then taken at ``index`` (one gather)
     total = 1
-    for column in columns:
-        column = column.astype(np.int64)
+    for column in (group, book.start, book.start_day, book.signed, book.term, book.period, book.renews):
         low = int(column.min(initial=0))
         span = int(column.max(initial=0)) - low + 1
         total *= span
-        code = code * span + (column - low)
+        code *= span
+        code += column
+        code -= low
+    code = code[index]
     ids = None
     if len(index) and total < 2**62:  # else too many keys to number: each alone
         order, code = stable_order(code, total)
@@ -360,15 +366,13 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, al
     (``alike``) together: for each, the terms (their number in ``alike``), its first month and length in months,
     its invoices (:class:`_Shares`), and the month its term is booked. Months and positions are ``int32`` (there
     are millions of periods), amounts ``int64``."""
-    every = book.value[index]
-    every_count = -(-book.term[index] // book.period[index])
-    every_invoice = every * book.period[index] // book.term[index]
-    every_last = every - (every_count - 1) * every_invoice
-    pool = np.concatenate([every_invoice, every_last])
-    index = index[alike.first]
+    index, every = index[alike.first], book.value[index]
     start = (book.start[index] - origin).astype(np.int32)
     term, period = book.term[index].astype(np.int32), book.period[index].astype(np.int32)
     count = -(-term // period)  # invoices in a term
+    every_invoice = every * np.repeat(period, alike.size) // np.repeat(term, alike.size)
+    every_last = every - np.repeat(count - 1, alike.size) * every_invoice
+    pool = np.concatenate([every_invoice, every_last])
     invoice = np.add.reduceat(every_invoice, alike.first)  # each one's contracts' invoices added
     last_invoice = np.add.reduceat(every_last, alike.first)
     terms = np.where(book.renews[index], np.maximum(0, -(-(months - start) // term)), 1)
