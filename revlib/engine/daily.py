@@ -208,7 +208,14 @@ def _add_billed_ahead(book: Book, group: np.ndarray, index: np.ndarray, origin: 
         return
     groups, months = separate["recurring"].shape
     recurring = np.zeros((groups, months), np.int64)
-    _add_revenue(recurring, None, group[index], _ahead_periods(book, index, origin, months))
+    # Each invoice is the revenue of the whole terms it covers (a term divides the period): the same amount every
+    # period, as for a renewing contract whose term is its billing period (periods shared with those alike).
+    whole, whole_group = book.take(index), group[index]
+    whole.value = whole.period // whole.term * whole.value
+    whole.term = whole.period.copy()
+    for part, alike in _alike_slices(whole, whole_group, np.arange(len(index)), CHUNK):
+        _add_revenue(recurring, None, whole_group[part[alike.first]],
+                     _invoice_periods(whole, part, origin, months, alike))
     terms = Terms.of(book, index, group[index], origin).merged()
     target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
     each = _flows(terms, len(target), months, names=SEPARATE_FLOWS + ("mrr", "arr"))
