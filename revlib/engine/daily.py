@@ -42,8 +42,13 @@ months of that length. Day numbers come from a table by month and day (numpy
 billing and renewal) have their billing periods on the same days, so the periods, their
 months and cells are made once for them (:class:`_Alike`); only each month's share is
 computed contract by contract, rounded down, then added up (:class:`_Shares`), so every
-contract still ties out. They are taken a slice at a time to bound memory. Ramp deals and
-contracts invoiced ahead are scheduled row by row for their balances, their MRR and ARR by group.
+contract still ties out; and periods on the same contracts with the same days (and first
+month's days) have the same shares, computed once for each kind (:meth:`_Shares.kinds`).
+They are taken a slice at a time to bound memory. Ramp deals are scheduled row by row for
+their balances, their MRR and ARR by group; so are renewing contracts invoiced ahead, unless
+their backlog can never be more than their next 12 months' revenue
+(:func:`_backlog_within_a_year`: a term that divides a billing period of at most 12 months,
+and a first term signed not too long before it starts), which are added up by group.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ from __future__ import annotations
 import numpy as np
 
 from .book import Book, ramp_years
-from .grid import adder, spread, sum_by
+from .grid import adder, spread, stable_order, sum_by
 from .customers import active_customers
 from .rules import Terms, _flows, _next_12_months
 
@@ -82,39 +87,49 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     (they fall in the same months); recurring revenue is spread by day, and the balances
     are read from it: contract by contract for ramp deals (whose unbilled revenue is clipped
     per contract) and renewing contracts invoiced beyond their term (whose backlog is at
-    least their deferred revenue), all together for the rest (billed in advance, each
+    least their deferred revenue) unless their backlog stays within their next 12 months'
+    revenue (:func:`_add_billed_ahead`), all together for the rest (billed in advance, each
     invoice earned after it is dated: never unbilled, never invoiced beyond what is booked).
     """
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)
     pooled = np.flatnonzero(~(ramp | ahead))
+    ahead = np.flatnonzero(ahead)
+    within_year = _backlog_within_a_year(book, ahead)
+    ahead, within_year = ahead[~within_year], ahead[within_year]
 
     # The pooled contracts: recurring revenue, and the next 12 months' of it from terms not booked yet.
     recurring = np.zeros((groups, months), np.int64)
     unbooked = np.zeros((groups, months), np.int64)
     for part, alike in _alike_slices(book, group, pooled, CHUNK):
         _add_revenue(recurring, unbooked, group[part[alike.first]], _invoice_periods(book, part, origin, months, alike))
-        _add_unbooked_services(unbooked, book, group, part, origin)
+    # Their other flows (those of the monthly convention) and services not booked yet, merged by their terms; then
+    # the contracts row by row.
+    terms = Terms.of(book, pooled, group[pooled], origin).merged()
+    flows = _flows(terms, groups, months, names=MONTHLY_FLOWS)
+    _add_unbooked_services(unbooked, terms)
     unbooked = np.cumsum(unbooked, axis=1)
-    # Their other flows (those of the monthly convention), merged by their terms; then the contracts row by row.
-    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, names=MONTHLY_FLOWS)
     flows["ramp_step"] = np.zeros((groups, months), np.int64)  # only ramp deals step (below)
     pooled_flows = {name: flows[name].copy() for name in ("billings", "bookings_signed", "renewal_bookings",
                                                          "services_revenue")}
     separate = {name: np.zeros((groups, months), np.int64) for name in
                 ("recurring", "deferred", "unbilled", "backlog", "current")}
-    for index, is_ramp in ((np.flatnonzero(ramp), True), (np.flatnonzero(ahead), False)):
+    _add_billed_ahead(book, group, within_year, origin, flows, separate)
+    for index, is_ramp in ((np.flatnonzero(ramp), True), (ahead, False)):
+        years = ramp_years(book, index) if is_ramp else None
         if len(index):  # their MRR and ARR by group: ramp deals priced year by year, the others merged by terms
             terms = Terms.of(book, index, group[index], origin)
-            rates = _flows(terms if is_ramp else terms.merged(), groups, months,
-                           ramps=ramp_years(book, index) if is_ramp else None, names=("mrr", "arr", "ramp_step"))
+            rates = _flows(terms if is_ramp else terms.merged(), groups, months, ramps=years,
+                           names=("mrr", "arr", "ramp_step"))
             for name in ("mrr", "arr", "ramp_step"):
                 flows[name] += rates[name]
-        for part in _slices(index, SEPARATE_CHUNK):
+        for begin in range(0, len(index), SEPARATE_CHUNK):
+            part = index[begin:begin + SEPARATE_CHUNK]
             rows = np.arange(len(part), dtype=np.int64)
             each = _flows(Terms.of(book, part, rows, origin), len(part), months,
-                          ramps=ramp_years(book, part) if is_ramp else None, names=SEPARATE_FLOWS)
+                          ramps=_ramp_slice(years, begin, begin + len(part)) if is_ramp else None,
+                          names=SEPARATE_FLOWS)
             earned = np.zeros((len(part), months), np.int64)
             _add_revenue(earned, None, rows, (_term_periods if is_ramp else _ahead_periods)(book, part, origin, months))
             add = adder(group[part])
@@ -147,46 +162,120 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     return out
 
 
-def _add_unbooked_services(unbooked: np.ndarray, book: Book, group: np.ndarray, part: np.ndarray,
-                           origin: int) -> None:
+def _ramp_slice(years: tuple, begin: int, end: int) -> tuple:
+    """Of ramp deals' years (:func:`revlib.engine.book.ramp_years`), those of the deals ``begin:end``."""
+    each, owner, year, prices = years
+    first = int(each[:begin].sum())
+    stop = first + int(each[begin:end].sum())
+    return each[begin:end], owner[first:stop] - begin, year[first:stop], prices[first:stop]
+
+
+def _backlog_within_a_year(book: Book, index: np.ndarray) -> np.ndarray:
+    """Of renewing contracts invoiced over periods longer than their term (``index``), those whose backlog is never
+    more than their next 12 months' revenue: every invoice's revenue is earned within 12 months of it (periods of
+    at most 12 months), every renewal by the end of the invoice periods 12 months after it starts (a period of a
+    whole number of terms), and the first term, from the month it is signed, within 12 months of it.
+
+    For the first term, signed ``early`` months before its start: the first invoice period (``period // term``
+    terms) ends within 12 months of signing when ``early <= 12 - period``; else, at least its revenue up to the
+    end of the 12th month after signing is enough, each month's share rounded down losing less than a cent.
+    """
+    start, signed, term, period = (book.start[index], book.signed[index], book.term[index], book.period[index])
+    day = book.start_day[index]
+
+    def on_day(month):  # the day number of the start day in ``month`` (its last day where shorter)
+        first = month_first_day(month)
+        return first + np.minimum(day, month_first_day(month + 1) - first) - 1
+
+    early = start - signed
+    begin = on_day(start)
+    seen = month_first_day(signed + 13) - begin  # the first period's days up to the 12th month after signing
+    least = (period // term) * book.value[index] * seen // (on_day(start + period) - begin) - (signed + 12 - start)
+    return ((period <= 12) & (period % term == 0)
+            & ((early <= 12 - period) | ((early <= 12) & (least >= book.value[index]))))
+
+
+def _add_billed_ahead(book: Book, group: np.ndarray, index: np.ndarray, origin: int, flows: dict,
+                      separate: dict) -> None:
+    """Renewing contracts invoiced ahead whose backlog is never more than their next 12 months' revenue
+    (:func:`_backlog_within_a_year`), all together: their flows into ``flows``, their revenue and balances into
+    ``separate``. Each invoice is dated before the days it is earned over, so their deferred revenue is never
+    negative (never unbilled); their backlog is booked less earned, plus what is invoiced beyond what is booked
+    (a monthly figure, row by row after merging by terms, as :func:`revlib.engine.rules.figures` has it); and
+    their current backlog is all of it (none where the grid does not reach 12 months ahead).
+    """
+    if not len(index):
+        return
+    groups, months = separate["recurring"].shape
+    recurring = np.zeros((groups, months), np.int64)
+    # Each invoice is the revenue of the whole terms it covers (a term divides the period): the same amount every
+    # period, as for a renewing contract whose term is its billing period (periods shared with those alike).
+    whole, whole_group = book.take(index), group[index]
+    whole.value = whole.period // whole.term * whole.value
+    whole.term = whole.period.copy()
+    for part, alike in _alike_slices(whole, whole_group, np.arange(len(index)), CHUNK):
+        _add_revenue(recurring, None, whole_group[part[alike.first]],
+                     _invoice_periods(whole, part, origin, months, alike))
+    terms = Terms.of(book, index, group[index], origin).merged()
+    target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
+    each = _flows(terms, len(target), months, names=SEPARATE_FLOWS + ("mrr", "arr"))
+    add = adder(target)
+    own = {name: np.zeros((groups, months), np.int64) for name in SEPARATE_FLOWS}
+    for name in SEPARATE_FLOWS:
+        add(own[name], each[name])
+        flows[name] += own[name]
+    for name in ("mrr", "arr"):
+        add(flows[name], each[name])
+    ahead_of_booked = np.zeros((groups, months), np.int64)
+    add(ahead_of_booked, np.maximum(np.cumsum(
+        each["billings"] - each["bookings_signed"] - each["renewal_bookings"], axis=1), 0))
+    earned = recurring + own["services_revenue"]
+    separate["recurring"] += recurring
+    separate["deferred"] += np.cumsum(own["billings"] - earned, axis=1)
+    backlog = np.cumsum(own["bookings_signed"] + own["renewal_bookings"] - earned, axis=1) + ahead_of_booked
+    separate["backlog"] += backlog
+    backlog[:, months - 12:] = 0
+    separate["current"] += backlog
+
+
+def _add_unbooked_services(unbooked: np.ndarray, terms: Terms) -> None:
     """Services earned in the start month count as not booked yet from 12 months before it until signed."""
     groups, months = unbooked.shape
-    services, start, signed = book.services[part], book.start[part] - origin, book.signed[part] - origin
+    services, start, signed = terms.services, terms.start, terms.signed
     late = (services > 0) & (signed > start - 12)
     at = np.concatenate([start[late] - 12, signed[late]])
     keep = at < months
-    rows = np.concatenate([group[part][late], group[part][late]])
+    rows = np.concatenate([terms.group[late], terms.group[late]])
     unbooked += sum_by((rows * months + at)[keep], np.concatenate([services[late], -services[late]])[keep],
                        groups * months).reshape(groups, months)
 
 
 class _Alike:
     """Contracts on the same terms (group, start day, signing month, term, billing, renewal), whose billing periods
-    fall on the same days: each one's contracts are ``order[first[k]:first[k] + size[k]]`` (positions)."""
+    fall on the same days, next to each other: each one's contracts are at ``first[k]:first[k] + size[k]``
+    (positions). ``ids`` numbers each contract's terms, in order."""
 
     def __init__(self, ids: np.ndarray, count: int):
-        self.order = np.argsort(ids, kind="stable")
         self.size = np.bincount(ids, minlength=count)
         self.first = np.cumsum(self.size) - self.size
 
 
 def _alike_slices(book: Book, group: np.ndarray, index: np.ndarray, size: int):
-    """``index`` in slices of about ``size`` contracts, each with its contracts on the same terms (:class:`_Alike`),
-    never split between slices."""
-    columns = [group[index], book.start[index], book.start_day[index], book.signed[index], book.term[index],
-               book.period[index], book.renews[index]]
-    code = np.zeros(len(index), np.int64)
+    """``index`` in slices of about ``size`` contracts, each with its contracts on the same terms next to each
+    other (:class:`_Alike`), never split between slices."""
+    code = np.zeros(len(book), np.int64)  # numbered over the book, then taken at ``index`` (one gather)
     total = 1
-    for column in columns:
-        column = column.astype(np.int64)
+    for column in (group, book.start, book.start_day, book.signed, book.term, book.period, book.renews):
         low = int(column.min(initial=0))
         span = int(column.max(initial=0)) - low + 1
         total *= span
-        code = code * span + (column - low)
+        code *= span
+        code += column
+        code -= low
+    code = code[index]
     ids = None
     if len(index) and total < 2**62:  # else too many keys to number: each alone
-        order = np.argsort(code, kind="stable")
-        code = code[order]
+        order, code = stable_order(code, total)
         ids = np.cumsum(np.r_[True, code[1:] != code[:-1]]) - 1  # each contract's terms, in that order
         if int(ids[-1]) * 5 > len(index) * 4:  # hardly any alike: each alone
             ids = None
@@ -240,6 +329,29 @@ class _Shares:
         each //= np.repeat(days, size) if days.ndim else days
         return np.add.reduceat(each, starts)
 
+    def kinds(self, *columns) -> tuple[np.ndarray, np.ndarray]:
+        """One period of each kind, on the same contracts and alike in ``columns`` (whole numbers from 0), as
+        positions, and each period's kind: periods alike have the same shares, computed once for each kind."""
+        if self.single:  # each period its own kind
+            return np.arange(len(self.begin)), np.arange(len(self.begin))
+        return _distinct(self.begin, *columns)
+
+
+def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows alike in every column (whole numbers from 0): one row of each kind (positions), and each row's kind
+    (its place among those)."""
+    code, size = np.zeros(len(columns[0]), np.int64), 1
+    for column in columns:
+        span = int(column.max(initial=0)) + 1
+        code, size = code * span + column, size * span
+    if size >= 2**62:  # too many kinds to number: each row its own
+        return np.arange(len(code)), np.arange(len(code))
+    order, code = stable_order(code, size)
+    new = np.r_[True, code[1:] != code[:-1]]
+    place = np.empty(len(code), np.int64)
+    place[order] = np.cumsum(new) - 1
+    return order[new], place
+
 
 def _slices(index: np.ndarray, size: int):
     """``index`` a slice at a time (nothing for an empty index)."""
@@ -261,18 +373,15 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, al
     (``alike``) together: for each, the terms (their number in ``alike``), its first month and length in months,
     its invoices (:class:`_Shares`), and the month its term is booked. Months and positions are ``int32`` (there
     are millions of periods), amounts ``int64``."""
-    every = book.value[index]
-    every_count = -(-book.term[index] // book.period[index])
-    every_invoice = every * book.period[index] // book.term[index]
-    every_last = every - (every_count - 1) * every_invoice
-    pool = np.concatenate([every_invoice[alike.order], every_last[alike.order]])
-    index = index[alike.order[alike.first]]
+    index, every = index[alike.first], book.value[index]
     start = (book.start[index] - origin).astype(np.int32)
     term, period = book.term[index].astype(np.int32), book.period[index].astype(np.int32)
     count = -(-term // period)  # invoices in a term
-    terms_of = np.repeat(np.arange(len(index)), alike.size)  # each contract's terms, in ``alike.order``
-    invoice = sum_by(terms_of, every_invoice[alike.order], len(index))  # each one's contracts' invoices added
-    last_invoice = sum_by(terms_of, every_last[alike.order], len(index))
+    every_invoice = every * np.repeat(period, alike.size) // np.repeat(term, alike.size)
+    every_last = every - np.repeat(count - 1, alike.size) * every_invoice
+    pool = np.concatenate([every_invoice, every_last])
+    invoice = np.add.reduceat(every_invoice, alike.first)  # each one's contracts' invoices added
+    last_invoice = np.add.reduceat(every_last, alike.first)
     terms = np.where(book.renews[index], np.maximum(0, -(-(months - start) // term)), 1)
     # Each term in the window: its contract, the month it starts and the month it is booked.
     owner, t = spread(terms, np.int32)
@@ -285,7 +394,7 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, al
     period, term = period[which], term[which]
     begin = j * period
     is_last = j == count[which] - 1
-    amount = _Shares(pool, alike.first[which] + len(alike.order) * is_last, alike.size[which],
+    amount = _Shares(pool, alike.first[which] + len(every) * is_last, alike.size[which],
                      np.where(is_last, last_invoice[which], invoice[which]))
     return _within(book, index, which, term_start[on] + begin, np.minimum(period, term - begin), amount, booked[on],
                    months, origin)
@@ -352,7 +461,8 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
         return
     group = rows[which]
     last = first + pieces - 1
-    head = amount.share(slice(None), first_days, days)  # the whole amount for a whole month (first == last)
+    kind, of_kind = amount.kinds(first_days, days)
+    head = amount.share(kind, first_days[kind], days[kind])[of_kind]  # the whole amount if first == last
     tail = amount.total - head
     cut = None if unbooked is None else booked + 12  # the months before it are not booked 12 months ahead
     more = np.flatnonzero(pieces > 2)
@@ -388,6 +498,8 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
         upto = np.clip(cut, begin, stop)  # the months before it are not booked 12 months ahead
         ranges.append((unbooked, _Cells(unbooked.shape, group, begin - 12), _Cells(unbooked.shape, group, upto - 12),
                        12))
+    kind, of_kind = amount.kinds(days)  # periods on the same contracts and days earn the same in a month
+    kinds, kind_days = amount.take(kind), days[kind]
     for month_days in np.unique(length).tolist():
         is_length = length == month_days
         before = np.concatenate([[0], np.cumsum(is_length, dtype=np.int32)])  # months of this length before each
@@ -395,7 +507,14 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
         has = np.flatnonzero(count)
         if 2 * len(has) > len(count):  # most periods have a month of this length: take them all
             has = slice(None)
-        each = amount.share(has, month_days, days[has])
+            each = kinds.share(slice(None), month_days, kind_days)[of_kind]
+        else:  # only the kinds of the periods that have one
+            wanted = np.zeros(len(kind), bool)
+            wanted[of_kind[has]] = True
+            wanted = np.flatnonzero(wanted)
+            cents = np.zeros(len(kind), np.int64)
+            cents[wanted] = kinds.share(wanted, month_days, kind_days[wanted])
+            each = cents[of_kind[has]]
         total[has] += each * count[has]
         if unbooked is not None:
             late[has] += each * (before[upto[has]] - before[begin[has]])

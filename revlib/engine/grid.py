@@ -146,6 +146,23 @@ def factorize(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return ids.astype(np.int64), np.asarray(uniques, np.int64)
 
 
+def stable_order(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The order that sorts ``code`` (whole numbers from 0 to ``size - 1``), equal codes in their order, and the
+    codes in that order. Where each code fits in 63 bits with its position below it, that is one sort of those
+    numbers (many times faster than a stable ``argsort``).
+
+    >>> [a.tolist() for a in stable_order(np.array([2, 0, 2, 1]), 3)]
+    [[1, 3, 0, 2], [0, 1, 2, 2]]
+    """
+    bits = max(len(code) - 1, 1).bit_length()
+    if size << bits > 2**63:
+        order = np.argsort(code, kind="stable")
+        return order, code[order]
+    packed = (code.astype(np.int64) << bits) | np.arange(len(code), dtype=np.int64)
+    packed.sort()
+    return packed & ((1 << bits) - 1), packed >> bits
+
+
 def adder(rows: np.ndarray):
     """A function adding each row of values to a target's row ``rows[i]`` (several may share one)."""
     order = np.argsort(rows, kind="stable")

@@ -1,0 +1,67 @@
+"""The daily engine's shortcut for renewing contracts invoiced ahead (``revlib.engine.daily._backlog_within_a_year``):
+those whose backlog can never be more than their next 12 months' revenue have their balances added up by group,
+without a row of their own. On books full of them (and of those that take the long way: a term that does not
+divide the billing period, a first term signed long before it starts, a price of a few cents), the engine must
+still agree with the day-by-day reference to the cent, for the book and for each customer."""
+
+from dataclasses import replace
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import revlib
+from reference import book_months
+from revlib import Contract, schedule
+from revlib.engine import Book
+from revlib.engine.daily import _backlog_within_a_year
+from strategies import dated_contracts
+from test_properties import cents
+
+BILLING = {3: "quarterly", 6: "semiannual", 12: "annual"}
+
+
+@st.composite
+def dated_books_mostly_billed_ahead(draw):
+    """Dated books mostly of renewing contracts billed over periods longer than their term (each term dividing the
+    period or not, signed on the start day or up to 400 days before it, prices down to a cent), with a ramp deal
+    or another contract now and then."""
+    book = draw(st.lists(dated_contracts(), max_size=2))
+    for _ in range(draw(st.integers(1, 6))):
+        c = draw(dated_contracts(allow_ramps=False))
+        period = draw(st.sampled_from(list(BILLING)))
+        cents_a_year = draw(st.one_of(st.integers(0, 300_000), st.sampled_from([1, 7, 12, 99_999])))
+        early = draw(st.one_of(st.sampled_from([0, 1, 31, 150, 300, 340, 360, 365]), st.integers(0, 400)))  # days
+        book.append(replace(c, term_months=draw(st.integers(1, period - 1)), billing=BILLING[period], renews=True,
+                            annual_price=cents_a_year / 100, monthly_price=None, signed=c.start - early))
+    return book
+
+
+@settings(max_examples=300, deadline=None)
+@given(dated_books_mostly_billed_ahead(), st.integers(-3, 6), st.integers(0, 30), st.sampled_from([None, "customer"]))
+def test_books_billed_ahead_agree_with_the_day_by_day_reference(book, shift, extra, by):
+    first = min(c.signed.asfreq("M") for c in book) + shift
+    last = first + 20 + extra
+    frame = cents(schedule(book, start=first, end=last, by=by, convention="daily"))
+    customers = {c.customer for c in book}
+    for name in ["book"] if by is None else sorted(customers):
+        rows = frame if by is None else frame.loc[name]
+        expected = book_months([c for c in book if name in ("book", c.customer)], first.ordinal, last.ordinal,
+                               convention="daily")
+        for column in revlib.COLUMNS:
+            assert rows[column].tolist() == [expected[m.ordinal].get(column, 0) for m in rows.index], (name, column)
+
+
+def test_which_contracts_billed_ahead_take_the_shortcut():
+    def takes_it(term=1, billing="annual", signed="2024-03-15", price=1200):
+        book = Book.of(Contract(customer="A", start="2024-03-15", signed=signed, term_months=term, renews=True,
+                                billing=billing, annual_price=price))
+        return bool(_backlog_within_a_year(book, np.arange(1))[0])
+
+    assert takes_it()  # month to month, paid a year ahead
+    assert takes_it(term=3) and takes_it(term=6) and takes_it(term=3, billing="semiannual")
+    assert not takes_it(term=5)  # a renewal can be booked more than 12 months ahead of the invoice that earns it
+    assert takes_it(signed="2023-12-01")  # 3 months early: enough of the first year is earned 12 months on
+    assert not takes_it(signed="2023-12-01", price=0.12)  # ... unless a month's rounding could eat it
+    assert not takes_it(signed="2023-02-01")  # signed 13 months early: nothing earned 12 months after signing
+    assert takes_it(term=1, billing="quarterly", signed="2023-06-01")  # a quarter ends within 12 months of signing
