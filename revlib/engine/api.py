@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import ContractError
-from . import daily, rules
+from . import daily_lines, rules
 from .book import Book
 from .months import fiscal_labels, fiscal_years, period, span
 
@@ -144,15 +144,16 @@ def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None
 def convention_figures(book: Book, convention):
     """The engine's figures for ``convention``; under ``"monthly"``, a book with a start or signing on a day other
     than the 1st is refused (:class:`ContractError`, every such date by line and column), never rounded to its month.
-    Under ``"daily"``, a book with amendments or renewal contracts (``amends``, ``renewal_of``) is refused: they
-    are not yet scheduled by day.
+    Under ``"daily"``, what :func:`revlib.engine.daily_lines.problems` names in its chains of amendments and
+    renewals is refused.
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"convention={convention!r} is not one of {', '.join(map(repr, CONVENTIONS))}")
     if convention == "daily":
-        if book.has_links:
-            raise ContractError([book.links_by_day_problem()])
-        return daily.figures
+        problems = daily_lines.problems(book)
+        if problems:
+            raise ContractError(problems)
+        return daily_lines.figures
     if book.has_days():
         raise ContractError(book.days_problems())
     return rules.figures
