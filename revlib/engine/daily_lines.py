@@ -117,32 +117,55 @@ def on_day(month, day) -> np.ndarray:
     >>> on_day(np.array([1, 13]), np.array([31, 31])).tolist()  # 31 February 1970 and 1971: the 28th
     [58, 423]
     """
-    first = daily.month_first_day(month)
-    return first + np.minimum(day, daily.month_first_day(np.asarray(month) + 1) - first) - 1
+    month = np.asarray(month, np.int64)
+    return _Calendar(int(month.min(initial=0)), int(month.max(initial=0))).on_day(month, day)
 
 
-def month_of(day) -> np.ndarray:
-    """The month (a Period ordinal) of each day number."""
-    return np.asarray(day, np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+class _Calendar:
+    """The first day of each month from ``low`` to ``high`` (Period ordinals), as a table: a month's days and
+    a day's month are looked up in it (faster than converting ``datetime64`` arrays of millions)."""
+
+    def __init__(self, low: int, high: int):
+        self.low = low
+        self.first = daily.month_first_day(np.arange(low, high + 2))
+        self.length = np.diff(self.first)
+
+    def first_day(self, month) -> np.ndarray:
+        """The day number of each month's first day."""
+        return self.first[month - self.low]
+
+    def on_day(self, month, day) -> np.ndarray:
+        """:func:`on_day`, for months in the table."""
+        k = month - self.low
+        return self.first[k] + np.minimum(day, self.length[k]) - 1
+
+    def month_of(self, day) -> np.ndarray:
+        """The month (a Period ordinal) of each day number in the table's months."""
+        return np.searchsorted(self.first, day, side="right") - 1 + self.low
 
 
 class _Days:
     """The lines of some chains by day: each line's calendar (its chain's, from the original's start day) and
     the days it is in effect; months are Period ordinals, days are day numbers."""
 
-    def __init__(self, book: Book, lines: Lines, roots: np.ndarray, origin: int):
+    def __init__(self, book: Book, lines: Lines, roots: np.ndarray, origin: int, months: int):
         L = lines
         n = len(L.chain)
         self.L, self.origin = L, origin
         root = roots[L.chain]
         self.s0, self.t0, self.day0 = L.s0 + origin, L.t0, book.start_day[root]
-        self.begin = on_day(L.a + origin, book.start_day[L.row])
+        renewed = book.stop[root] < NEVER  # a renewal contract starts on the first day of a term
+        stop = np.where(renewed, L.c + origin, self.s0)
+        # every month a line's terms, periods and cuts reach: to a term past its start, cut or the grid's end
+        self.calendar = _Calendar(int(self.s0.min(initial=0)) - 1, int(max(
+            (L.a + origin).max(initial=0), stop.max(initial=0), origin + months)) + int(L.t0.max(initial=0)) + 2)
+        self.on_day, self.month_of = self.calendar.on_day, self.calendar.month_of
+        self.begin = self.on_day(L.a + origin, book.start_day[L.row])
         last = np.r_[L.chain[1:] != L.chain[:-1], True]
         self.following = ~last  # cut by the next line of its chain
         after = np.minimum(np.arange(n) + 1, n - 1)
-        renewed = book.stop[root] < NEVER  # a renewal contract starts on the first day of a term
-        self.cut_day = np.where(self.following, self.begin[after], np.where(
-            renewed, on_day(np.where(renewed, L.c + origin, 0), self.day0), NO_DAY))
+        self.cut_day = np.where(self.following, self.begin[after], np.where(renewed, self.on_day(stop, self.day0),
+                                                                             NO_DAY))
         self.j0 = self.term_of(np.arange(n), self.begin, L.a + origin)
         ends = self.term_start(np.arange(n), self.j0 + 1)
         self.end = np.where(L.renews, self.cut_day, np.minimum(self.cut_day, ends))
@@ -152,7 +175,7 @@ class _Days:
 
     def term_start(self, w, j):
         """The first day of term ``j`` of line ``w``'s chain."""
-        return on_day(self.s0[w] + j * self.t0[w], self.day0[w])
+        return self.on_day(self.s0[w] + j * self.t0[w], self.day0[w])
 
     def term_of(self, w, day, month):
         """The term (from 0) of line ``w``'s chain that ``day`` (in ``month``) falls in."""
@@ -165,12 +188,13 @@ class _Days:
         p, t = self.L.period[w], self.t0[w]
         first = self.s0[w] + j * t
         amount = np.where(i == self.count[w] - 1, self.last_invoice[w], self.invoice[w])
-        return (on_day(first + i * p, self.day0[w]), on_day(first + np.minimum(i * p + p, t), self.day0[w]), amount)
+        return (self.on_day(first + i * p, self.day0[w]), self.on_day(first + np.minimum(i * p + p, t), self.day0[w]),
+                amount)
 
     def value_from(self, w, day):
         """What line ``w`` is worth from ``day`` to the end of the term it falls in: the prorated rest of the
         billing period it falls in, and the term's later invoices."""
-        month = month_of(day)
+        month = self.month_of(day)
         j = self.term_of(w, day, month)
         i = (month - (self.s0[w] + j * self.t0[w])) // self.L.period[w]
         i = np.clip(i - (self.period(w, j, i)[0] > day), 0, self.count[w] - 1)
@@ -183,13 +207,13 @@ def _add_chains(book: Book, roots: np.ndarray, group: np.ndarray, origin: int, m
     """Add the chains starting at ``roots`` to ``out`` (flows by group, and balances clipped chain by chain);
     returns their spans of months in service (book row of the chain's original, first month, month after)."""
     lines = lines_of(book, roots, origin)
-    days = _Days(book, lines, roots, origin)
+    days = _Days(book, lines, roots, origin, months)
     L = lines
     groups = out["mrr"].shape[0]
     # MRR and ARR: each line's price in each month whose last day it is in effect.
     paying = L.price > 0
     first = L.a
-    stop = np.where(days.end < NO_DAY, month_of(np.minimum(days.end, NO_DAY - 1)) - origin, months)
+    stop = np.where(days.end < NO_DAY, days.month_of(days.end) - origin, months)
     stop = np.minimum(stop, months)
     live = paying & (first < stop)
     for name, amount in (("arr", L.price), ("mrr", round_half_up(L.price, 12))):
@@ -234,18 +258,18 @@ def _chain_flows(days: _Days, w: np.ndarray, base: int, chains: int, months: int
     put("bookings_signed", row[cut], L.gc[cw], -unearned - np.where(renewed, L.vt[cw], 0))
     put("renewal_bookings", row[cut][renewed], L.gc[cw][renewed], L.vt[cw][renewed])
     # Its terms up to its end (or the grid's): each renewed one booked as renewal on its first day.
-    horizon = daily.month_first_day(origin + months)
+    horizon = days.calendar.first_day(origin + months)
     limit = np.minimum(days.end[w], horizon)
     j0 = days.j0[w]
     later = np.where(L.renews[w] & (days.begin[w] < limit),
-                     (month_of(limit - 1) - (days.s0[w] + j0 * days.t0[w])) // days.t0[w], 0)
+                     (days.month_of(limit - 1) - (days.s0[w] + j0 * days.t0[w])) // days.t0[w], 0)
     owner, k = spread(1 + np.maximum(later, 0))
     tw, j = w[owner], j0[owner] + k
     begins = days.term_start(tw, j)
     on = begins < limit[owner]
     owner, tw, j, begins = owner[on], tw[on], j[on], begins[on]
     renewal = j > j0[owner]
-    put("renewal_bookings", row[owner][renewal], month_of(begins[renewal]) - origin, L.vt[tw][renewal])
+    put("renewal_bookings", row[owner][renewal], days.month_of(begins[renewal]) - origin, L.vt[tw][renewal])
     # Its pieces: each billing period of those terms, from its start day to its end.
     which, i = spread(days.count[tw])
     pw, pj = tw[which], j[which]
@@ -255,13 +279,13 @@ def _chain_flows(days: _Days, w: np.ndarray, base: int, chains: int, months: int
     keep = (p0 < p1) & (p0 < horizon)
     b, e, amount, piece, p0, p1 = b[keep], e[keep], amount[keep], piece[keep], p0[keep], p1[keep]
     invoiced, credited = amount * (e - p0) // (e - b), amount * (e - p1) // (e - b)
-    put("billings", row[piece], month_of(p0) - origin, invoiced)
-    put("billings", row[piece], month_of(p1) - origin, -credited)  # the credit note for the days from the cut
-    first = month_of(p0) - origin
-    last = month_of(p1 - 1) - origin
+    first = days.month_of(p0) - origin
+    last = days.month_of(p1 - 1) - origin
+    put("billings", row[piece], first, invoiced)
+    put("billings", row[piece], days.month_of(p1) - origin, -credited)  # the credit note for the days from the cut
     top = int(max(months + 12, int(last.max(initial=0)) + 1))
     length = np.diff(daily.month_first_day(np.arange(origin, origin + top + 2)))
-    next_month = daily.month_first_day(first + origin + 1)
+    next_month = days.calendar.first_day(first + origin + 1)
     periods = (piece, first, last - first + 1, p1 - p0, next_month - p0, daily._Shares.each(invoiced - credited),
                np.zeros(len(piece), np.int64), length)
     daily._add_revenue(grids["recurring_revenue"], None, row, periods)
@@ -271,7 +295,7 @@ def _chain_flows(days: _Days, w: np.ndarray, base: int, chains: int, months: int
 def _at_later_term(days: _Days, w: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Whether ``day`` is the first day of a term of line ``w``'s chain after the one the line starts in (a term
     not booked until it starts)."""
-    j = days.term_of(w, day, month_of(day))
+    j = days.term_of(w, day, days.month_of(day))
     return (j > days.j0[w]) & (days.term_start(w, j) == day)
 
 
@@ -313,7 +337,7 @@ def amendment_bookings(book: Book) -> np.ndarray:
     if not amendments.any():
         return net
     roots = np.unique(book.amends[amendments])
-    days = _Days(book, lines_of(book, roots, 0), roots, 0)
+    days = _Days(book, lines_of(book, roots, 0), roots, 0, int(book.start.max()) + 1)
     L = days.L
     w = np.flatnonzero(days.following)  # lines cut by the next line, each cut by an amendment
     after = w + 1
