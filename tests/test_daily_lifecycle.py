@@ -189,3 +189,20 @@ def test_dated_balances_stay_in_bounds_and_the_kinds_of_booking_add_up(book, fre
     assert (five.to_numpy() == whole["bookings"].groupby(whole.index.asfreq(freq)).sum().to_numpy()).all()
     assert (kinds["renewal"].to_numpy()
             == whole["renewal_bookings"].groupby(whole.index.asfreq(freq)).sum().to_numpy()).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(dated_books_with_amendments())
+def test_both_ways_of_adding_whole_months_agree_for_chains(book):
+    """Chains' pieces go through the daily convention's revenue spreading, whose whole months are added by length
+    of month or one row each (``daily.RANGES_FROM``): both ways, against the day-by-day reference."""
+    from revlib.engine import daily
+
+    first = min(c.signed.asfreq("M") for c in book)
+    kept = daily.RANGES_FROM
+    try:
+        for ranges_from in (0, 10**12):
+            daily.RANGES_FROM = ranges_from
+            agrees_by_day(book, first, first + 40)
+    finally:
+        daily.RANGES_FROM = kept
