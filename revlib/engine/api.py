@@ -72,8 +72,9 @@ def schedule(contracts, start=None, end=None, by=None, convention="monthly") -> 
         ``"monthly"`` (the series' convention): every contract starts on the 1st of its
         start month, and a start or signing on another day is refused, by line and column
         (``ContractError``). ``"daily"``: terms run from their start day and revenue is
-        spread over the days of each billing period (:mod:`revlib.engine.daily`); the rows
-        are still calendar months.
+        spread over the days of each billing period (:mod:`revlib.engine.daily`); amendments
+        take effect on their day, prorated by days (:mod:`revlib.engine.daily_lines`); the
+        rows are still calendar months.
 
     Returns
     -------
