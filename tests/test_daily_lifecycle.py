@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -206,3 +207,31 @@ def test_both_ways_of_adding_whole_months_agree_for_chains(book):
             agrees_by_day(book, first, first + 40)
     finally:
         daily.RANGES_FROM = kept
+
+
+def test_a_large_amended_dated_book_matches_the_same_engine_a_few_chains_at_a_time(monkeypatch):
+    """The engine adds chains up a block at a time, each block on its own months: blocks must not change a cent."""
+    from revlib.engine import daily_lines
+
+    rng = np.random.default_rng(15)
+    n, k = 600, 200
+    month = pd.Period("2022-01", "M") + rng.integers(0, 30, n)
+    term = rng.choice([1, 3, 12, 24], n)
+    day = rng.integers(1, 32, n)
+    rows = [dict(customer=f"c{i % 40}", start=str(pd.Period(year=m.year, month=m.month,
+                                                                 day=min(d, m.days_in_month), freq="D")),
+                 term_months=t, annual_price=int(rng.integers(0, 90_000)) / 100,
+                 billing=str(rng.choice(["monthly", "quarterly", "annual", "upfront"])) if t >= 12 else "monthly",
+                 renews=bool(rng.random() < 0.4), contract_id=f"K{i}", amends="")
+            for i, (m, t, d) in enumerate(zip(month, term, day))]
+    for j, i in enumerate(rng.choice(np.flatnonzero(term > 1), k, replace=False)):
+        m = month[i] + int(rng.integers(1, term[i]))
+        rows.append(dict(customer=rows[i]["customer"], start=str(pd.Period(year=m.year, month=m.month, day=min(
+            int(rng.integers(1, 32)), m.days_in_month), freq="D")), term_months="",
+            annual_price=float(rng.choice([0, int(rng.integers(1, 90_000)) / 100])), billing="", renews="",
+            contract_id=f"A{j}", amends=f"K{i}"))
+    book = load_book(io.StringIO(pd.DataFrame(rows).to_csv(index=False)))
+    whole = schedule(book, by="customer", **DAILY)
+    monkeypatch.setattr(daily_lines, "BLOCK_CELLS", 700)
+    pd.testing.assert_frame_equal(whole, schedule(book, by="customer", **DAILY))
+    assert schedule(book, **DAILY)["revenue"].sum() == pytest.approx(whole["revenue"].sum(), abs=1e-6)

@@ -22,7 +22,6 @@ from .customers import active_customers, in_service
 from .grid import adder, spread, sum_by
 from .lines import Lines, chained, lines_of, renewal_parts
 from .months import period as month_period
-from .rules import _next_12_months
 
 BLOCK_CELLS = 4_000_000
 """Chains are added up this many (chain x month) cells at a time, to bound the memory a large book takes."""
@@ -222,25 +221,44 @@ def _add_chains(book: Book, roots: np.ndarray, group: np.ndarray, origin: int, m
         np.add.at(level, target + first[live], amount[live])
         np.add.at(level, target + stop[live], -amount[live])
         out[name] += np.cumsum(level.reshape(groups, months + 1), axis=1)[:, :months]
-    step = max(1, BLOCK_CELLS // max(months, 1))
-    for lo in range(0, len(roots), step):
-        hi = min(lo + step, len(roots))
-        line_lo, line_hi = np.searchsorted(L.chain, [lo, hi])
-        each = _chain_flows(days, np.arange(line_lo, line_hi), lo, hi - lo, months)
-        _add_block(out, each, group[roots[lo:hi]])
+    # Each chain's months with anything to add up: from its first signing to the month after its last cut or end
+    # (the grid's end if it renews uncut). Chains in order of those months, a block at a time on the block's months.
+    starts = np.flatnonzero(np.r_[True, L.chain[1:] != L.chain[:-1]])  # each chain's first line
+    last = np.where(days.end < NO_DAY, days.month_of(days.end) + 1 - origin, months)
+    chain_first = np.minimum(np.minimum.reduceat(L.g, starts), months - 1) if len(L.chain) else starts
+    chain_last = np.minimum(np.maximum.reduceat(last, starts), months) if len(L.chain) else starts
+    order = np.lexsort((chain_first, chain_last))
+    lines_of_chain = np.diff(np.r_[starts, len(L.chain)])
+    lo = 0
+    while lo < len(order):
+        hi, low, high = lo + 1, int(chain_first[order[lo]]), int(chain_last[order[lo]])
+        while hi < len(order):  # more chains while the block's (chain x month) cells stay within BLOCK_CELLS
+            wider_low, wider_high = min(low, int(chain_first[order[hi]])), max(high, int(chain_last[order[hi]]))
+            if (hi + 1 - lo) * (wider_high - wider_low) > BLOCK_CELLS:
+                break
+            hi, low, high = hi + 1, wider_low, wider_high
+        chains = order[lo:hi]
+        at, k = spread(lines_of_chain[chains])
+        w = starts[chains][at] + k
+        slot = np.empty(len(roots), np.int64)
+        slot[chains] = np.arange(len(chains))
+        each = _chain_flows(days, w, slot[L.chain[w]], len(chains), low, max(high - low, 1), months)
+        _add_block(out, each, group[roots[chains]], low, months)
+        lo = hi
     return roots[L.chain[live]], first[live], stop[live]
 
 
-def _chain_flows(days: _Days, w: np.ndarray, base: int, chains: int, months: int) -> dict:
-    """What chains ``base`` to ``base + chains`` (lines ``w``) book, renew, bill and earn: (chains x months) grids."""
+def _chain_flows(days: _Days, w: np.ndarray, row: np.ndarray, chains: int, low: int, width: int,
+                 months: int) -> dict:
+    """What some chains (lines ``w``, each on its chain's ``row``) book, renew, bill and earn: (chains x width)
+    grids, from month ``low`` of the grid of ``months`` (nothing of theirs falls outside)."""
     L, origin = days.L, days.origin
-    row = L.chain[w] - base
-    grids = {name: np.zeros((chains, months), np.int64) for name in CHAIN_FLOWS}
+    grids = {name: np.zeros((chains, width), np.int64) for name in CHAIN_FLOWS}
 
     def put(name, rows, month, amount):
-        inside = (month >= 0) & (month < months)
-        grids[name] += sum_by((rows * months + month)[inside], amount[inside], chains * months).reshape(chains,
-                                                                                                       months)
+        month = month - low
+        inside = (month >= 0) & (month < width) & (month + low < months)
+        grids[name] += sum_by((rows * width + month)[inside], amount[inside], chains * width).reshape(chains, width)
 
     # Signed: the line's value from its start day to the end of its term, and its services, billed and earned
     # on its start day.
@@ -283,12 +301,12 @@ def _chain_flows(days: _Days, w: np.ndarray, base: int, chains: int, months: int
     last = days.month_of(p1 - 1) - origin
     put("billings", row[piece], first, invoiced)
     put("billings", row[piece], days.month_of(p1) - origin, -credited)  # the credit note for the days from the cut
-    top = int(max(months + 12, int(last.max(initial=0)) + 1))
-    length = np.diff(daily.month_first_day(np.arange(origin, origin + top + 2)))
+    top = int(max(width + 12, int(last.max(initial=0)) - low + 1))
+    length = np.diff(daily.month_first_day(np.arange(origin + low, origin + low + top + 2)))
     next_month = days.calendar.first_day(first + origin + 1)
-    periods = (piece, first, last - first + 1, p1 - p0, next_month - p0, daily._Shares.each(invoiced - credited),
-               np.zeros(len(piece), np.int64), length)
-    daily._add_revenue(grids["recurring_revenue"], None, row, periods)
+    periods = (piece, first - low, last - first + 1, p1 - p0, next_month - p0,
+               daily._Shares.each(invoiced - credited), np.zeros(len(piece), np.int64), length)
+    daily._add_revenue(grids["recurring_revenue"], None, row, periods)  # (months past the block's: none)
     return grids
 
 
@@ -299,22 +317,32 @@ def _at_later_term(days: _Days, w: np.ndarray, day: np.ndarray) -> np.ndarray:
     return (j > days.j0[w]) & (days.term_start(w, j) == day)
 
 
-def _add_block(out: dict, each: dict, target: np.ndarray) -> None:
-    """Add a block of chains' flows (``each``, a row per chain) to their groups' rows of ``out``, and their
-    balances, each chain's on its own: deferred and unbilled revenue, backlog (booked less earned, never less
-    than deferred revenue) and current backlog (its part earned within the next 12 months)."""
+def _add_block(out: dict, each: dict, target: np.ndarray, low: int, months: int) -> None:
+    """Add a block of chains' flows (``each``, a row per chain from month ``low``) to their groups' rows of
+    ``out``, and their balances, each chain's on its own: deferred and unbilled revenue, backlog (booked less
+    earned, never less than deferred revenue) and current backlog (its part earned within the next 12 months;
+    none where the grid does not reach 12 months ahead). Before and after a chain's months they are all zero."""
     add = adder(target)
     earned = each["recurring_revenue"] + each["services_revenue"]
     booked = each["bookings_signed"] + each["renewal_bookings"]
+    shown = slice(low, low + earned.shape[1])
+
+    def add_to(name, values):
+        add(out[name][:, shown], values)
+
     for name in ("renewal_bookings", "billings", "recurring_revenue", "services_revenue"):
-        add(out[name], each[name])
-    add(out["bookings"], booked)
+        add_to(name, each[name])
+    add_to("bookings", booked)
     owed = np.cumsum(each["billings"] - earned, axis=1)
     backlog = np.maximum(np.cumsum(booked - earned, axis=1), owed)
-    add(out["deferred_revenue"], np.maximum(owed, 0))
-    add(out["unbilled_revenue"], np.maximum(-owed, 0))
-    add(out["backlog"], backlog)
-    add(out["current_backlog"], np.minimum(backlog, _next_12_months(earned)))
+    add_to("deferred_revenue", np.maximum(owed, 0))
+    add_to("unbilled_revenue", np.maximum(-owed, 0))
+    add_to("backlog", backlog)
+    cum = np.cumsum(earned, axis=1)
+    width = cum.shape[1]
+    ahead = cum[:, np.minimum(np.arange(width) + 12, width - 1)] - cum  # nothing is earned after the block
+    ahead[:, low + np.arange(width) >= months - 12] = 0
+    add_to("current_backlog", np.minimum(backlog, ahead))
 
 
 def amendment_bookings(book: Book) -> np.ndarray:
