@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import Book, in_cents, in_dollars, span, starts_empty
+from .engine import daily_lines
 from .engine.api import STARTS_EMPTY_READS, cents_grids, split_shape
 from .engine.lines import amendment_bookings, renewal_of_bookings
 
@@ -206,7 +207,7 @@ def net_bookings(contracts, freq: str = "M", start=None, end=None) -> pd.DataFra
     signed_value = book.value + book.services
     points = [("new", is_first, signed_value), ("expansion", ~amendment & ~renewal & ~is_first, signed_value)]
     if amendment.any():
-        net = amendment_bookings(book)
+        net = (daily_lines.amendment_bookings if book.has_days() else amendment_bookings)(book)
         zero = book.first_price == 0
         for i in np.flatnonzero(amendment & zero).tolist():  # a ramp at price 0 in its first year is not a cancellation
             zero[i] = i not in book.ramps or max(book.ramps[i]) == 0

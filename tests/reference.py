@@ -143,7 +143,7 @@ def _root(contract, by_id):
 
 
 def chains(contracts):
-    """{root contract_id or position: (root, [amendments in order of effect], stop month or None)}, and the
+    """{root contract_id or position: (root, [amendments in order of effect], the renewal's start or None)}, and the
     contracts that are in no chain (neither amended nor renewed by another row)."""
     by_id = {c.contract_id: c for c in contracts if c.contract_id}
     amendments, stops = defaultdict(list), {}
@@ -151,13 +151,13 @@ def chains(contracts):
         if c.amends is not None:
             amendments[id(_root(c, by_id))].append(c)
         if c.renewal_of is not None:
-            stops[id(_root(by_id[c.renewal_of], by_id))] = c.start.ordinal
+            stops[id(_root(by_id[c.renewal_of], by_id))] = c.start
     found, plain = [], []
     for c in contracts:
         if c.amends is not None:
             continue
         if id(c) in amendments or id(c) in stops:
-            found.append((c, sorted(amendments[id(c)], key=lambda a: a.start), stops.get(id(c))))
+            found.append((c, sorted(amendments[id(c)], key=lambda a: a.start.start_time), stops.get(id(c))))
         else:
             plain.append(c)
     return found, plain
@@ -166,6 +166,7 @@ def chains(contracts):
 def chain_months(root, amendments, stop, first: int, last: int) -> dict[int, dict[str, int]]:
     """Cents per month for one chain of lines (the original and its amendments)."""
     s0, T = root.start.ordinal, root.term_months
+    stop = None if stop is None else stop.asfreq("M").ordinal
     out = {m: dict.fromkeys(MONEY, 0) for m in range(first, last + 1)}
     items = [root] + amendments
     billing, renews = root.billing, root.renews
@@ -263,7 +264,121 @@ def chain_months(root, amendments, stop, first: int, last: int) -> dict[int, dic
     return out
 
 
-def renewal_part(contract, contracts) -> int:
+def chain_days(root, amendments, stop, first: int, last: int) -> dict[int, dict[str, int]]:
+    """Cents per month for one chain of lines under the daily convention, day by day (lines at one price each).
+
+    The chain's terms and billing periods run from the original's start day (dateutil's month arithmetic).
+    Each line is in effect from its start day to the next line's (or the renewal contract's) start day. Of
+    each billing period [b, e) at a line's price, A being that period's invoice for a whole term at that price
+    (the term's value x months // term, the last the rest), the line bills F(x) = A x (e - x) // (e - b) days
+    on the first day it is in effect in the period (x: the period's first day, or its start day), credits F(y)
+    on the day y it is cut within the period, and earns F(x) - F(y) over days x to y - 1, spread by day (each
+    month its share rounded down, the last month the rest). It books, when signed, its value from its start
+    day to the end of its term (F at its start day, then the term's later invoices) and its services; it
+    renews a term (booked as renewal when it starts) unless it does not renew or is cut first; cut, it takes
+    off in the cut's signed month its value from the cut to the end of the term the cut falls in (nothing
+    when the cut is the first day of a term; then, cut by an amendment, that term's renewal at its price is
+    booked as renewal in the amendment's signed month). Services are billed and earned on its start day.
+    MRR and ARR count its price in each month whose last day it is in effect.
+    """
+    D0, T = root.start.start_time.date(), root.term_months
+    out = {m: dict.fromkeys(MONEY, 0) for m in range(first, last + 1)}
+    horizon = dt.date(1970, 1, 1) + relativedelta(months=last + 1)  # the day after the last month
+
+    def add(m, key, amount):
+        if first <= m <= last:
+            out[m][key] += amount
+
+    def day(k: int) -> dt.date:
+        return D0 + relativedelta(months=k)
+
+    def month_of(date: dt.date) -> int:
+        return (date.year - 1970) * 12 + date.month - 1
+
+    def term_of(date: dt.date) -> int:
+        j = 0
+        while day((j + 1) * T) <= date:
+            j += 1
+        return j
+
+    items = [root] + amendments
+    billing, renews = root.billing, root.renews
+    for k, item in enumerate(items):
+        billing = item.billing or billing
+        renews = renews if item.renews is None else item.renews
+        if len(item.prices_per_year) > 1:
+            raise NotImplementedError("ramp deals in chains are not scheduled by day")
+        yearly = item.prices_per_year[0]
+        value = recurring_value((yearly,), T)
+        P = BILLING_MONTHS[billing] or T
+        if renews and P > T:
+            raise NotImplementedError("chains invoiced beyond their terms are not scheduled by day")
+        n = -(-T // P)
+        invoice = value * P // T
+        amounts = [invoice] * (n - 1) + [value - (n - 1) * invoice]
+
+        def periods(j):
+            return [(day(j * T + i * P), day(j * T + min(i * P + P, T)), amounts[i]) for i in range(n)]
+
+        def F(b, e, A, x):
+            return A * (e - x).days // (e - b).days
+
+        def value_from(j, x):  # the line's value from day x to the end of term j
+            return sum(F(b, e, A, max(b, x)) for b, e, A in periods(j) if e > x)
+
+        begin = item.start.start_time.date()
+        following = k + 1 < len(items)
+        cut = items[k + 1].start.start_time.date() if following else (
+            None if stop is None else stop.start_time.date())
+        j0 = term_of(begin)
+        end = cut
+        if not renews:
+            end = day((j0 + 1) * T) if end is None else min(end, day((j0 + 1) * T))
+        S = item.services_cents
+        add(item.signed.asfreq("M").ordinal, "bookings", value_from(j0, begin) + S)
+        add(month_of(begin), "billings", S)
+        add(month_of(begin), "services_revenue", S)
+        j = j0
+        while day(j * T) < horizon and (end is None or day(j * T) < end):
+            if j > j0:
+                add(month_of(day(j * T)), "renewal_bookings", value)
+                add(month_of(day(j * T)), "bookings", value)
+            for b, e, A in periods(j):
+                p0, p1 = max(b, begin), e if end is None else min(e, end)
+                if p0 >= p1:
+                    continue
+                add(month_of(p0), "billings", F(b, e, A, p0))
+                if p1 < e:
+                    add(month_of(p1), "billings", -F(b, e, A, p1))  # the credit note for the days from the cut
+                amount, total = F(b, e, A, p0) - F(b, e, A, p1), (p1 - p0).days
+                days_in = defaultdict(int)
+                d = p0
+                while d < p1:
+                    days_in[month_of(d)] += 1
+                    d += dt.timedelta(days=1)
+                touched = sorted(days_in)
+                for m in touched[:-1]:
+                    add(m, "recurring_revenue", amount * days_in[m] // total)
+                add(touched[-1], "recurring_revenue",
+                    amount - sum(amount * days_in[m] // total for m in touched[:-1]))
+            j += 1
+        for m in range(first, last + 1):
+            month_end = dt.date(1970, 1, 1) + relativedelta(months=m + 1) - dt.timedelta(days=1)
+            if begin <= month_end and (end is None or month_end < end):
+                add(m, "arr", yearly)
+                add(m, "mrr", (2 * yearly + 12) // 24)
+        if cut is not None:
+            signed = items[k + 1].signed.asfreq("M").ordinal if following else month_of(cut)
+            jc = term_of(cut)
+            if jc > j0 and day(jc * T) == cut:  # a renewed term not booked yet
+                if following and renews:
+                    add(signed, "renewal_bookings", value)
+            else:
+                add(signed, "bookings", -value_from(jc, cut))
+    return out
+
+
+def renewal_part(contract, contracts, convention="monthly") -> int:
     """A ``renewal_of`` contract's renewal booking, in cents: the renewed contract's yearly price in the month
     before the renewal starts (as last amended), times the renewal's term, over 12, rounded half up."""
     by_id = {c.contract_id: c for c in contracts if c.contract_id}
@@ -271,7 +386,10 @@ def renewal_part(contract, contracts) -> int:
     before = contract.start.asfreq("M").ordinal - 1
     found, _ = chains(contracts)
     root, amendments, stop = next(chain for chain in found if chain[0] is renewed)
-    price = chain_months(root, amendments, stop, before, before)[before]["arr"]
+    if convention == "daily":  # the price of the last line taking effect by that month (one price a line)
+        price = [c for c in [root] + amendments if c.start.asfreq("M").ordinal <= before][-1].prices_per_year[0]
+    else:
+        price = chain_months(root, amendments, stop, before, before)[before]["arr"]
     return (2 * price * contract.term_months + 12) // 24
 
 
@@ -280,22 +398,21 @@ def book_months(contracts, first: int, last: int, convention: str = "monthly") -
     customers.
 
     Under ``convention="daily"`` each contract's recurring revenue is :func:`daily_revenue`'s; its invoices,
-    bookings, services and run rates fall in the same months as under the monthly convention. (Chains of
-    amendments are not scheduled by day: ``schedule`` refuses them.)
+    bookings, services and run rates fall in the same months as under the monthly convention; chains of
+    amendments and renewals are :func:`chain_days`'.
     """
     origin = min([first] + [c.signed.asfreq("M").ordinal for c in contracts])
     total = {m: defaultdict(int) for m in range(origin, last + 1)}
     active = {m: set() for m in range(origin, last + 1)}
     found, plain = chains(contracts)
     units = [(c.customer, contract_months(c, origin, last + 12), c) for c in plain]
-    units += [(root.customer, chain_months(root, amendments, stop, origin, last + 12), None)
+    lay_out = chain_days if convention == "daily" else chain_months
+    units += [(root.customer, lay_out(root, amendments, stop, origin, last + 12), None)
               for root, amendments, stop in found]
     for customer, rows, contract in units:
         plain_unit = contract is not None
         owed = booked = 0
-        if convention == "daily":
-            if not plain_unit:
-                raise NotImplementedError("amendments and renewal contracts are not scheduled by day")
+        if convention == "daily" and plain_unit:
             for m, cents in daily_revenue(contract, origin, last + 12).items():
                 rows[m]["recurring_revenue"] = cents
         earned = {m: row["recurring_revenue"] + row["services_revenue"] for m, row in rows.items()}
@@ -317,7 +434,7 @@ def book_months(contracts, first: int, last: int, convention: str = "monthly") -
                 active[m].add(customer)
     for c in contracts:  # a renewal contract's renewal part is a renewal booking (its bookings hold it already)
         if c.renewal_of is not None and c.signed.asfreq("M").ordinal in total:
-            total[c.signed.asfreq("M").ordinal]["renewal_bookings"] += renewal_part(c, contracts)
+            total[c.signed.asfreq("M").ordinal]["renewal_bookings"] += renewal_part(c, contracts, convention)
     for m in total:
         total[m]["customers"] = len(active[m])
     return {m: dict(total[m]) for m in range(first, last + 1)}

@@ -182,3 +182,56 @@ def books_with_amendments(draw, max_contracts=4):
                                  billing=draw(st.sampled_from(list(BILLING_MONTHS))), renews=draw(st.booleans()),
                                  contract_id=f"K{i}.r"))
     return book
+
+
+def _on_day(month: pd.Period, day: int) -> pd.Period:
+    """``day`` of ``month``, or the month's last day where it is shorter."""
+    return pd.Period(year=month.year, month=month.month, day=min(day, month.days_in_month), freq="D")
+
+
+DAYS = [1, 2, 14, 15, 18, 28, 29, 30, 31]
+
+
+@st.composite
+def dated_books_with_amendments(draw, max_contracts=4):
+    """:func:`books_with_amendments` by day: each contract starts on a day, each amendment takes effect on a day
+    (from the original's start day, in its first month), each renewal contract starts the day after the term it
+    renews ends. At one price a line (no ramps), and none renewing on terms shorter than its billing period."""
+    book = draw(books_with_amendments(max_contracts))
+    by_id = {c.contract_id: c for c in book}
+
+    def root_of(c):
+        while c.amends is not None:
+            c = by_id[c.amends]
+        return c
+
+    roots = {}
+    out = []
+    for c in book:
+        if c.amends is None and c.renewal_of is None:
+            day = draw(st.sampled_from(DAYS))
+            changes = {"start": _on_day(c.start, day)}
+            if len(c.prices_per_year) > 1:
+                changes.update(annual_price=max(c.prices_per_year) / 100, monthly_price=None)
+            if (BILLING_MONTHS[c.billing] or c.term_months) > c.term_months:  # an amendment may make it renew
+                changes["billing"] = "monthly"
+            c = replace(c, **changes)
+            roots[c.contract_id] = c
+        elif c.amends is not None:
+            root = roots[root_of(c).contract_id]
+            low = root.start_day if c.start == root.start.asfreq("M") else 1
+            day = max(low, draw(st.sampled_from(DAYS)))
+            changes = {"start": _on_day(c.start, day)}
+            if len(c.prices_per_year) > 1:
+                changes.update(annual_price=max(c.prices_per_year) / 100, monthly_price=None)
+            if c.billing is not None and (BILLING_MONTHS[c.billing] or root.term_months) > root.term_months:
+                changes["billing"] = "monthly"
+            c = replace(c, **changes)
+        else:
+            root = roots[root_of(by_id[c.renewal_of]).contract_id]
+            c = replace(c, start=_on_day(c.start, root.start_day))
+            period = BILLING_MONTHS[c.billing] or c.term_months
+            if c.renews and period > c.term_months:
+                c = replace(c, billing="monthly")
+        out.append(c)
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 import pytest
 
 import revlib
@@ -146,20 +147,23 @@ def test_a_cancellation_in_a_renewed_terms_first_month_books_the_renewal_then_ch
     assert s.loc["2024-06", "arr"] == 1200 and s["bookings"].sum() == s["revenue"].sum() == 600
 
 
-def test_amendments_and_renewal_contracts_are_not_yet_scheduled_by_day():
+def test_amendments_and_renewal_contracts_are_scheduled_by_day():
+    """The same chain under both conventions: from the 1st, by day, bookings and billings fall in the same months
+    and tie out; an amendment on another day is honoured by day and refused by month."""
     book = [original(), Contract(customer="Acme", amends="A-1", start="2024-07", annual_price=2400,
                                  contract_id="A-2"),
             Contract(customer="Acme", renewal_of="A-1", start="2025-01", term_months=12, annual_price=1200,
                      contract_id="A-3")]
-    with pytest.raises(ContractError) as refused:
-        schedule(book, convention="daily")
-    assert refused.value.problems == [
-        "amendments are not yet scheduled by day: contract A-2 (amends A-1), contract A-3 (renewal_of A-1); "
-        'schedule this book with convention="monthly"']
+    by_day, by_month = schedule(book, convention="daily"), schedule(book)
+    same = ["bookings", "renewal_bookings", "billings", "mrr", "arr", "customers"]
+    pd.testing.assert_frame_equal(by_day[same], by_month[same])
+    assert by_day.loc["2024-07", "revenue"] == 200 and by_day.loc["2024-02", "revenue"] == 100
     csv = "customer,start,term_months,annual_price,contract_id,amends\nAcme,2024-01,12,1200,A-1,\n" \
           "Acme,2024-07-18,,2400,A-2,A-1\n"
-    with pytest.raises(ContractError, match=r"line 3 \(contract A-2, amends A-1\)"):
-        schedule(load_book(io.StringIO(csv)), convention="daily")
+    s = schedule(load_book(io.StringIO(csv)), convention="daily")
+    # From 18 July, 14 of July's 31 days: $200 x 14/31 ($90.32) invoiced, $100 x 14/31 ($45.16) credited; and
+    # 5 months at $100 more booked
+    assert s.loc["2024-07", ["bookings", "billings"]].tolist() == [545.16, 145.16]
     # Under the monthly convention, an amendment effective on a day other than the 1st is refused like any day.
     with pytest.raises(ContractError, match=r"line 3, column start: 2024-07-18 is not the 1st of a month"):
         schedule(load_contracts(io.StringIO(csv)))

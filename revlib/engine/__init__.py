@@ -88,6 +88,40 @@ Renewal contracts
     as a contract of its own; of what it books when signed, the renewed contract's recurring
     value over the same length (its price in the month before the renewal, times the
     renewal's term) is a renewal booking, in ``renewal_bookings`` as net bookings' renewal.
+Amendments and renewals by day (``convention="daily"``)
+    The rules above hold, with days for months. An amendment's ``start`` is its effective
+    day (a month means its 1st), not before the original starts: the line it cuts is in
+    effect up to the day before, the new price from that day. Every line keeps the chain's
+    calendar: terms and billing periods run from the original's start day. A line's
+    invoice for a billing period is what a whole term at its price invoices for it (the
+    term's value x the period's months // the term's months, the last invoice the rest).
+    A line in effect from day x of a period is invoiced on day x for the days left, F(x) =
+    invoice x (days from x to the period's end) // (days in the period), rounded down to
+    the cent (F of the period's first day is the whole invoice); cut on day y, it is
+    credited F(y) on day y. So at the effective day the new line's invoice and the cut
+    line's credit note come to the price difference over the rest of the billing period,
+    prorated by days left over days in the period (Zuora's and Stripe's proration: 7 more
+    units from 18 August add 14/31 of August's price), within a cent; a cancellation
+    credits what was invoiced for the days from its effective day. What a line keeps of a
+    period, F(x) - F(y), is its revenue, spread evenly over those days as the daily
+    convention spreads an invoice (each month's share rounded down, the rest in the last
+    month). A line books, when signed, its value from its start day to the end of its term
+    (F at that day, and the term's later invoices) and its services; the cut takes off, in
+    the cut's signed month, the cut line's value from the cut day to the end of the term it
+    falls in, computed the same way: so an amendment books the change in the remaining
+    recurring value, prorated by day. A cut on a term's first day takes off nothing (that
+    term is not booked yet); cut there by an amendment, the term renews at the old price
+    (a renewal booking, in the amendment's signed month) and the amendment books the change
+    from it. A renewal contract starts the day after the term it renews ends (the
+    original's start day, a whole number of terms on). MRR, ARR and customers count a
+    line's price in each month in whose last day it is in effect. Cents: each line's
+    bookings are the sum of what it will invoice less what it will credit, and each
+    invoice less its credit is earned to the cent, so each chain books, bills and earns
+    the same over its life, exactly. Not yet scheduled by day, and refused with their line:
+    ramp deals and contracts renewing on terms shorter than their billing period, in a
+    chain; and an amendment is checked by month as above, so one on 5 January 2025 of a
+    contract from 15 January 2024 for 12 months that does not renew (its term runs to
+    14 January 2025) is refused as after the term.
 Cents
     Where an amount is not a whole number of cents ($1,000 a year is $83.333 a
     month), each month's revenue and each invoice is rounded down to the cent
@@ -124,7 +158,9 @@ invoice for all lines at once (numpy, no loop over lines), so their work grows w
 their months in service; what an uncut line renews after that repeats every term
 and goes through the rules above. A block of chains at a time is added up on rows of
 its own, so each chain's balances are clipped on their own. A book without
-amendments or renewal rows never goes this way.
+amendments or renewal rows never goes this way. By day (``daily_lines``), each line's
+part of each billing period in the window is one piece, made for all lines at once and
+spread over its days as the daily convention spreads an invoice.
 
 The engine's modules, in the order a book goes through them:
 
@@ -135,6 +171,7 @@ The engine's modules, in the order a book goes through them:
 - ``customers``: distinct customers in service, counted with bit masks;
 - ``daily``: the daily convention, revenue spread over the days of each billing period;
 - ``lines``: amended and renewed contracts as chains of lines (the amendment rules above);
+- ``daily_lines``: those chains under the daily convention, line by line and day by day;
 - ``api``: :func:`schedule` (dollars, for the public), :func:`cents_schedule` (cents,
   for revlib's own modules) and :func:`annual`.
 """

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import ContractError
-from . import daily, rules
+from . import daily_lines, rules
 from .book import Book
 from .months import fiscal_labels, fiscal_years, period, span
 
@@ -72,8 +72,9 @@ def schedule(contracts, start=None, end=None, by=None, convention="monthly") -> 
         ``"monthly"`` (the series' convention): every contract starts on the 1st of its
         start month, and a start or signing on another day is refused, by line and column
         (``ContractError``). ``"daily"``: terms run from their start day and revenue is
-        spread over the days of each billing period (:mod:`revlib.engine.daily`); the rows
-        are still calendar months.
+        spread over the days of each billing period (:mod:`revlib.engine.daily`); amendments
+        take effect on their day, prorated by days (:mod:`revlib.engine.daily_lines`); the
+        rows are still calendar months.
 
     Returns
     -------
@@ -144,15 +145,16 @@ def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None
 def convention_figures(book: Book, convention):
     """The engine's figures for ``convention``; under ``"monthly"``, a book with a start or signing on a day other
     than the 1st is refused (:class:`ContractError`, every such date by line and column), never rounded to its month.
-    Under ``"daily"``, a book with amendments or renewal contracts (``amends``, ``renewal_of``) is refused: they
-    are not yet scheduled by day.
+    Under ``"daily"``, what :func:`revlib.engine.daily_lines.problems` names in its chains of amendments and
+    renewals is refused.
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"convention={convention!r} is not one of {', '.join(map(repr, CONVENTIONS))}")
     if convention == "daily":
-        if book.has_links:
-            raise ContractError([book.links_by_day_problem()])
-        return daily.figures
+        problems = daily_lines.problems(book)
+        if problems:
+            raise ContractError(problems)
+        return daily_lines.figures
     if book.has_days():
         raise ContractError(book.days_problems())
     return rules.figures

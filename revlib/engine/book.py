@@ -227,26 +227,6 @@ class Book:
         """Whether any contract is amended or renewed by another row (the engine's chains)."""
         return bool((self.amends >= 0).any() or (self.renewal_of >= 0).any())
 
-    def links_by_day_problem(self) -> str:
-        """Why ``convention="daily"`` refuses this book: its amendments and renewal contracts, each named by the
-        file's line (or its label) and the contract it changes.
-
-        >>> from revlib import Contract
-        >>> Book.of([Contract(customer="A", start="2024-01", term_months=12, annual_price=1200, contract_id="A1"),
-        ...          Contract(customer="A", start="2024-07", annual_price=2400, amends="A1", contract_id="A2")]
-        ...         ).links_by_day_problem()
-        'amendments are not yet scheduled by day: contract A2 (amends A1); schedule this book with convention="monthly"'
-        """
-        named = []
-        for r in np.flatnonzero((self.amends >= 0) | (self.renewal_of >= 0)).tolist():
-            where = f"line {self.line[r]} (contract {self.label[r]}" if self.line[r] else f"contract {self.label[r]} ("
-            sep = ", " if self.line[r] else ""
-            what = (f"amends {self.label[self.amends[r]]}" if self.amends[r] >= 0
-                    else f"renewal_of {self.label[self.renewal_of[r]]}")
-            named.append(f"{where}{sep}{what})")
-        return ("amendments are not yet scheduled by day: " + ", ".join(named)
-                + '; schedule this book with convention="monthly"')
-
 
 def linked(columns: dict, ids, amends, renewal_of, price_column, ok, where, book_word) -> dict:
     """A book's columns (:meth:`Book.from_columns`' fields) with its links resolved (:func:`revlib.links.resolve`):

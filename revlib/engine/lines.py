@@ -526,6 +526,18 @@ def renewal_of_bookings(book) -> np.ndarray:
     return np.where(book.renewal_of >= 0, round_half_up(renewed_price(book) * book.term, 12), 0)
 
 
+def renewal_parts(book, group: np.ndarray, groups: int, origin: int, months: int) -> np.ndarray:
+    """The renewal bookings of renewal contracts (``renewal_of`` rows), a (groups x months) grid from ``origin``:
+    each one's renewal part (:func:`renewal_of_bookings`) in its signed month, in its group. ``bookings`` already
+    holds all such a contract books; this is the part of it that is a renewal."""
+    grid = np.zeros((groups, months), np.int64)
+    renewals = np.flatnonzero(book.renewal_of >= 0)
+    renewals = renewals[book.signed[renewals] - origin < months]  # signed within the grid
+    if len(renewals):
+        np.add.at(grid, (group[renewals], book.signed[renewals] - origin), renewal_of_bookings(book)[renewals])
+    return grid
+
+
 def renewed_price(book) -> np.ndarray:
     """For each ``renewal_of`` row, the yearly price (cents) of the contract it renews in the month before it
     starts, as last amended (a ramp's, that contract year's); 0 for other rows."""

@@ -14,7 +14,7 @@ import numpy as np
 from ..contract import round_half_up
 from .book import Book, ramp_years
 from .customers import active_customers, in_service
-from .lines import add_chains, chained, renewal_of_bookings
+from .lines import add_chains, chained, renewal_parts
 from .grid import Events, adder, factorize, spread, sum_by
 
 
@@ -156,15 +156,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
             spans = add_chains(full, roots, full_group, origin, months, chain_flows, balances)
             out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
             who, first, stop = (np.concatenate([x, y]) for x, y in zip((who, first, stop), spans))
-        # A renewal contract's renewal part (the renewed contract's value for the same length) is a renewal
-        # booking, in its signed month; ``bookings`` already holds all it books.
-        renewals = np.flatnonzero(full.renewal_of >= 0)
-        renewals = renewals[full.signed[renewals] - origin < months]  # signed within the grid
-        if len(renewals):
-            add_at = np.zeros_like(out["renewal_bookings"])
-            np.add.at(add_at, (full_group[renewals], full.signed[renewals] - origin),
-                      renewal_of_bookings(full)[renewals])
-            out["renewal_bookings"] = out["renewal_bookings"] + add_at
+        out["renewal_bookings"] = out["renewal_bookings"] + renewal_parts(full, full_group, groups, origin, months)
     out["deferred_revenue"] = owed  # summed over contracts where positive: never netted with unbilled
     out["unbilled_revenue"] = unbilled
     # Backlog is at least deferred revenue, contract by contract: what is invoiced beyond
