@@ -221,13 +221,10 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     ev["renewal_bookings"].add(group[which][renewal], m[renewal], L.vt[line][renewal])
 
     # Invoices, period by period.
-    start, amount, owner = _invoices(L, w, x, ahead)
-    ev["billings"].add(group[owner], start, amount)
+    billed = _invoices(L, w, x, ahead, ev["billings"], group)
 
     # The cut: what was billed trued up to what was earned; what was booked and will not be earned, taken off.
     cut = L.cut[w] & ~free
-    billed = np.bincount(owner, weights=amount, minlength=len(w)).astype(np.int64) if len(owner) else np.zeros(
-        len(w), np.int64)
     c = np.where(L.cut[w], np.maximum(L.c[w], a), a)
     earned_by_cut = L.earned(w, c)
     ev["billings"].add(group[cut], c[cut], (earned_by_cut - billed)[cut])
@@ -293,16 +290,19 @@ def renewed_at_cut(L: Lines, w: np.ndarray) -> np.ndarray:
     return following & L.renews[w] & (c >= f) & ((c - f) % L.t0[w] == 0)
 
 
-def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
-    """Every invoice of lines ``w`` issued before ``x``: its month, amount and line (a position in ``w``).
+def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray, events, group: np.ndarray) -> np.ndarray:
+    """Add to ``events`` every invoice of lines ``w`` (in ``group``) issued before ``x``; return what each line
+    is invoiced in all.
 
     Within a stretch (the line's first, then each renewed term) invoices fall on the billing period starts of
     the chain's terms, the first at the stretch's start for the rest of its period; each is the stretch's
-    value for its months, rounded down to the cent (a ramp's: the year's price), the last the rest. A line
-    that renews on terms shorter than its billing period is invoiced every period from the chain's start,
-    for the revenue each period covers.
+    value for its months, rounded down to the cent (a ramp's: the year's price), the last the rest. At one
+    price the invoices between the first and the last are all alike: they go in as one amount repeated every
+    period. A line that renews on terms shorter than its billing period is invoiced every period from the
+    chain's start, for the revenue each period covers.
     """
     a, f, t0, p = L.a[w], L.f[w], L.t0[w], L.period[w]
+    billed = np.zeros(len(w), np.int64)
     # stretches: the first, then the renewed terms that start before x
     more = np.where(~ahead & (x > f), -(-(x - f) // t0), 0)
     owner, j = spread(1 + more)
@@ -314,29 +314,41 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
     first_anchor = (ss - ts) // po + 1
     count = 1 + np.maximum(0, -(-(se - ts) // po) - first_anchor)
     count = np.where(ahead[owner], 0, count)
-    stretch, i = spread(count)
-    o = owner[stretch]
-    # each stretch's figures first, then one gather per invoice
-    anchor = ts + (first_anchor - 1) * po  # the billing date before the stretch's second invoice
-    begin = np.where(i == 0, ss[stretch], anchor[stretch] + i * po[stretch])
-    end = np.minimum(anchor[stretch] + (i + 1) * po[stretch], se[stretch])
-    stretch_value = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])
-    ramp_lines = L.ramp_first[w] >= 0
-    if ramp_lines.any():
-        value = stretch_value[stretch]
-        length = (se - ss)[stretch]
-        ramp = ramp_lines[o]
-        yearly = L.yearly(w[o], begin)
-        amount = np.where(ramp, yearly * (end - begin) // 12, value * (end - begin) // np.maximum(length, 1))
-    else:
-        amount = stretch_value[stretch] * (end - begin) // np.maximum(se - ss, 1)[stretch]
-    last = np.cumsum(count) - 1
-    has = count > 0
-    sums = np.bincount(stretch, weights=amount, minlength=len(count)) if len(stretch) else np.zeros(len(count))
-    others = sums.astype(np.int64)[has] - amount[last[has]]
-    amount[last[has]] = stretch_value[has] - others
-    keep = begin < x[o]
-    begin, amount, o = begin[keep], amount[keep], o[keep]
+    anchor = ts + (first_anchor - 1) * po  # the billing date on or before the stretch's start
+    value = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])
+    length = np.maximum(se - ss, 1)
+    ramp = (L.ramp_first[w] >= 0)[owner]
+    # At one price: the first invoice, for the rest of its period; then invoices alike every period; the last
+    # for the rest of the stretch's value. Only those issued before x.
+    one = np.flatnonzero(~ramp & (count > 0))
+    o, n, v, pp, anc, start = owner[one], count[one], value[one], po[one], anchor[one], ss[one]
+    kept = np.where(x[o] > start, np.minimum(n, -(-(x[o] - anc) // pp)), 0)
+    first = np.where(n == 1, v, v * (np.minimum(anc + pp, se[one]) - start) // length[one])
+    alike = v * pp // length[one]
+    between = np.maximum(np.minimum(kept, n - 1) - 1, 0)  # invoices alike issued
+    last = v - first - (n - 2) * alike
+    has_last = (n >= 2) & (kept == n)
+    events.add(group[o], start, np.where(kept > 0, first, 0))
+    events.add(group[o], anc + pp, np.where(between > 0, alike, 0), every=(pp,))
+    events.add(group[o], anc + (1 + between) * pp, np.where(between > 0, -alike, 0), every=(pp,))
+    events.add(group[o][has_last], (anc + (n - 1) * pp)[has_last], last[has_last])
+    billed += np.bincount(o, weights=np.where(kept > 0, first, 0) + between * alike + np.where(has_last, last, 0),
+                          minlength=len(w)).astype(np.int64)
+    # Ramps: invoice by invoice, each the year's price for its months.
+    pick = np.flatnonzero(ramp & (count > 0))
+    if len(pick):
+        stretch, i = spread(count[pick])
+        stretch = pick[stretch]
+        o = owner[stretch]
+        begin = np.where(i == 0, ss[stretch], anchor[stretch] + i * po[stretch])
+        end = np.minimum(anchor[stretch] + (i + 1) * po[stretch], se[stretch])
+        amount = L.yearly(w[o], begin) * (end - begin) // 12
+        last = np.cumsum(count[pick]) - 1
+        others = np.bincount(stretch, weights=amount, minlength=len(count)).astype(np.int64)[pick] - amount[last]
+        amount[last] = value[pick] - others
+        keep = begin < x[o]
+        events.add(group[o][keep], begin[keep], amount[keep])
+        billed += np.bincount(o[keep], weights=amount[keep], minlength=len(w)).astype(np.int64)
     # renewing on terms shorter than the billing period: every period from the chain's start
     lines = np.flatnonzero(ahead)
     if len(lines):
@@ -347,10 +359,10 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
         at = np.where(i == 0, a[lines][which], s0[which] + (first_anchor[which] + i - 1) * pa[which])
         until = s0[which] + (first_anchor[which] + i) * pa[which]
         lw = w[lines][which]
-        begin = np.concatenate([begin, at])
-        amount = np.concatenate([amount, L.earned(lw, until) - L.earned(lw, at)])
-        o = np.concatenate([o, lines[which]])
-    return begin, amount, o
+        amount = L.earned(lw, until) - L.earned(lw, at)
+        events.add(group[lines[which]], at, amount)
+        billed += np.bincount(lines[which], weights=amount, minlength=len(w)).astype(np.int64)
+    return billed
 
 
 def falling(lines: Lines, chains: int) -> np.ndarray:
