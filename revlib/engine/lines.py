@@ -154,10 +154,11 @@ ON_EACH = {"bookings_signed": "booked", "renewal_bookings": "booked", "billings"
 
 
 def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int, billed=True,
-                  first: np.ndarray | None = None, width: int | None = None):
+                  first: np.ndarray | None = None, width: int | None = None, rows=True):
     """The figures of lines ``w`` (a run of whole chains, ``target`` the group of each, from the first):
     the flows by group, (groups x months) grids in cents; what each chain books, bills and earns, (chains x
-    months) grids; and the chains' spans of months in service (chain, first month, month after the last)."""
+    months) grids (none unless ``rows``); and the chains' spans of months in service (chain, first month,
+    month after the last)."""
     from .rules import Terms, billings, ramp_steps, recurring_revenue, renewal_bookings, run_rates, signed_bookings
 
     L = lines
@@ -165,7 +166,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     group = L.chain[w] - base
     chains = len(target)
     each = {name: Events(chains, months if width is None else width) for name in ("booked", "billed", "earned")
-            if billed or name != "billed"}
+            if rows and (billed or name != "billed")}
     first = np.zeros(len(target), np.int64) if first is None else first
     ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target, first) for name in FLOWS}
     ahead = L.renews[w] & (L.period[w] > L.t0[w])
@@ -396,6 +397,107 @@ def falling(lines: Lines, chains: int) -> np.ndarray:
     return out
 
 
+def windowed(lines: Lines, chains: int) -> np.ndarray:
+    """Which chains have their current backlog worked out from their next 12 months' revenue, less what is not
+    booked yet (:func:`unbooked`), but in the 12 months before each amendment (:func:`window_cells`): a mask over
+    the chains (numbered as in ``lines``, each chain's lines in order).
+
+    They are the chains of lines that are not ramps nor invoiced ahead of their terms, the original signed no
+    later than its start, each amendment signed in its effective month with no services, cutting the line
+    before it where it takes effect, within that line's first stretch, and taking effect at least 12 months
+    after the amendment before it; a cut by a renewal contract within the last line's first stretch, where it
+    starts. Then at each month end, away from the 12 months before an amendment, the chain's next 12 months
+    are those of the line in effect, and what it has booked and not earned is that line's revenue up to the end
+    of its booked stretch: the part of the next 12 months' revenue booked is never more.
+    """
+    L = lines
+    n = len(L.chain)
+    if not n:
+        return np.zeros(chains, bool)
+    first = np.r_[True, L.chain[1:] != L.chain[:-1]]
+    last = np.r_[L.chain[1:] != L.chain[:-1], True]
+    before, after = np.maximum(np.arange(n) - 1, 0), np.minimum(np.arange(n) + 1, n - 1)
+    ok = (L.ramp_first < 0) & ~(L.renews & (L.period > L.t0))
+    ok &= np.where(first, L.g <= L.a, (L.g == L.a) & (L.services == 0) & (first[before] | (L.a - L.a[before] >= 12)))
+    ok &= ~L.cut | ((L.gc == L.c) & (L.c <= L.f) & (last | (L.c == L.a[after])))
+    out = np.ones(chains, bool)
+    out[L.chain[~ok]] = False
+    return out
+
+
+def unbooked(lines: Lines, w: np.ndarray, fall: np.ndarray, target: np.ndarray, groups: int, months: int):
+    """For each group and month, the next 12 months' revenue of lines ``w`` (whole chains, falling or windowed,
+    ``target`` the group of each chain, from the first) that is not booked yet (:func:`rules.unbooked_revenue`):
+    a line's stretch up to its cut is booked when the line is signed (a falling chain's, when the chain is:
+    ``fall`` marks those chains), each renewal when it starts."""
+    from .rules import Terms, unbooked_revenue
+
+    L = lines
+    events = Events(groups, months)
+    base = L.chain[w[0]] if len(w) else 0
+    chain = L.chain[w] - base
+    a, f, vs = L.a[w], L.f[w], L.vs[w]
+    end = np.where(L.cut[w], np.minimum(L.c[w], f), f)
+    length = np.maximum(f - a, 1)
+    monthly = np.where(end > a, vs // length, 0)
+    last = np.where(end == f, vs - (length - 1) * monthly, monthly)
+    term = np.maximum(end - a, 1)
+    starts = np.flatnonzero(np.r_[True, chain[1:] != chain[:-1]])
+    chain_signed = L.g[w][starts][np.cumsum(np.r_[True, chain[1:] != chain[:-1]]) - 1]
+    zeros = np.zeros(len(w), np.int64)
+    unbooked_revenue(events, Terms(group=target[chain], start=a, signed=np.where(fall[chain], chain_signed, L.g[w]),
+                                   term=term, period=term, renews=np.zeros(len(w), bool),
+                                   value=monthly * (term - 1) + np.where(end > a, last, 0),
+                                   services=L.services[w], monthly=monthly, invoice=zeros, mrr=zeros, arr=zeros))
+    tail = np.flatnonzero(~L.cut[w] & L.renews[w] & (L.price[w] > 0) & (f < months))
+    vt, t0 = L.vt[w][tail], L.t0[w][tail]
+    zeros = np.zeros(len(tail), np.int64)
+    unbooked_revenue(events, Terms(group=target[chain[tail]], start=f[tail], signed=f[tail], term=t0, period=t0,
+                                   renews=np.ones(len(tail), bool), value=vt, services=zeros, monthly=vt // t0,
+                                   invoice=zeros, mrr=zeros, arr=zeros))
+    return events.grid()
+
+
+def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
+    """For lines ``w`` (whole windowed chains, ``target`` the group of each chain by its number), in the 12
+    months before each amendment takes effect (from the chain's signing): what its current backlog is beyond
+    the booked part of its next 12 months' revenue (:func:`unbooked`), as (group, month, cents).
+
+    There the line in effect is known and the amendment is not: what is booked and not earned is that line's
+    revenue up to the end of its first stretch, and the current backlog is the least of that and the next 12
+    months' revenue (the line's up to the cut, then the amendment's). Beyond the booked part (the line's up to
+    the cut) that is the least of what the line had booked beyond the cut and what the amendment earns from
+    the cut to 12 months after the month end."""
+    L = lines
+    if not len(w):
+        return (np.zeros(0, np.int64),) * 3
+    chain = L.chain[w]
+    follows = np.flatnonzero(np.r_[False, chain[1:] == chain[:-1]])  # amendments, by position in w
+    starts = np.flatnonzero(np.r_[True, chain[1:] != chain[:-1]])
+    chain_signed = L.g[w][starts][np.cumsum(np.r_[True, chain[1:] != chain[:-1]]) - 1][follows]
+    new = w[follows]
+    old = new - 1
+    a = L.a[new]
+    beyond_cut = L.unearned(old, np.maximum(L.c[old], L.a[old]))[:, None]
+    stop = np.maximum(np.where(L.cut[new], L.c[new], np.where(L.renews[new], months + 13, L.f[new])), a)
+    reach = np.minimum(a[:, None] + np.arange(1, 13), stop[:, None])  # 12 months after each month end
+    earns = L.earned(new[:, None], reach) + L.services[new][:, None]
+    t = reach * 0 + a[:, None] - 13 + np.arange(1, 13)
+    inside = (t >= chain_signed[:, None]) & (t < months - 12)
+    return (np.broadcast_to(target[chain[follows]][:, None], t.shape)[inside], t[inside],
+            np.minimum(beyond_cut, earns)[inside])
+
+
+def _add_flows(flows: dict, balances: dict, pooled: dict) -> None:
+    """Add chains' flows (grids by group, from :func:`chain_figures`) to ``flows``, and their deferred revenue,
+    as it adds up, to ``balances["owed"]``."""
+    flows["bookings"] += pooled["bookings_signed"] + pooled["renewal_bookings"]
+    for name in ("renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr", "ramp_step"):
+        flows[name] += pooled[name]
+    balances["owed"] += np.cumsum(pooled["billings"] - pooled["recurring_revenue"] - pooled["services_revenue"],
+                                  axis=1)
+
+
 def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: int, flows: dict, balances: dict):
     """Add the chains starting at ``roots`` to ``flows`` (grids by group) and their balances, clipped chain by
     chain, to ``balances`` (``owed``, ``unbilled``, ``ahead``: deferred revenue beyond backlog, ``current``:
@@ -412,12 +514,12 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
     starts = np.flatnonzero(np.r_[True, lines.chain[1:] != lines.chain[:-1]])  # each chain's first line
     chain_first = np.minimum(np.minimum.reduceat(np.minimum(lines.g, lines.a), starts), months)
     chain_last = np.maximum(np.maximum.reduceat(np.minimum(last, months), starts), 0)
-    # Falling chains first (see falling): only their first year's revenue from their signing goes on rows of their
-    # own, to take out of the next 12 months' revenue what comes before they are signed.
+    # Falling and windowed chains first (see falling and windowed): their current backlog needs no row of its own.
     fall = falling(lines, len(roots))
-    order = np.lexsort((chain_first, chain_last - chain_first, ~fall))  # then by how many months they span
+    short = fall | windowed(lines, len(roots))
+    order = np.lexsort((chain_first, chain_last - chain_first, ~short))  # then by how many months they span
     roots, chain_first, chain_last, fall = roots[order], chain_first[order], chain_last[order], fall[order]
-    falls = int(fall.sum())
+    shorts = int(short.sum())
     renumber = np.empty_like(order)
     renumber[order] = np.arange(len(order))
     lines.chain = renumber[lines.chain]
@@ -425,15 +527,25 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
     for name in (f.name for f in fields(Lines) if f.name != "ramp_prices"):
         setattr(lines, name, getattr(lines, name)[moved])
     spans = []
+    if shorts:  # their flows; their current backlog, the next 12 months' revenue less what is not booked yet,
+        # and in the 12 months before each amendment of a windowed chain, what it is beyond that
+        w = np.arange(np.searchsorted(lines.chain, shorts))
+        target = group[roots[:shorts]]
+        pooled, _, (chain, first, stop) = chain_figures(lines, w, target, groups, months, rows=False)
+        _add_flows(flows, balances, pooled)
+        spans.append((roots[chain], first, stop))
+        balances["current"] += (_next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
+                                - unbooked(lines, w, fall[:shorts], target, groups, months))
+        inside = ~fall[lines.chain[w]]
+        cell_group, month, amount = window_cells(lines, w[inside], target, months)
+        balances["current"] += sum_by(cell_group * months + month, amount, groups * months).reshape(groups, months)
     step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
-    lo = 0
+    lo = shorts
     while lo < len(roots):  # blocks of chains, each at most BLOCK_CELLS (chain x month) cells over its own months
         hi = min(lo + step, len(roots))
         span = chain_last - chain_first
         width = int(span[lo:hi].max())
-        if lo < falls:
-            hi, width = min(lo + BLOCK_CELLS // 12, falls), 12
-        while falls <= lo and hi < len(roots):
+        while hi < len(roots):
             end = min(hi + step, len(roots))
             wider = max(width, int(span[hi:end].max()))
             if (end - lo) * wider > BLOCK_CELLS:
@@ -461,20 +573,8 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
             cells = (target[rows][:, None] * months + column[rows])[inside[rows]]
             grid += sum_by(cells, values[inside[rows]], grid.size).reshape(grid.shape)
 
-        flows["bookings"] += pooled["bookings_signed"] + pooled["renewal_bookings"]
-        for name in ("renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
-                     "ramp_step"):
-            flows[name] += pooled[name]
-        balances["owed"] += np.cumsum(pooled["billings"] - pooled["recurring_revenue"] - pooled["services_revenue"],
-                                      axis=1)
+        _add_flows(flows, balances, pooled)
         spans.append((roots[chains_here[chain]], first, stop))
-        if block_first_chain < falls:  # falling chains: the next 12 months' revenue, less, in the 12 months
-            # before each chain is signed, its revenue of the months from its signing (not booked yet)
-            balances["current"] += _next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
-            column = first_month[:, None] - 12 + np.arange(12)
-            inside = column < months - 12  # the next 12 months' revenue is not read past there
-            put(balances["current"], slice(None), -np.cumsum(each["earned"], axis=1))
-            continue
         earned = each["earned"]
         booked = np.cumsum(each["booked"] - earned, axis=1)
         if clip.any():
