@@ -6,9 +6,11 @@ cut (or to the end of its first stretch, when nothing cuts it) is finite: it is 
 its invoices period by period, all lines at once (numpy, no loop over lines). What a line does after that
 stretch, when it renews and nothing cuts it, repeats every term: it is handed to the rules of
 :mod:`revlib.engine.rules` as a renewing contract. Each chain's figures are added up on their own rows (a
-block of chains at a time), so deferred revenue, unbilled revenue and backlog are clipped chain by chain; a
-falling chain (:func:`falling`: downgrades and cancellations of a contract that does not renew) needs a row
-for its first 12 months only.
+block of chains at a time), so deferred revenue, unbilled revenue and backlog are clipped chain by chain. Falling
+and windowed chains (:func:`falling`: downgrades and cancellations of a contract that does not renew;
+:func:`windowed`: amendments signed where they take effect, a year or more apart) need no row: their current
+backlog is their next 12 months' revenue less what is not booked yet (:func:`unbooked`), and a windowed chain's,
+in the 12 months before each amendment, what :func:`window_cells` adds.
 """
 
 from __future__ import annotations
@@ -105,7 +107,9 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     position = np.full(len(book), -1, np.int64)
     position[roots] = np.arange(len(roots))
     chain = position[root]
-    order = np.lexsort((book.start[rows], (book.amends[rows] >= 0), chain))
+    start = book.start[rows]
+    low, size = (int(start.min()), int(start.max() - start.min()) + 1) if len(rows) else (0, 1)
+    order = np.argsort((chain * 2 + (book.amends[rows] >= 0)) * size + (start - low), kind="stable")  # in order
     rows, root, chain = rows[order], root[order], chain[order]
     n = len(rows)
     last = np.ones(n, bool)
@@ -306,7 +310,7 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray, events,
     billed = np.zeros(len(w), np.int64)
     # stretches: the first, then the renewed terms that start before x
     more = np.where(~ahead & (x > f), -(-(x - f) // t0), 0)
-    owner, j = spread(1 + more)
+    owner, j = spread(1 + more) if more.any() else (np.arange(len(w)), np.zeros(len(w), np.int64))
     ss = np.where(j == 0, a[owner], f[owner] + (j - 1) * t0[owner])
     se = np.where(j == 0, f[owner], ss + t0[owner])
     s0 = L.s0[w][owner]
@@ -507,25 +511,27 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
 
     lines = lines_of(book, roots, origin)
     groups = len(next(iter(flows.values())))
-    # Each chain's months with anything to add up: from its first signing to its last cut or end (to the window's
-    # end if it renews uncut). Chains in order of those months, so that a block's rows span few months.
-    uncut_renewing = ~lines.cut & lines.renews
-    last = np.where(uncut_renewing, months, np.where(lines.cut, lines.c, lines.f) + 1)
-    starts = np.flatnonzero(np.r_[True, lines.chain[1:] != lines.chain[:-1]])  # each chain's first line
-    chain_first = np.minimum(np.minimum.reduceat(np.minimum(lines.g, lines.a), starts), months)
-    chain_last = np.maximum(np.maximum.reduceat(np.minimum(last, months), starts), 0)
     # Falling and windowed chains first (see falling and windowed): their current backlog needs no row of its own.
     fall = falling(lines, len(roots))
     short = fall | windowed(lines, len(roots))
-    order = np.lexsort((chain_first, chain_last - chain_first, ~short))  # then by how many months they span
-    roots, chain_first, chain_last, fall = roots[order], chain_first[order], chain_last[order], fall[order]
     shorts = int(short.sum())
-    renumber = np.empty_like(order)
-    renumber[order] = np.arange(len(order))
-    lines.chain = renumber[lines.chain]
-    moved = np.argsort(lines.chain, kind="stable")  # each chain's lines together, still in order
-    for name in (f.name for f in fields(Lines) if f.name != "ramp_prices"):
-        setattr(lines, name, getattr(lines, name)[moved])
+    if shorts < len(roots):
+        # Each chain's months with anything to add up: from its first signing to its last cut or end (to the
+        # window's end if it renews uncut). The others after them in order of those months, so that a block's rows
+        # span few months.
+        uncut_renewing = ~lines.cut & lines.renews
+        last = np.where(uncut_renewing, months, np.where(lines.cut, lines.c, lines.f) + 1)
+        starts = np.flatnonzero(np.r_[True, lines.chain[1:] != lines.chain[:-1]])  # each chain's first line
+        chain_first = np.minimum(np.minimum.reduceat(np.minimum(lines.g, lines.a), starts), months)
+        chain_last = np.maximum(np.maximum.reduceat(np.minimum(last, months), starts), 0)
+        order = np.lexsort((chain_first, chain_last - chain_first, ~short))  # then by how many months they span
+        roots, chain_first, chain_last, fall = roots[order], chain_first[order], chain_last[order], fall[order]
+        renumber = np.empty_like(order)
+        renumber[order] = np.arange(len(order))
+        lines.chain = renumber[lines.chain]
+        moved = np.argsort(lines.chain, kind="stable")  # each chain's lines together, still in order
+        for name in (f.name for f in fields(Lines) if f.name != "ramp_prices"):
+            setattr(lines, name, getattr(lines, name)[moved])
     spans = []
     if shorts:  # their flows; their current backlog, the next 12 months' revenue less what is not booked yet,
         # and in the 12 months before each amendment of a windowed chain, what it is beyond that
