@@ -145,7 +145,8 @@ class _Both:
         self.pooled, self.each, self.target, self.first = pooled, each, target, first
 
     def add(self, group, month, amount, running_totals: int = 0, every=()):
-        self.pooled.add(self.target[np.asarray(group, np.int64)], month, amount, running_totals, every)
+        pooled = 0 if self.pooled.groups == 1 else self.target[np.asarray(group, np.int64)]  # one group: all in it
+        self.pooled.add(pooled, month, amount, running_totals, every)
         if self.each is not None:
             group = np.asarray(group, np.int64)
             self.each.add(group, np.asarray(month, np.int64) - self.first[group], amount, running_totals, every)
@@ -429,29 +430,32 @@ def windowed(lines: Lines, chains: int) -> np.ndarray:
     return out
 
 
-def unbooked(lines: Lines, w: np.ndarray, fall: np.ndarray, target: np.ndarray, groups: int, months: int):
-    """For each group and month, the next 12 months' revenue of lines ``w`` (whole chains, falling or windowed,
-    ``target`` the group of each chain, from the first) that is not booked yet (:func:`rules.unbooked_revenue`):
-    a line's stretch up to its cut is booked when the line is signed (a falling chain's, when the chain is:
-    ``fall`` marks those chains), each renewal when it starts."""
+def _chain_signed(lines: Lines, w: np.ndarray) -> np.ndarray:
+    """For each of lines ``w`` (whole chains), the month its chain was first signed (its original's signing)."""
+    chain = lines.chain[w]
+    first = np.r_[True, chain[1:] != chain[:-1]]
+    return lines.g[w][np.flatnonzero(first)][np.cumsum(first) - 1]
+
+
+def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int):
+    """For each group and month, the next 12 months' revenue of lines ``w`` (whole falling or windowed chains,
+    ``target`` the group of each chain by its number) that is not booked yet (:func:`rules.unbooked_revenue`),
+    taking each line's stretch up to its cut as booked when its chain is first signed, and each renewal when it
+    starts. Before an amendment is signed that is not so: :func:`window_cells` makes up the difference."""
     from .rules import Terms, unbooked_revenue
 
     L = lines
     events = Events(groups, months)
-    base = L.chain[w[0]] if len(w) else 0
-    chain = L.chain[w] - base
+    chain = L.chain[w]
     a, f, vs = L.a[w], L.f[w], L.vs[w]
     end = np.where(L.cut[w], np.minimum(L.c[w], f), f)
     length = np.maximum(f - a, 1)
     monthly = np.where(end > a, vs // length, 0)
     last = np.where(end == f, vs - (length - 1) * monthly, monthly)
     term = np.maximum(end - a, 1)
-    starts = np.flatnonzero(np.r_[True, chain[1:] != chain[:-1]])
-    chain_signed = L.g[w][starts][np.cumsum(np.r_[True, chain[1:] != chain[:-1]]) - 1]
     zeros = np.zeros(len(w), np.int64)
-    unbooked_revenue(events, Terms(group=target[chain], start=a, signed=np.where(fall[chain], chain_signed, L.g[w]),
-                                   term=term, period=term, renews=np.zeros(len(w), bool),
-                                   value=monthly * (term - 1) + np.where(end > a, last, 0),
+    unbooked_revenue(events, Terms(group=target[chain], start=a, signed=_chain_signed(L, w), term=term, period=term,
+                                   renews=np.zeros(len(w), bool), value=monthly * (term - 1) + np.where(end > a, last, 0),
                                    services=L.services[w], monthly=monthly, invoice=zeros, mrr=zeros, arr=zeros))
     tail = np.flatnonzero(~L.cut[w] & L.renews[w] & (L.price[w] > 0) & (f < months))
     vt, t0 = L.vt[w][tail], L.t0[w][tail]
@@ -463,33 +467,40 @@ def unbooked(lines: Lines, w: np.ndarray, fall: np.ndarray, target: np.ndarray, 
 
 
 def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
-    """For lines ``w`` (whole windowed chains, ``target`` the group of each chain by its number), in the 12
-    months before each amendment takes effect (from the chain's signing): what its current backlog is beyond
-    the booked part of its next 12 months' revenue (:func:`unbooked`), as (group, month, cents).
+    """For lines ``w`` (whole falling or windowed chains, ``target`` the group of each chain by its number), in
+    the 12 months before each amendment takes effect (from the chain's signing): what its current backlog is
+    beyond the next 12 months' revenue less what :func:`unbooked` takes out, as (group, month, cents).
 
     There the line in effect is known and the amendment is not: what is booked and not earned is that line's
     revenue up to the end of its first stretch, and the current backlog is the least of that and the next 12
-    months' revenue (the line's up to the cut, then the amendment's). Beyond the booked part (the line's up to
-    the cut) that is the least of what the line had booked beyond the cut and what the amendment earns from
-    the cut to 12 months after the month end."""
+    months' revenue (the line's up to the cut, then the amendment's). :func:`unbooked` takes out only the
+    amendment's renewals: so the difference is the least of what the cut line had booked beyond the cut and
+    what the amendment earns from the cut to 12 months after the month end, less what its stretch earns of it.
+    That is nothing where the amendment earns no more in its first 12 months than the cut line had booked
+    beyond the cut (a downgrade or a cancellation: every amendment of a falling chain) and does not renew
+    within them; only the others are worked out, month by month."""
     L = lines
-    if not len(w):
+    if len(w) < 2:
         return (np.zeros(0, np.int64),) * 3
     chain = L.chain[w]
     follows = np.flatnonzero(np.r_[False, chain[1:] == chain[:-1]])  # amendments, by position in w
-    starts = np.flatnonzero(np.r_[True, chain[1:] != chain[:-1]])
-    chain_signed = L.g[w][starts][np.cumsum(np.r_[True, chain[1:] != chain[:-1]]) - 1][follows]
     new = w[follows]
     old = new - 1
     a = L.a[new]
-    beyond_cut = L.unearned(old, np.maximum(L.c[old], L.a[old]))[:, None]
+    beyond_cut = L.unearned(old, np.maximum(L.c[old], L.a[old]))
     stop = np.maximum(np.where(L.cut[new], L.c[new], np.where(L.renews[new], months + 13, L.f[new])), a)
-    reach = np.minimum(a[:, None] + np.arange(1, 13), stop[:, None])  # 12 months after each month end
-    earns = L.earned(new[:, None], reach) + L.services[new][:, None]
-    t = reach * 0 + a[:, None] - 13 + np.arange(1, 13)
-    inside = (t >= chain_signed[:, None]) & (t < months - 12)
+    stretch_end = np.maximum(np.where(L.cut[new], np.minimum(L.c[new], L.f[new]), L.f[new]), a)
+    renewed_soon = (stop > stretch_end) & (stretch_end < a + 12)  # renewals within the 12 months: not booked
+    more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) + L.services[new] > beyond_cut)
+    follows, new, a, stop, stretch_end = follows[more], new[more], a[more], stop[more], stretch_end[more]
+    reach = a[:, None] + np.arange(1, 13)  # 12 months after each month end
+    services = L.services[new][:, None]
+    earns = L.earned(new[:, None], np.minimum(reach, stop[:, None])) + services
+    stretch_earns = L.earned(new[:, None], np.minimum(reach, stretch_end[:, None])) + services
+    t = reach - 13
+    inside = (t >= _chain_signed(L, w)[follows][:, None]) & (t < months - 12)
     return (np.broadcast_to(target[chain[follows]][:, None], t.shape)[inside], t[inside],
-            np.minimum(beyond_cut, earns)[inside])
+            (np.minimum(beyond_cut[more][:, None], earns) - stretch_earns)[inside])
 
 
 def _add_flows(flows: dict, balances: dict, pooled: dict) -> None:
@@ -512,8 +523,7 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
     lines = lines_of(book, roots, origin)
     groups = len(next(iter(flows.values())))
     # Falling and windowed chains first (see falling and windowed): their current backlog needs no row of its own.
-    fall = falling(lines, len(roots))
-    short = fall | windowed(lines, len(roots))
+    short = falling(lines, len(roots)) | windowed(lines, len(roots))
     shorts = int(short.sum())
     if shorts < len(roots):
         # Each chain's months with anything to add up: from its first signing to its last cut or end (to the
@@ -525,7 +535,7 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         chain_first = np.minimum(np.minimum.reduceat(np.minimum(lines.g, lines.a), starts), months)
         chain_last = np.maximum(np.maximum.reduceat(np.minimum(last, months), starts), 0)
         order = np.lexsort((chain_first, chain_last - chain_first, ~short))  # then by how many months they span
-        roots, chain_first, chain_last, fall = roots[order], chain_first[order], chain_last[order], fall[order]
+        roots, chain_first, chain_last = roots[order], chain_first[order], chain_last[order]
         renumber = np.empty_like(order)
         renumber[order] = np.arange(len(order))
         lines.chain = renumber[lines.chain]
@@ -541,9 +551,8 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         _add_flows(flows, balances, pooled)
         spans.append((roots[chain], first, stop))
         balances["current"] += (_next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
-                                - unbooked(lines, w, fall[:shorts], target, groups, months))
-        inside = ~fall[lines.chain[w]]
-        cell_group, month, amount = window_cells(lines, w[inside], target, months)
+                                - unbooked(lines, w, target, groups, months))
+        cell_group, month, amount = window_cells(lines, w, target, months)
         balances["current"] += sum_by(cell_group * months + month, amount, groups * months).reshape(groups, months)
     step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
     lo = shorts
