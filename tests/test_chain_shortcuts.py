@@ -97,7 +97,8 @@ def chains_mostly_windowed(draw):
             price = {"up": last_price + draw(st.integers(1, 300_000)), "down": draw(st.integers(0, last_price)),
                      "cancel": 0}.get(kind, last_price)
             book.append(Contract(customer=root.customer, amends=root.contract_id, start=_month(effective),
-                                 signed=_month(effective - (draw(st.integers(1, 5)) if kind == "early" else 0)),
+                                 signed=_month(max(effective - (draw(st.integers(1, 5)) if kind == "early" else 0),
+                                                   book[-1].signed.ordinal)),
                                  annual_price=price / 100, services=250 if kind == "fee" else 0,
                                  renews=False if kind == "notice" else None, contract_id=f"K{i}.{k}"))
             last_price = price

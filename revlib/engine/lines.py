@@ -494,13 +494,19 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) + L.services[new] > beyond_cut)
     follows, new, a, stop, stretch_end = follows[more], new[more], a[more], stop[more], stretch_end[more]
     reach = a[:, None] + np.arange(1, 13)  # 12 months after each month end
-    services = L.services[new][:, None]
-    earns = L.earned(new[:, None], np.minimum(reach, stop[:, None])) + services
-    stretch_earns = L.earned(new[:, None], np.minimum(reach, stretch_end[:, None])) + services
+    length, vs = (L.f[new] - a)[:, None], L.vs[new][:, None]
+    within = np.minimum(reach, stretch_end[:, None]) - a[:, None]  # months of its stretch before then
+    stretch_earns = np.where(within >= length, vs, within * (vs // np.maximum(length, 1))) + L.services[new][:, None]
+    renewals = np.zeros_like(stretch_earns)
+    soon = np.flatnonzero(renewed_soon[more])
+    if len(soon):
+        line, upto = new[soon][:, None], reach[soon]
+        renewals[soon] = (L.earned(line, np.minimum(upto, stop[soon][:, None]))
+                          - L.earned(line, np.minimum(upto, stretch_end[soon][:, None])))
     t = reach - 13
     inside = (t >= _chain_signed(L, w)[follows][:, None]) & (t < months - 12)
     return (np.broadcast_to(target[chain[follows]][:, None], t.shape)[inside], t[inside],
-            (np.minimum(beyond_cut[more][:, None], earns) - stretch_earns)[inside])
+            (np.minimum(beyond_cut[more][:, None] - stretch_earns, renewals))[inside])
 
 
 def _add_flows(flows: dict, balances: dict, pooled: dict) -> None:
