@@ -87,11 +87,11 @@ def chains_mostly_windowed(draw):
         book.append(root)
         start, end = root.start.ordinal, root.start.ordinal + root.term_months  # end: the month after the term
         last_price = root.prices_per_year[0]
-        effective = start
+        effective, renewing = start, root.renews
         for k in range(draw(st.integers(0, 3))):
             gap = draw(st.integers(12, 24)) if draw(st.integers(0, 4)) else draw(st.integers(1, 11))
             effective += gap
-            if effective >= end + (root.term_months if root.renews and draw(st.integers(0, 5)) == 0 else 0):
+            if effective >= end + (root.term_months if renewing and draw(st.integers(0, 5)) == 0 else 0):
                 break
             kind = draw(st.sampled_from(["up", "up", "down", "cancel", "same", "fee", "early", "notice"]))
             price = {"up": last_price + draw(st.integers(1, 300_000)), "down": draw(st.integers(0, last_price)),
@@ -102,9 +102,10 @@ def chains_mostly_windowed(draw):
                                  annual_price=price / 100, services=250 if kind == "fee" else 0,
                                  renews=False if kind == "notice" else None, contract_id=f"K{i}.{k}"))
             last_price = price
+            renewing = renewing and kind != "notice"
             if price == 0:  # cancelled: nothing more to amend
                 break
-        renewable = book[-1].start.ordinal < end and last_price > 0 and book[-1].renews is not False
+        renewable = book[-1].start.ordinal < end and last_price > 0 and renewing
         if root.renews and renewable and draw(st.integers(0, 3)) == 0:
             book.append(Contract(customer=root.customer, renewal_of=root.contract_id, start=_month(end),
                                  term_months=draw(st.integers(1, 24)), annual_price=draw(st.integers(0, 300_000)) / 100,
