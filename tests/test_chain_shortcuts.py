@@ -1,17 +1,20 @@
-"""The engine's shortcut for falling chains (``revlib.engine.lines.falling``): contracts that do not renew, cut
-by downgrades and cancellations signed in their effective month, have their current backlog added up without a
-row of their own. On books full of them (and of the chains next to them that take the long way), the engine
-must still agree with the month-by-month reference to the cent."""
+"""The engine's shortcuts for chains' current backlog, without a row of their own: falling chains
+(``revlib.engine.lines.falling``: contracts that do not renew, cut by downgrades and cancellations signed in their
+effective month) and windowed chains (``revlib.engine.lines.windowed``: amendments signed in their effective month,
+a year or more apart, renewing or not), worked out only in the 12 months before each amendment. On books full of
+them (and of the chains next to them that take the long way), the engine must still agree with the
+month-by-month reference to the cent."""
 
 import dataclasses
 
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revlib import Contract
 from revlib.engine import Book
-from revlib.engine.lines import falling, lines_of
+from revlib.engine.lines import falling, lines_of, windowed
 from revlib.engine.rules import chained
 from strategies import _month, contracts
 from test_properties import agrees_with_reference
@@ -65,3 +68,74 @@ def test_downgrades_and_cancellations_take_the_shortcut_and_upgrades_do_not():
     assert takes_it(chain(600, services=100)) == [False]  # a fee earned at the cut, not booked before it
     assert takes_it(chain(600, renews=True)) == [False]  # renewals are booked only when they start
     assert takes_it(chain(600, signed="2024-02")) == [False]  # signed ahead of the cut
+
+
+@st.composite
+def chains_mostly_windowed(draw):
+    """Contracts with amendments mostly a year or more apart (upgrades, downgrades, cancellations, renewing or
+    not, now and then a notice of non-renewal), some renewed by a ``renewal_of`` contract where their first
+    term ends: the chains whose current backlog is worked out in the 12 months before each amendment only.
+    Now and then amendments closer together, signed ahead of their effective month, with a fee, or in a
+    renewed term, and ramps: the long way."""
+    book = []
+    for i, root in enumerate(draw(st.lists(contracts(allow_ramps=draw(st.booleans())), min_size=1, max_size=3))):
+        ramp = len(root.prices_per_year) > 1
+        root = dataclasses.replace(root, term_months=draw(st.integers(13, 40)) if draw(st.integers(0, 4)) and not ramp
+                                   else root.term_months, contract_id=f"K{i}")
+        if root.renews and not ramp and draw(st.integers(0, 2)) == 0:  # invoiced ahead of its terms: the long way
+            root = dataclasses.replace(root, billing="annual", term_months=draw(st.integers(1, 11)))
+        book.append(root)
+        start, end = root.start.ordinal, root.start.ordinal + root.term_months  # end: the month after the term
+        last_price = root.prices_per_year[0]
+        effective, renewing = start, root.renews
+        for k in range(draw(st.integers(0, 3))):
+            gap = draw(st.integers(12, 24)) if draw(st.integers(0, 4)) else draw(st.integers(1, 11))
+            effective += gap
+            if effective >= end + (root.term_months if renewing and draw(st.integers(0, 5)) == 0 else 0):
+                break
+            kind = draw(st.sampled_from(["up", "up", "down", "cancel", "same", "fee", "early", "notice"]))
+            price = {"up": last_price + draw(st.integers(1, 300_000)), "down": draw(st.integers(0, last_price)),
+                     "cancel": 0}.get(kind, last_price)
+            book.append(Contract(customer=root.customer, amends=root.contract_id, start=_month(effective),
+                                 signed=_month(max(effective - (draw(st.integers(1, 5)) if kind == "early" else 0),
+                                                   book[-1].signed.ordinal)),
+                                 annual_price=price / 100, services=250 if kind == "fee" else 0,
+                                 renews=False if kind == "notice" else None, contract_id=f"K{i}.{k}"))
+            last_price = price
+            renewing = renewing and kind != "notice"
+            if price == 0:  # cancelled: nothing more to amend
+                break
+        renewable = book[-1].start.ordinal < end and last_price > 0 and renewing
+        if root.renews and renewable and draw(st.integers(0, 3)) == 0:
+            book.append(Contract(customer=root.customer, renewal_of=root.contract_id, start=_month(end),
+                                 term_months=draw(st.integers(1, 24)), annual_price=draw(st.integers(0, 300_000)) / 100,
+                                 contract_id=f"R{i}"))
+    return book
+
+
+@settings(max_examples=400, deadline=None)
+@given(chains_mostly_windowed(), st.integers(-14, 6), st.integers(0, 40))
+def test_windowed_chains_agree_with_the_month_by_month_reference(book, shift, extra):
+    agrees_with_reference(book, shift, extra)
+
+
+def test_amendments_a_year_apart_take_the_window_shortcut_and_closer_ones_do_not():
+    def chain(*amendments, renews=False, signed_ahead=0):
+        book = [Contract(customer="A", start="2024-01", term_months=36, annual_price=1200, renews=renews,
+                         contract_id="K")]
+        for start, price in amendments:
+            book.append(Contract(customer="A", amends="K", start=start, annual_price=price,
+                                 signed=pd.Period(start, "M") - signed_ahead))
+        return book
+
+    def takes_it(book):
+        b = Book.of(book)
+        roots = np.flatnonzero(chained(b)[0])
+        return windowed(lines_of(b, roots, 0), len(roots)).tolist()
+
+    assert takes_it(chain(("2024-04", 2400))) == [True]  # an upgrade
+    assert takes_it(chain(("2024-04", 2400), renews=True)) == [True]  # renewing
+    assert takes_it(chain(("2024-04", 2400), ("2025-04", 600), ("2026-04", 0))) == [True]  # a year apart
+    assert takes_it(chain(("2024-04", 2400), ("2025-03", 600))) == [False]  # 11 months apart
+    assert takes_it(chain(("2024-04", 2400), signed_ahead=1)) == [False]  # signed ahead of the cut
+    assert takes_it(chain(("2027-04", 2400), renews=True)) == [False]  # in a renewed term

@@ -121,23 +121,28 @@ class Book:
                                  f"${MAX_BOOK_CENTS // 100:,}, the most revlib adds up to the cent"])
         return cls(**columns)
 
-    def take(self, rows) -> "Book":
-        """The contracts at ``rows`` (positions, or a mask), as a book of their own.
+    def take(self, rows, text=True) -> "Book":
+        """The contracts at ``rows`` (positions, or a mask), as a book of their own; without their customers',
+        segments', labels' and billing names (None) unless ``text`` (the engine's rules read none of them, and
+        they are the slow columns to copy).
 
         An amendment goes with the contract it amends (they share its segment); a renewed contract taken
         without its renewal still stops renewing where the renewal starts.
         """
         rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, np.int64)
-        columns = {name: getattr(self, name)[rows] for name in (
-            "customer", "segment", "label", "start", "signed", "term", "period", "renews", "services", "value",
-            "first_price", "stop", "start_day", "signed_day", "line")}
+        names = ("customer", "segment", "label") if text else ()
+        columns = {name: getattr(self, name)[rows] for name in names + (
+            "start", "signed", "term", "period", "renews", "services", "value", "first_price", "stop", "start_day",
+            "signed_day", "line")}
+        if not text:
+            columns.update(customer=None, segment=None, label=None)
         where = np.full(len(self) + 1, -1, np.int64)
         where[rows] = np.arange(len(rows))
         for name in ("amends", "renewal_of"):
             old = getattr(self, name)[rows]
             columns[name] = np.where(old >= 0, where[old], -1)
         return Book(**columns, ramps={int(where[i]): p for i, p in self.ramps.items() if where[i] >= 0},
-                    billing=None if self.billing is None else self.billing[rows],
+                    billing=None if self.billing is None or not text else self.billing[rows],
                     customer_code=self.customer_code[rows])
 
     @classmethod

@@ -81,6 +81,10 @@ class Events:
             return
         stack = np.stack(strides, axis=1)
         stack = np.where(stack >= self.months, 0, stack)
+        if len(stack) and (stack == stack[0]).all():  # all alike: one pattern
+            repeats = sorted((int(s) for s in stack[0] if s > 1), reverse=True)
+            yield slice(None), running_totals + int((stack[0] == 1).sum()), repeats
+            return
         totals_each = running_totals + (stack == 1).sum(axis=1)
         stack = np.sort(np.where(stack == 1, 0, stack), axis=1)
         base = self.months + 1

@@ -6,9 +6,11 @@ cut (or to the end of its first stretch, when nothing cuts it) is finite: it is 
 its invoices period by period, all lines at once (numpy, no loop over lines). What a line does after that
 stretch, when it renews and nothing cuts it, repeats every term: it is handed to the rules of
 :mod:`revlib.engine.rules` as a renewing contract. Each chain's figures are added up on their own rows (a
-block of chains at a time), so deferred revenue, unbilled revenue and backlog are clipped chain by chain; a
-falling chain (:func:`falling`: downgrades and cancellations of a contract that does not renew) needs a row
-for its first 12 months only.
+block of chains at a time), so deferred revenue, unbilled revenue and backlog are clipped chain by chain. Falling
+and windowed chains (:func:`falling`: downgrades and cancellations of a contract that does not renew;
+:func:`windowed`: amendments signed where they take effect, a year or more apart) need no row: their current
+backlog is their next 12 months' revenue less what is not booked yet (:func:`unbooked`), and a windowed chain's,
+in the 12 months before each amendment, what :func:`window_cells` adds.
 """
 
 from __future__ import annotations
@@ -105,7 +107,9 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     position = np.full(len(book), -1, np.int64)
     position[roots] = np.arange(len(roots))
     chain = position[root]
-    order = np.lexsort((book.start[rows], (book.amends[rows] >= 0), chain))
+    start = book.start[rows]
+    low, size = (int(start.min()), int(start.max() - start.min()) + 1) if len(rows) else (0, 1)
+    order = np.argsort((chain * 2 + (book.amends[rows] >= 0)) * size + (start - low), kind="stable")  # in order
     rows, root, chain = rows[order], root[order], chain[order]
     n = len(rows)
     last = np.ones(n, bool)
@@ -141,7 +145,8 @@ class _Both:
         self.pooled, self.each, self.target, self.first = pooled, each, target, first
 
     def add(self, group, month, amount, running_totals: int = 0, every=()):
-        self.pooled.add(self.target[np.asarray(group, np.int64)], month, amount, running_totals, every)
+        pooled = 0 if self.pooled.groups == 1 else self.target[np.asarray(group, np.int64)]  # one group: all in it
+        self.pooled.add(pooled, month, amount, running_totals, every)
         if self.each is not None:
             group = np.asarray(group, np.int64)
             self.each.add(group, np.asarray(month, np.int64) - self.first[group], amount, running_totals, every)
@@ -154,10 +159,11 @@ ON_EACH = {"bookings_signed": "booked", "renewal_bookings": "booked", "billings"
 
 
 def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int, billed=True,
-                  first: np.ndarray | None = None, width: int | None = None):
+                  first: np.ndarray | None = None, width: int | None = None, rows=True):
     """The figures of lines ``w`` (a run of whole chains, ``target`` the group of each, from the first):
     the flows by group, (groups x months) grids in cents; what each chain books, bills and earns, (chains x
-    months) grids; and the chains' spans of months in service (chain, first month, month after the last)."""
+    months) grids (none unless ``rows``); and the chains' spans of months in service (chain, first month,
+    month after the last)."""
     from .rules import Terms, billings, ramp_steps, recurring_revenue, renewal_bookings, run_rates, signed_bookings
 
     L = lines
@@ -165,7 +171,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     group = L.chain[w] - base
     chains = len(target)
     each = {name: Events(chains, months if width is None else width) for name in ("booked", "billed", "earned")
-            if billed or name != "billed"}
+            if rows and (billed or name != "billed")}
     first = np.zeros(len(target), np.int64) if first is None else first
     ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target, first) for name in FLOWS}
     ahead = L.renews[w] & (L.period[w] > L.t0[w])
@@ -221,13 +227,10 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     ev["renewal_bookings"].add(group[which][renewal], m[renewal], L.vt[line][renewal])
 
     # Invoices, period by period.
-    start, amount, owner = _invoices(L, w, x, ahead)
-    ev["billings"].add(group[owner], start, amount)
+    billed = _invoices(L, w, x, ahead, ev["billings"], group)
 
     # The cut: what was billed trued up to what was earned; what was booked and will not be earned, taken off.
     cut = L.cut[w] & ~free
-    billed = np.bincount(owner, weights=amount, minlength=len(w)).astype(np.int64) if len(owner) else np.zeros(
-        len(w), np.int64)
     c = np.where(L.cut[w], np.maximum(L.c[w], a), a)
     earned_by_cut = L.earned(w, c)
     ev["billings"].add(group[cut], c[cut], (earned_by_cut - billed)[cut])
@@ -293,19 +296,22 @@ def renewed_at_cut(L: Lines, w: np.ndarray) -> np.ndarray:
     return following & L.renews[w] & (c >= f) & ((c - f) % L.t0[w] == 0)
 
 
-def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
-    """Every invoice of lines ``w`` issued before ``x``: its month, amount and line (a position in ``w``).
+def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray, events, group: np.ndarray) -> np.ndarray:
+    """Add to ``events`` every invoice of lines ``w`` (in ``group``) issued before ``x``; return what each line
+    is invoiced in all.
 
     Within a stretch (the line's first, then each renewed term) invoices fall on the billing period starts of
     the chain's terms, the first at the stretch's start for the rest of its period; each is the stretch's
-    value for its months, rounded down to the cent (a ramp's: the year's price), the last the rest. A line
-    that renews on terms shorter than its billing period is invoiced every period from the chain's start,
-    for the revenue each period covers.
+    value for its months, rounded down to the cent (a ramp's: the year's price), the last the rest. At one
+    price the invoices between the first and the last are all alike: they go in as one amount repeated every
+    period. A line that renews on terms shorter than its billing period is invoiced every period from the
+    chain's start, for the revenue each period covers.
     """
     a, f, t0, p = L.a[w], L.f[w], L.t0[w], L.period[w]
+    billed = np.zeros(len(w), np.int64)
     # stretches: the first, then the renewed terms that start before x
     more = np.where(~ahead & (x > f), -(-(x - f) // t0), 0)
-    owner, j = spread(1 + more)
+    owner, j = spread(1 + more) if more.any() else (np.arange(len(w)), np.zeros(len(w), np.int64))
     ss = np.where(j == 0, a[owner], f[owner] + (j - 1) * t0[owner])
     se = np.where(j == 0, f[owner], ss + t0[owner])
     s0 = L.s0[w][owner]
@@ -314,29 +320,41 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
     first_anchor = (ss - ts) // po + 1
     count = 1 + np.maximum(0, -(-(se - ts) // po) - first_anchor)
     count = np.where(ahead[owner], 0, count)
-    stretch, i = spread(count)
-    o = owner[stretch]
-    # each stretch's figures first, then one gather per invoice
-    anchor = ts + (first_anchor - 1) * po  # the billing date before the stretch's second invoice
-    begin = np.where(i == 0, ss[stretch], anchor[stretch] + i * po[stretch])
-    end = np.minimum(anchor[stretch] + (i + 1) * po[stretch], se[stretch])
-    stretch_value = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])
-    ramp_lines = L.ramp_first[w] >= 0
-    if ramp_lines.any():
-        value = stretch_value[stretch]
-        length = (se - ss)[stretch]
-        ramp = ramp_lines[o]
-        yearly = L.yearly(w[o], begin)
-        amount = np.where(ramp, yearly * (end - begin) // 12, value * (end - begin) // np.maximum(length, 1))
-    else:
-        amount = stretch_value[stretch] * (end - begin) // np.maximum(se - ss, 1)[stretch]
-    last = np.cumsum(count) - 1
-    has = count > 0
-    sums = np.bincount(stretch, weights=amount, minlength=len(count)) if len(stretch) else np.zeros(len(count))
-    others = sums.astype(np.int64)[has] - amount[last[has]]
-    amount[last[has]] = stretch_value[has] - others
-    keep = begin < x[o]
-    begin, amount, o = begin[keep], amount[keep], o[keep]
+    anchor = ts + (first_anchor - 1) * po  # the billing date on or before the stretch's start
+    value = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])
+    length = np.maximum(se - ss, 1)
+    ramp = (L.ramp_first[w] >= 0)[owner]
+    # At one price: the first invoice, for the rest of its period; then invoices alike every period; the last
+    # for the rest of the stretch's value. Only those issued before x.
+    one = np.flatnonzero(~ramp & (count > 0))
+    o, n, v, pp, anc, start = owner[one], count[one], value[one], po[one], anchor[one], ss[one]
+    kept = np.where(x[o] > start, np.minimum(n, -(-(x[o] - anc) // pp)), 0)
+    first = np.where(n == 1, v, v * (np.minimum(anc + pp, se[one]) - start) // length[one])
+    alike = v * pp // length[one]
+    between = np.maximum(np.minimum(kept, n - 1) - 1, 0)  # invoices alike issued
+    last = v - first - (n - 2) * alike
+    has_last = (n >= 2) & (kept == n)
+    events.add(group[o], start, np.where(kept > 0, first, 0))
+    events.add(group[o], anc + pp, np.where(between > 0, alike, 0), every=(pp,))
+    events.add(group[o], anc + (1 + between) * pp, np.where(between > 0, -alike, 0), every=(pp,))
+    events.add(group[o][has_last], (anc + (n - 1) * pp)[has_last], last[has_last])
+    billed += np.bincount(o, weights=np.where(kept > 0, first, 0) + between * alike + np.where(has_last, last, 0),
+                          minlength=len(w)).astype(np.int64)
+    # Ramps: invoice by invoice, each the year's price for its months.
+    pick = np.flatnonzero(ramp & (count > 0))
+    if len(pick):
+        stretch, i = spread(count[pick])
+        stretch = pick[stretch]
+        o = owner[stretch]
+        begin = np.where(i == 0, ss[stretch], anchor[stretch] + i * po[stretch])
+        end = np.minimum(anchor[stretch] + (i + 1) * po[stretch], se[stretch])
+        amount = L.yearly(w[o], begin) * (end - begin) // 12
+        last = np.cumsum(count[pick]) - 1
+        others = np.bincount(stretch, weights=amount, minlength=len(count)).astype(np.int64)[pick] - amount[last]
+        amount[last] = value[pick] - others
+        keep = begin < x[o]
+        events.add(group[o][keep], begin[keep], amount[keep])
+        billed += np.bincount(o[keep], weights=amount[keep], minlength=len(w)).astype(np.int64)
     # renewing on terms shorter than the billing period: every period from the chain's start
     lines = np.flatnonzero(ahead)
     if len(lines):
@@ -347,10 +365,10 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray):
         at = np.where(i == 0, a[lines][which], s0[which] + (first_anchor[which] + i - 1) * pa[which])
         until = s0[which] + (first_anchor[which] + i) * pa[which]
         lw = w[lines][which]
-        begin = np.concatenate([begin, at])
-        amount = np.concatenate([amount, L.earned(lw, until) - L.earned(lw, at)])
-        o = np.concatenate([o, lines[which]])
-    return begin, amount, o
+        amount = L.earned(lw, until) - L.earned(lw, at)
+        events.add(group[lines[which]], at, amount)
+        billed += np.bincount(lines[which], weights=amount, minlength=len(w)).astype(np.int64)
+    return billed
 
 
 def falling(lines: Lines, chains: int) -> np.ndarray:
@@ -384,6 +402,123 @@ def falling(lines: Lines, chains: int) -> np.ndarray:
     return out
 
 
+def windowed(lines: Lines, chains: int) -> np.ndarray:
+    """Which chains have their current backlog worked out from their next 12 months' revenue, less what is not
+    booked yet (:func:`unbooked`), but in the 12 months before each amendment (:func:`window_cells`): a mask over
+    the chains (numbered as in ``lines``, each chain's lines in order).
+
+    They are the chains of lines that are not ramps nor invoiced ahead of their terms, the original signed no
+    later than its start, each amendment signed in its effective month with no services, cutting the line
+    before it where it takes effect, within that line's first stretch, and taking effect at least 12 months
+    after the amendment before it; a cut by a renewal contract within the last line's first stretch, where it
+    starts. Then at each month end, away from the 12 months before an amendment, the chain's next 12 months
+    are those of the line in effect, and what it has booked and not earned is that line's revenue up to the end
+    of its booked stretch: the part of the next 12 months' revenue booked is never more.
+    """
+    L = lines
+    n = len(L.chain)
+    if not n:
+        return np.zeros(chains, bool)
+    first = np.r_[True, L.chain[1:] != L.chain[:-1]]
+    last = np.r_[L.chain[1:] != L.chain[:-1], True]
+    before, after = np.maximum(np.arange(n) - 1, 0), np.minimum(np.arange(n) + 1, n - 1)
+    ok = (L.ramp_first < 0) & ~(L.renews & (L.period > L.t0))
+    ok &= np.where(first, L.g <= L.a, (L.g == L.a) & (L.services == 0) & (first[before] | (L.a - L.a[before] >= 12)))
+    ok &= ~L.cut | ((L.gc == L.c) & (L.c <= L.f) & (last | (L.c == L.a[after])))
+    out = np.ones(chains, bool)
+    out[L.chain[~ok]] = False
+    return out
+
+
+def _chain_signed(lines: Lines, w: np.ndarray) -> np.ndarray:
+    """For each of lines ``w`` (whole chains), the month its chain was first signed (its original's signing)."""
+    chain = lines.chain[w]
+    first = np.r_[True, chain[1:] != chain[:-1]]
+    return lines.g[w][np.flatnonzero(first)][np.cumsum(first) - 1]
+
+
+def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int):
+    """For each group and month, the next 12 months' revenue of lines ``w`` (whole falling or windowed chains,
+    ``target`` the group of each chain by its number) that is not booked yet (:func:`rules.unbooked_revenue`),
+    taking each line's stretch up to its cut as booked when its chain is first signed, and each renewal when it
+    starts. Before an amendment is signed that is not so: :func:`window_cells` makes up the difference."""
+    from .rules import Terms, unbooked_revenue
+
+    L = lines
+    events = Events(groups, months)
+    chain = L.chain[w]
+    a, f, vs = L.a[w], L.f[w], L.vs[w]
+    end = np.where(L.cut[w], np.minimum(L.c[w], f), f)
+    length = np.maximum(f - a, 1)
+    monthly = np.where(end > a, vs // length, 0)
+    last = np.where(end == f, vs - (length - 1) * monthly, monthly)
+    term = np.maximum(end - a, 1)
+    zeros = np.zeros(len(w), np.int64)
+    unbooked_revenue(events, Terms(group=target[chain], start=a, signed=_chain_signed(L, w), term=term, period=term,
+                                   renews=np.zeros(len(w), bool), value=monthly * (term - 1) + np.where(end > a, last, 0),
+                                   services=L.services[w], monthly=monthly, invoice=zeros, mrr=zeros, arr=zeros))
+    tail = np.flatnonzero(~L.cut[w] & L.renews[w] & (L.price[w] > 0) & (f < months))
+    vt, t0 = L.vt[w][tail], L.t0[w][tail]
+    zeros = np.zeros(len(tail), np.int64)
+    unbooked_revenue(events, Terms(group=target[chain[tail]], start=f[tail], signed=f[tail], term=t0, period=t0,
+                                   renews=np.ones(len(tail), bool), value=vt, services=zeros, monthly=vt // t0,
+                                   invoice=zeros, mrr=zeros, arr=zeros))
+    return events.grid()
+
+
+def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
+    """For lines ``w`` (whole falling or windowed chains, ``target`` the group of each chain by its number), in
+    the 12 months before each amendment takes effect (from the chain's signing): what its current backlog is
+    beyond the next 12 months' revenue less what :func:`unbooked` takes out, as (group, month, cents).
+
+    There the line in effect is known and the amendment is not: what is booked and not earned is that line's
+    revenue up to the end of its first stretch, and the current backlog is the least of that and the next 12
+    months' revenue (the line's up to the cut, then the amendment's). :func:`unbooked` takes out only the
+    amendment's renewals: so the difference is the least of what the cut line had booked beyond the cut and
+    what the amendment earns from the cut to 12 months after the month end, less what its stretch earns of it.
+    That is nothing where the amendment earns no more in its first 12 months than the cut line had booked
+    beyond the cut (a downgrade or a cancellation: every amendment of a falling chain) and does not renew
+    within them; only the others are worked out, month by month."""
+    L = lines
+    if len(w) < 2:
+        return (np.zeros(0, np.int64),) * 3
+    chain = L.chain[w]
+    follows = np.flatnonzero(np.r_[False, chain[1:] == chain[:-1]])  # amendments, by position in w
+    new = w[follows]
+    old = new - 1
+    a = L.a[new]
+    beyond_cut = L.unearned(old, np.maximum(L.c[old], L.a[old]))
+    stop = np.maximum(np.where(L.cut[new], L.c[new], np.where(L.renews[new], months + 13, L.f[new])), a)
+    stretch_end = np.maximum(np.where(L.cut[new], np.minimum(L.c[new], L.f[new]), L.f[new]), a)
+    renewed_soon = (stop > stretch_end) & (stretch_end < a + 12)  # renewals within the 12 months: not booked
+    more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) + L.services[new] > beyond_cut)
+    follows, new, a, stop, stretch_end = follows[more], new[more], a[more], stop[more], stretch_end[more]
+    reach = a[:, None] + np.arange(1, 13)  # 12 months after each month end
+    length, vs = (L.f[new] - a)[:, None], L.vs[new][:, None]
+    within = np.minimum(reach, stretch_end[:, None]) - a[:, None]  # months of its stretch before then
+    stretch_earns = np.where(within >= length, vs, within * (vs // np.maximum(length, 1))) + L.services[new][:, None]
+    renewals = np.zeros_like(stretch_earns)
+    soon = np.flatnonzero(renewed_soon[more])
+    if len(soon):
+        line, upto = new[soon][:, None], reach[soon]
+        renewals[soon] = (L.earned(line, np.minimum(upto, stop[soon][:, None]))
+                          - L.earned(line, np.minimum(upto, stretch_end[soon][:, None])))
+    t = reach - 13
+    inside = (t >= _chain_signed(L, w)[follows][:, None]) & (t < months - 12)
+    return (np.broadcast_to(target[chain[follows]][:, None], t.shape)[inside], t[inside],
+            (np.minimum(beyond_cut[more][:, None] - stretch_earns, renewals))[inside])
+
+
+def _add_flows(flows: dict, balances: dict, pooled: dict) -> None:
+    """Add chains' flows (grids by group, from :func:`chain_figures`) to ``flows``, and their deferred revenue,
+    as it adds up, to ``balances["owed"]``."""
+    flows["bookings"] += pooled["bookings_signed"] + pooled["renewal_bookings"]
+    for name in ("renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr", "ramp_step"):
+        flows[name] += pooled[name]
+    balances["owed"] += np.cumsum(pooled["billings"] - pooled["recurring_revenue"] - pooled["services_revenue"],
+                                  axis=1)
+
+
 def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: int, flows: dict, balances: dict):
     """Add the chains starting at ``roots`` to ``flows`` (grids by group) and their balances, clipped chain by
     chain, to ``balances`` (``owed``, ``unbilled``, ``ahead``: deferred revenue beyond backlog, ``current``:
@@ -393,35 +528,45 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
 
     lines = lines_of(book, roots, origin)
     groups = len(next(iter(flows.values())))
-    # Each chain's months with anything to add up: from its first signing to its last cut or end (to the window's
-    # end if it renews uncut). Chains in order of those months, so that a block's rows span few months.
-    uncut_renewing = ~lines.cut & lines.renews
-    last = np.where(uncut_renewing, months, np.where(lines.cut, lines.c, lines.f) + 1)
-    starts = np.flatnonzero(np.r_[True, lines.chain[1:] != lines.chain[:-1]])  # each chain's first line
-    chain_first = np.minimum(np.minimum.reduceat(np.minimum(lines.g, lines.a), starts), months)
-    chain_last = np.maximum(np.maximum.reduceat(np.minimum(last, months), starts), 0)
-    # Falling chains first (see falling): only their first year's revenue from their signing goes on rows of their
-    # own, to take out of the next 12 months' revenue what comes before they are signed.
-    fall = falling(lines, len(roots))
-    order = np.lexsort((chain_first, chain_last - chain_first, ~fall))  # then by how many months they span
-    roots, chain_first, chain_last, fall = roots[order], chain_first[order], chain_last[order], fall[order]
-    falls = int(fall.sum())
-    renumber = np.empty_like(order)
-    renumber[order] = np.arange(len(order))
-    lines.chain = renumber[lines.chain]
-    moved = np.argsort(lines.chain, kind="stable")  # each chain's lines together, still in order
-    for name in (f.name for f in fields(Lines) if f.name != "ramp_prices"):
-        setattr(lines, name, getattr(lines, name)[moved])
+    # Falling and windowed chains first (see falling and windowed): their current backlog needs no row of its own.
+    short = falling(lines, len(roots)) | windowed(lines, len(roots))
+    shorts = int(short.sum())
+    if shorts < len(roots):
+        # Each chain's months with anything to add up: from its first signing to its last cut or end (to the
+        # window's end if it renews uncut). The others after them in order of those months, so that a block's rows
+        # span few months.
+        uncut_renewing = ~lines.cut & lines.renews
+        last = np.where(uncut_renewing, months, np.where(lines.cut, lines.c, lines.f) + 1)
+        starts = np.flatnonzero(np.r_[True, lines.chain[1:] != lines.chain[:-1]])  # each chain's first line
+        chain_first = np.minimum(np.minimum.reduceat(np.minimum(lines.g, lines.a), starts), months)
+        chain_last = np.maximum(np.maximum.reduceat(np.minimum(last, months), starts), 0)
+        order = np.lexsort((chain_first, chain_last - chain_first, ~short))  # then by how many months they span
+        roots, chain_first, chain_last = roots[order], chain_first[order], chain_last[order]
+        renumber = np.empty_like(order)
+        renumber[order] = np.arange(len(order))
+        lines.chain = renumber[lines.chain]
+        moved = np.argsort(lines.chain, kind="stable")  # each chain's lines together, still in order
+        for name in (f.name for f in fields(Lines) if f.name != "ramp_prices"):
+            setattr(lines, name, getattr(lines, name)[moved])
     spans = []
+    if shorts:  # their flows; their current backlog, the next 12 months' revenue less what is not booked yet,
+        # and in the 12 months before each amendment of a windowed chain, what it is beyond that
+        w = np.arange(np.searchsorted(lines.chain, shorts))
+        target = group[roots[:shorts]]
+        pooled, _, (chain, first, stop) = chain_figures(lines, w, target, groups, months, rows=False)
+        _add_flows(flows, balances, pooled)
+        spans.append((roots[chain], first, stop))
+        balances["current"] += (_next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
+                                - unbooked(lines, w, target, groups, months))
+        cell_group, month, amount = window_cells(lines, w, target, months)
+        balances["current"] += sum_by(cell_group * months + month, amount, groups * months).reshape(groups, months)
     step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
-    lo = 0
+    lo = shorts
     while lo < len(roots):  # blocks of chains, each at most BLOCK_CELLS (chain x month) cells over its own months
         hi = min(lo + step, len(roots))
         span = chain_last - chain_first
         width = int(span[lo:hi].max())
-        if lo < falls:
-            hi, width = min(lo + BLOCK_CELLS // 12, falls), 12
-        while falls <= lo and hi < len(roots):
+        while hi < len(roots):
             end = min(hi + step, len(roots))
             wider = max(width, int(span[hi:end].max()))
             if (end - lo) * wider > BLOCK_CELLS:
@@ -449,20 +594,8 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
             cells = (target[rows][:, None] * months + column[rows])[inside[rows]]
             grid += sum_by(cells, values[inside[rows]], grid.size).reshape(grid.shape)
 
-        flows["bookings"] += pooled["bookings_signed"] + pooled["renewal_bookings"]
-        for name in ("renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
-                     "ramp_step"):
-            flows[name] += pooled[name]
-        balances["owed"] += np.cumsum(pooled["billings"] - pooled["recurring_revenue"] - pooled["services_revenue"],
-                                      axis=1)
+        _add_flows(flows, balances, pooled)
         spans.append((roots[chains_here[chain]], first, stop))
-        if block_first_chain < falls:  # falling chains: the next 12 months' revenue, less, in the 12 months
-            # before each chain is signed, its revenue of the months from its signing (not booked yet)
-            balances["current"] += _next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
-            column = first_month[:, None] - 12 + np.arange(12)
-            inside = column < months - 12  # the next 12 months' revenue is not read past there
-            put(balances["current"], slice(None), -np.cumsum(each["earned"], axis=1))
-            continue
         earned = each["earned"]
         booked = np.cumsum(each["booked"] - earned, axis=1)
         if clip.any():
