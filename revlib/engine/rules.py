@@ -106,10 +106,13 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
     separate = ramp | ahead
     pooled = np.flatnonzero(~separate) if separate.any() else slice(None)
-    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months)
-    owed = np.cumsum(flows["billings"] - flows["recurring_revenue"] - flows["services_revenue"], axis=1)
-    unbilled = np.zeros_like(owed)
-    invoiced_ahead = np.zeros_like(owed)  # deferred revenue beyond backlog, contract by contract
+    scratch = np.empty((groups, months), np.int64)  # lent to every grid worked out here, one after the other
+    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, scratch=scratch)
+    owed = flows["billings"] - flows["recurring_revenue"]
+    owed -= flows["services_revenue"]
+    np.cumsum(owed, axis=1, out=owed)
+    unbilled = np.zeros(owed.shape, np.int64)  # np.zeros: pages only touched where written
+    invoiced_ahead = np.zeros(owed.shape, np.int64)  # deferred revenue beyond backlog, contract by contract
     parts = []
     if ahead.any():
         index = np.flatnonzero(ahead)
@@ -130,8 +133,10 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         add(owed, np.maximum(balance, 0))
         add(unbilled, np.maximum(-balance, 0))
         add(invoiced_ahead, np.maximum(balance - booked, 0))
+    bookings = flows["bookings_signed"]
+    bookings += flows["renewal_bookings"]  # the signed bookings' grid, no longer needed alone
     out = {
-        "bookings": flows["bookings_signed"] + flows["renewal_bookings"],
+        "bookings": bookings,
         "renewal_bookings": flows["renewal_bookings"],
         "billings": flows["billings"],
         "recurring_revenue": flows["recurring_revenue"],
@@ -142,7 +147,9 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     }
     out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
     # Current backlog: the next 12 months' revenue, less what is not booked yet, plus what is invoiced beyond it.
-    current = _next_12_months(out["revenue"]) - flows["unbooked"] + invoiced_ahead
+    current = _next_12_months(out["revenue"], scratch)
+    current -= flows["unbooked"]
+    current += invoiced_ahead
     who, first, stop = in_service(book, origin, months)
     if roots is not None:
         who = keep[who]
@@ -161,25 +168,30 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         renewals = np.flatnonzero(full.renewal_of >= 0)
         renewals = renewals[full.signed[renewals] - origin < months]  # signed within the grid
         if len(renewals):
-            add_at = np.zeros_like(out["renewal_bookings"])
-            np.add.at(add_at, (full_group[renewals], full.signed[renewals] - origin),
+            np.add.at(out["renewal_bookings"], (full_group[renewals], full.signed[renewals] - origin),
                       renewal_of_bookings(full)[renewals])
-            out["renewal_bookings"] = out["renewal_bookings"] + add_at
     out["deferred_revenue"] = owed  # summed over contracts where positive: never netted with unbilled
     out["unbilled_revenue"] = unbilled
     # Backlog is at least deferred revenue, contract by contract: what is invoiced beyond
     # the booked terms is committed, and all of it is earned within the next 12 months.
-    out["backlog"] = np.cumsum(out["bookings"] - out["revenue"], axis=1) + invoiced_ahead
+    backlog = np.subtract(out["bookings"], out["revenue"], out=flows["unbooked"])  # its grid reused
+    np.cumsum(backlog, axis=1, out=backlog)
+    backlog += invoiced_ahead
+    out["backlog"] = backlog
     out["current_backlog"] = current
     out["customers"] = active_customers(full, full_group, groups, origin, months, (who, first, stop))
     return out
 
 
-def _next_12_months(revenue: np.ndarray) -> np.ndarray:
-    """For each month, the revenue of the 12 months after it (zero where the grid does not reach)."""
-    earned = np.cumsum(revenue, axis=1)
-    ahead = np.zeros_like(earned)
-    ahead[:, :-12] = earned[:, 12:] - earned[:, :-12]
+def _next_12_months(revenue: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
+    """For each month, the revenue of the 12 months after it (zero where the grid does not reach).
+
+    ``work``, a grid of revenue's shape and int64, holds the running total if given (whatever it held is lost).
+    """
+    earned = np.cumsum(revenue, axis=1, out=work)
+    ahead = np.empty_like(earned)
+    np.subtract(earned[:, 12:], earned[:, :-12], out=ahead[:, :-12])
+    ahead[:, -12:] = 0
     return ahead
 
 
@@ -188,11 +200,11 @@ FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue",
 """The monthly flows :func:`_flows` computes, all of them unless told."""
 
 
-def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS) -> dict:
+def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS, scratch=None) -> dict:
     """Monthly bookings, billings, revenue, MRR and ARR, and the revenue not booked yet, in cents, per group.
 
     ``ramps`` (from :func:`ramp_years`) marks every row as a ramp deal, priced year by year;
-    ``names`` picks the flows wanted (of :data:`FLOWS`).
+    ``names`` picks the flows wanted (of :data:`FLOWS`); ``scratch`` is lent to :meth:`Events.grid`.
     """
     events = {name: Events(groups, months) for name in names}
     rules = {
@@ -210,7 +222,7 @@ def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS) -> d
         run_rates(events["mrr"], events["arr"], terms, months, ramps)
     if "ramp_step" in names and ramps is not None:
         ramp_steps(events["ramp_step"], terms, months, ramps)
-    return {name: each.grid() for name, each in events.items()}
+    return {name: each.grid(scratch) for name, each in events.items()}
 
 
 def signed_bookings(events: Events, terms: Terms) -> None:
