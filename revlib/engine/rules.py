@@ -91,8 +91,10 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     Contracts at a single price are merged by their terms and computed together;
     ramp deals, whose unbilled revenue is clipped contract by contract, one by one.
     Renewing contracts billed over a period longer than their term can be invoiced
-    ahead of what they have booked: they are scheduled row by row (merged by their
-    terms first), so that each one's backlog is at least its deferred revenue.
+    ahead of what they have booked: their flows are computed with the others, and
+    their balances again row by row (merged by their terms first), so that each
+    one's deferred and unbilled revenue are clipped on their own and its backlog is
+    at least its deferred revenue.
     """
     full, full_group, roots = book, group, None
     if book.has_links:  # amended contracts, and contracts renewed by another row, as chains of lines
@@ -104,13 +106,12 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
-    separate = ramp | ahead
-    pooled = np.flatnonzero(~separate) if separate.any() else slice(None)
+    pooled = np.flatnonzero(~ramp) if book.ramps else slice(None)
     scratch = np.empty((groups, months), np.int64)  # lent to every grid worked out here, one after the other
     flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, scratch=scratch)
     owed = flows["billings"] - flows["recurring_revenue"]
     owed -= flows["services_revenue"]
-    np.cumsum(owed, axis=1, out=owed)
+    np.cumsum(owed, axis=1, out=owed)  # with the balances of the contracts invoiced ahead as they are: clipped below
     unbilled = np.zeros(owed.shape, np.int64)  # np.zeros: pages only touched where written
     invoiced_ahead = np.zeros(owed.shape, np.int64)  # deferred revenue beyond backlog, contract by contract
     parts = []
@@ -118,19 +119,22 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         index = np.flatnonzero(ahead)
         terms = Terms.of(book, index, group[index], origin).merged()
         target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
-        parts.append((target, _flows(terms, len(target), months)))
+        parts.append((target, _flows(terms, len(target), months, names=BALANCE_FLOWS), True))
     if book.ramps:
         index = np.flatnonzero(ramp)
         terms = Terms.of(book, index, np.arange(len(index)), origin)
-        parts.append((group[index], _flows(terms, len(index), months, ramps=ramp_years(book, index))))
-    for target, each in parts:
+        parts.append((group[index], _flows(terms, len(index), months, ramps=ramp_years(book, index)), False))
+    for target, each, pooled_too in parts:
         earned_each = each["recurring_revenue"] + each["services_revenue"]
         balance = np.cumsum(each["billings"] - earned_each, axis=1)
         booked = np.cumsum(each["bookings_signed"] + each["renewal_bookings"] - earned_each, axis=1)
         add = adder(target)
-        for name in flows:
-            add(flows[name], each[name])
-        add(owed, np.maximum(balance, 0))
+        if pooled_too:  # its flows are in, and its balance is in deferred revenue as it is: max(b, 0) = b + max(-b, 0)
+            add(owed, np.maximum(-balance, 0))
+        else:
+            for name in flows:
+                add(flows[name], each[name])
+            add(owed, np.maximum(balance, 0))
         add(unbilled, np.maximum(-balance, 0))
         add(invoiced_ahead, np.maximum(balance - booked, 0))
     bookings = flows["bookings_signed"]
@@ -198,6 +202,9 @@ def _next_12_months(revenue: np.ndarray, work: np.ndarray | None = None) -> np.n
 FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue", "mrr", "arr",
          "ramp_step", "unbooked")
 """The monthly flows :func:`_flows` computes, all of them unless told."""
+
+BALANCE_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue")
+"""The flows a contract's balances are made of: what it booked, billed and earned."""
 
 
 def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS, scratch=None) -> dict:
