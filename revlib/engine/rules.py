@@ -113,7 +113,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     owed -= flows["services_revenue"]
     np.cumsum(owed, axis=1, out=owed)  # with the balances of the contracts invoiced ahead as they are: clipped below
     unbilled = np.zeros(owed.shape, np.int64)  # np.zeros: pages only touched where written
-    invoiced_ahead = np.zeros(owed.shape, np.int64)  # deferred revenue beyond backlog, contract by contract
+    beyond = []  # deferred revenue beyond backlog, contract by contract: (adder, values), added where it counts
     parts = []
     if ahead.any():
         index = np.flatnonzero(ahead)
@@ -136,7 +136,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
                 add(flows[name], each[name])
             add(owed, np.maximum(balance, 0))
         add(unbilled, np.maximum(-balance, 0))
-        add(invoiced_ahead, np.maximum(balance - booked, 0))
+        beyond.append((add, np.maximum(balance - booked, 0)))
     bookings = flows["bookings_signed"]
     bookings += flows["renewal_bookings"]  # the signed bookings' grid, no longer needed alone
     out = {
@@ -153,14 +153,16 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     # Current backlog: the next 12 months' revenue, less what is not booked yet, plus what is invoiced beyond it.
     current = _next_12_months(out["revenue"], scratch)
     current -= flows["unbooked"]
-    current += invoiced_ahead
+    _add_rows(current, beyond)
     who, first, stop = in_service(book, origin, months)
+    chains_ahead = None
     if roots is not None:
         who = keep[who]
         if len(roots):
+            chains_ahead = np.zeros(owed.shape, np.int64)  # the chains' deferred revenue beyond their backlog
             # Each chain's balances are clipped on its own: deferred and unbilled revenue, and its backlog is
             # at least its deferred revenue; its current backlog is the part of its backlog earned within a year.
-            balances = {"owed": owed, "unbilled": unbilled, "ahead": invoiced_ahead, "current": current}
+            balances = {"owed": owed, "unbilled": unbilled, "ahead": chains_ahead, "current": current}
             chain_flows = {name: out[name] for name in ("bookings", "renewal_bookings", "billings",
                                                         "recurring_revenue", "services_revenue", "mrr", "arr",
                                                         "ramp_step")}
@@ -180,11 +182,19 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     # the booked terms is committed, and all of it is earned within the next 12 months.
     backlog = np.subtract(out["bookings"], out["revenue"], out=flows["unbooked"])  # its grid reused
     np.cumsum(backlog, axis=1, out=backlog)
-    backlog += invoiced_ahead
+    _add_rows(backlog, beyond)
+    if chains_ahead is not None:
+        backlog += chains_ahead
     out["backlog"] = backlog
     out["current_backlog"] = current
     out["customers"] = active_customers(full, full_group, groups, origin, months, (who, first, stop))
     return out
+
+
+def _add_rows(target: np.ndarray, parts: list) -> None:
+    """Add each part's values into ``target`` with its adder (:func:`revlib.engine.grid.adder`)."""
+    for add, values in parts:
+        add(target, values)
 
 
 def _next_12_months(revenue: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
