@@ -49,3 +49,25 @@ def test_the_bridge_added_up_a_customer_at_a_time_is_the_same(book, freq, from_s
         pd.testing.assert_frame_equal(arr_bridge(per, freq), whole, check_exact=True)
     each = arr_bridge(per, freq, per_customer=True).groupby(level="period").sum()  # in dollars: compared in cents
     pd.testing.assert_frame_equal((each * 100).round(), (whole.loc[each.index] * 100).round(), check_names=False)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["one each", "all", "shared"]), st.integers(1, 64), st.integers(0, 2**32))
+def test_customers_are_counted_alike_in_many_groups_and_in_few(rows_are, width, seed):
+    """``_count_bits`` counts a histogram of bytes for a few groups, and bits for many (over 4,096)."""
+    from revlib.engine.customers import _count_bits
+
+    rng = np.random.default_rng(seed)
+    groups = 5_000
+    rows = {"one each": np.sort(rng.choice(groups, 3_000, replace=False)), "all": np.arange(groups),
+            "shared": np.sort(rng.integers(0, groups, 8_000))}[rows_are]
+    mask = rng.integers(0, 2**64, len(rows), dtype=np.uint64)
+    bits = np.unpackbits(mask.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")[:, :width]
+    expected = np.zeros((groups, width), np.int64)
+    np.add.at(expected, rows, bits)
+    many = np.zeros((groups, width), np.int64)
+    _count_bits(mask, rows, many)
+    assert (many == expected).all()
+    few = np.zeros((groups // 2, width), np.int64)  # the same masks in 2,500 groups: counted by histogram
+    _count_bits(mask, rows // 2, few)
+    assert (few == expected[0::2] + expected[1::2]).all()

@@ -69,7 +69,7 @@ def in_service(book: Book, origin: int, months: int):
 
 
 def _count_bits(mask: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
-    """Write into ``out`` (groups x up to 64 bits) how many masks of each row have each bit set.
+    """Write into ``out`` (groups x up to 64 bits, zero to begin with) how many masks of each row have each bit set.
 
     ``rows`` (each mask's row) are in order.
     """
@@ -83,6 +83,9 @@ def _count_bits(mask: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
     bits = np.unpackbits(octets, axis=1, count=width, bitorder="little")
     first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])  # each row's first mask
     if len(first) == len(rows):  # one mask a row (as by customer): its bits are the counts
-        out[rows] = bits
+        if len(rows) == groups:  # every row has one
+            out[...] = bits
+        else:
+            out[rows] = bits
     else:
         out[rows[first]] = np.add.reduceat(bits, first, axis=0, dtype=np.int64)
