@@ -236,7 +236,12 @@ def split_shape(frame: pd.DataFrame) -> tuple[int, int] | None:
     if not (index.codes[1].reshape(groups, months) == np.arange(months)).all():
         return None
     rows = index.codes[0].reshape(groups, months)
-    if not ((rows == rows[:, :1]).all() and len(np.unique(rows[:, 0])) == groups):
+    first = rows[:, 0]
+    if not ((rows == rows[:, :1]).all() and (first >= 0).all()):
+        return None
+    seen = np.zeros(groups, bool)
+    seen[first] = True
+    if not seen.all():  # each group once
         return None
     return groups, months
 
