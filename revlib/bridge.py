@@ -76,22 +76,37 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
     >>> arr_bridge(schedule(ramped, by="customer", end="2023-12"), freq="Y").loc["2023"].tolist()
     [1200.0, 0.0, 600.0, 1800.0, 0.0, 0.0, 0.0, 3600.0]
     """
-    return in_dollars(arr_bridge_cents(bridge_reads(schedule_by_customer), freq, per_customer))
+    _check_reads(schedule_by_customer, "arr_bridge")
+    cents = in_cents(schedule_by_customer, ["arr", "ramp_step"])  # starts_empty reads the first month in dollars
+    return in_dollars(_bridge(cents, starts_empty(schedule_by_customer), freq, per_customer))
+
+
+READS = ("arr", "ramp_step", *STARTS_EMPTY_READS)
+"""The columns of a schedule the bridge reads: ARR, its ramp steps, and the first month's flows and balances."""
 
 
 def bridge_reads(schedule_by_customer: pd.DataFrame, reader: str = "arr_bridge") -> pd.DataFrame:
-    """The columns of a schedule in dollars the bridge reads, in cents: ARR, its ramp steps, and the first
-    month's flows and balances (:func:`revlib.engine.starts_empty`). A missing column is named."""
-    read = ["arr", "ramp_step", *STARTS_EMPTY_READS]
-    missing = [c for c in read if c not in schedule_by_customer.columns]
+    """The columns of a schedule in dollars the bridge reads (:data:`READS`), in cents. A missing column is named."""
+    _check_reads(schedule_by_customer, reader)
+    return in_cents(schedule_by_customer, READS)
+
+
+def _check_reads(schedule_by_customer: pd.DataFrame, reader: str) -> None:
+    """ValueError naming the columns of :data:`READS` the schedule lacks, if any."""
+    missing = [c for c in READS if c not in schedule_by_customer.columns]
     if missing:
         raise ValueError(f"{reader} needs the schedule's {', '.join(missing)} column{'s' * (len(missing) > 1)}: "
                          "pass schedule(contracts, by='customer') with all its columns")
-    return in_cents(schedule_by_customer, read)
 
 
 def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
     """:func:`arr_bridge` of a schedule in cents (:func:`revlib.engine.cents_schedule`), in cents."""
+    return _bridge(cents_by_customer, starts_empty(cents_by_customer), freq, per_customer)
+
+
+def _bridge(cents_by_customer: pd.DataFrame, empty: bool, freq: str, per_customer: bool) -> pd.DataFrame:
+    """The bridge of a schedule's ``arr`` and ``ramp_step`` in cents; ``empty``: it starts before anything was
+    booked (:func:`revlib.engine.starts_empty` of the schedule)."""
     if cents_by_customer.index.nlevels != 2:
         raise ValueError("arr_bridge needs a schedule split by customer: schedule(contracts, by='customer')")
     shape = split_shape(cents_by_customer)
@@ -104,21 +119,18 @@ def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_custo
         table = cents_by_customer[["arr", "ramp_step"]].unstack(level=0, fill_value=0)
         customers, months = table["arr"].columns, table.index
         arr, steps = table["arr"].to_numpy().T, table["ramp_step"].to_numpy().T
-    before = arr[:, :1] if not starts_empty(cents_by_customer) else np.zeros((len(arr), 1), arr.dtype)
-    moves = _movements(arr, before, steps)
+    before = arr[:, :1] if not empty else np.zeros((len(arr), 1), arr.dtype)
     period = months.asfreq(freq)
     starts = np.flatnonzero(np.r_[True, period[1:] != period[:-1]]) if len(period) else np.zeros(0, np.int64)
-    ends = np.r_[starts[1:], len(period)] - 1
-    previous = np.hstack([before, arr[:, :-1]])
-    columns = {"starting_arr": previous[:, starts]}
-    monthly = len(starts) == len(period)  # each period a month: nothing to add up
-    columns.update({name: grid if monthly else np.add.reduceat(grid, starts, axis=1) for name, grid in moves.items()})
-    columns["ending_arr"] = arr[:, ends]
-    movements = sum(columns[name] for name in moves)
-    assert (columns["starting_arr"] + movements == columns["ending_arr"]).all(), "the bridge must tie out to the cent"
     periods = pd.Index(period[starts], name="period")
-    if not per_customer:
-        return pd.DataFrame({name: columns[name].sum(axis=0) for name in BRIDGE}, index=periods)
+    if not per_customer:  # a block of customers at a time: each block's grids are small, and summed
+        totals = {name: np.zeros(len(starts), np.int64) for name in BRIDGE}
+        for first in range(0, len(arr), BLOCK):
+            rows = slice(first, first + BLOCK)
+            for name, grid in _by_period(arr[rows], before[rows], steps[rows], starts).items():
+                totals[name] += grid.sum(axis=0)
+        return pd.DataFrame(totals, index=periods)
+    columns = _by_period(arr, before, steps, starts)
     order = np.argsort(np.asarray(customers), kind="stable")  # customers in order, within each period
     cube = np.stack([columns[name][order].T for name in BRIDGE], axis=-1)  # (period, customer, column)
     active = (cube != 0).any(axis=2)
@@ -128,27 +140,57 @@ def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_custo
     return pd.DataFrame(cube[active], index=index, columns=list(BRIDGE))
 
 
-def _movements(arr: np.ndarray, before: np.ndarray, steps: np.ndarray) -> dict:
+BLOCK = 2048
+"""Customers bridged at a time when only the totals are wanted: their grids fit in the processor's cache."""
+
+
+def _by_period(arr: np.ndarray, before: np.ndarray, steps: np.ndarray, starts: np.ndarray) -> dict:
+    """Each customer's (row's) starting ARR, movements and ending ARR in each period (its first month in ``starts``),
+    as (customers x periods) grids in cents; checked to tie out to the cent. ``before`` and ``steps`` as
+    :func:`_movements` reads them."""
+    previous = np.empty_like(arr)  # each month's ARR before it
+    previous[:, :1], previous[:, 1:] = before, arr[:, :-1]
+    moves = _movements(arr, previous, before, steps)
+    monthly = len(starts) == arr.shape[1]  # each period a month: nothing to add up, nothing to pick
+    ends = np.r_[starts[1:], arr.shape[1]] - 1
+    columns = {"starting_arr": previous if monthly else previous[:, starts]}
+    columns.update({name: grid if monthly else np.add.reduceat(grid, starts, axis=1) for name, grid in moves.items()})
+    columns["ending_arr"] = arr if monthly else arr[:, ends]
+    ending = columns["starting_arr"].copy()
+    for name in moves:
+        ending += columns[name]
+    assert (ending == columns["ending_arr"]).all(), "the bridge must tie out to the cent"
+    return columns
+
+
+def _movements(arr: np.ndarray, previous: np.ndarray, before: np.ndarray, steps: np.ndarray) -> dict:
     """Each customer's (row's) ARR movements month by month, in cents: a (customers x months) grid for each kind.
 
-    ``before`` is each customer's ARR in the month before the first (zero when nothing was booked before);
-    ``steps`` its ramp steps each month (the schedule's ``ramp_step``). The first month has no ramp: either
-    nothing was in service before it, or the bridge starts from its ARR and moves nothing in it.
+    ``previous`` is each month's ARR before it: ``before`` in the first month (the ARR of the month before
+    the first, zero when nothing was booked before), then the month before's. ``steps`` are the ramp steps
+    each month (the schedule's ``ramp_step``). The first month has no ramp: either nothing was in service
+    before it, or the bridge starts from its ARR and moves nothing in it.
     """
-    previous = np.hstack([before, arr[:, :-1]])
     had, has = previous > 0, arr > 0
-    seen_before = np.logical_or.accumulate(np.hstack([before > 0, has[:, :-1]]), axis=1)
+    seen_before = np.empty_like(has)  # any ARR in an earlier month
+    seen_before[:, :1], seen_before[:, 1:] = before > 0, has[:, :-1]
+    np.logical_or.accumulate(seen_before, axis=1, out=seen_before)
     start_up = ~had & has
     stays = had & has
     ramp = np.where(stays, steps, 0)
     ramp[:, :1] = 0
-    rest = arr - previous - ramp  # what changed besides the steps fixed at signing
+    rest = arr - previous  # what changed besides the steps fixed at signing
+    rest -= ramp
+    contraction = np.where(stays & (rest < 0), rest, 0)
+    np.multiply(rest, stays & (rest > 0), out=rest)  # the rises: expansion
+    churn = np.where(had & ~has, previous, 0)
+    np.negative(churn, out=churn)
     return {
         "new": np.where(start_up & ~seen_before, arr, 0),
-        "expansion": np.where(stays & (rest > 0), rest, 0),
+        "expansion": rest,
         "ramp": ramp,
-        "contraction": np.where(stays & (rest < 0), rest, 0),
-        "churn": np.where(had & ~has, -previous, 0),
+        "contraction": contraction,
+        "churn": churn,
         "reactivation": np.where(start_up & seen_before, arr, 0),
     }
 

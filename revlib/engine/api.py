@@ -99,7 +99,7 @@ def schedule(contracts, start=None, end=None, by=None, convention="monthly") -> 
     >>> schedule(plan, convention="daily").loc["2024-01", ["billings", "revenue", "deferred_revenue"]].tolist()
     [31.0, 17.0, 14.0]
     """
-    return in_dollars(cents_schedule(contracts, start, end, by, convention))
+    return _table(contracts, start, end, by, convention, dollars=True)
 
 
 def cents_schedule(contracts, start=None, end=None, by=None, convention="monthly") -> pd.DataFrame:
@@ -110,16 +110,52 @@ def cents_schedule(contracts, start=None, end=None, by=None, convention="monthly
     ...     "2022-01", ["revenue", "mrr", "arr", "customers"]].tolist()
     [8333, 8333, 100000, 1]
     """
+    return _table(contracts, start, end, by, convention, dollars=False)
+
+
+def _table(contracts, start, end, by, convention, dollars: bool) -> pd.DataFrame:
+    """The schedule's table, in dollars (:func:`schedule`) or in cents (:func:`cents_schedule`).
+
+    Each column is written over the memory of the engine's grid it comes from (:func:`_column`),
+    and the frame is built from the columns as they are: no column is copied, and no new memory
+    is taken for them (a schedule by customer is about a gigabyte).
+    """
     book = Book.of(contracts)
     labels, group = _groups(book, by)
     cents, index = cents_grids(book, group, len(labels), start, end, convention)
-    # One (columns x groups x months) array, filled figure by figure: the frame's own block, never copied.
-    data = np.empty((len(COLUMNS), len(labels), len(index)), np.int64)
-    for k, column in enumerate(COLUMNS):
-        data[k] = cents.pop(column)
+    own = len({id(grid.base) for grid in cents.values()}) == len(cents)  # no two figures share a grid
+    columns = {c: _column(cents.pop(c), dollars and c not in COUNTS, own) for c in COLUMNS}
     if by is not None:
         index = product_index(pd.Index(labels, dtype=str), index, by)
-    return pd.DataFrame(data.reshape(len(COLUMNS), -1).T, index=index, columns=list(COLUMNS), copy=False)
+    return pd.DataFrame(columns, index=index, copy=False)
+
+
+ROWS_AT_A_TIME = 4096
+"""Rows of a grid :func:`_column` moves at a time: where they overlap their new place, numpy copies only them."""
+
+
+def _column(grid: np.ndarray, dollars: bool, own: bool) -> np.ndarray:
+    """A figure as a table's column: the groups' months in turn, in dollars (each divided as :func:`in_dollars`
+    divides) or in cents. ``grid`` is the months shown of an engine's (groups x months) grid: when that grid
+    is the figure's ``own`` (and holds int64 in one block), the column is written over it from its start, a
+    block of rows at a time (each row's new place is never after its old one); otherwise into new memory.
+    """
+    base = grid.base
+    groups, width = grid.shape
+    if not (own and base is not None and base.flags.owndata and base.flags.c_contiguous and base.dtype == np.int64
+            and base.ndim == 2 and len(base) == groups):
+        base = np.empty((groups, width), np.int64)
+    column = base.reshape(-1)[:groups * width]
+    if dollars:
+        column = column.view(np.float64)
+    for first in range(0, groups, ROWS_AT_A_TIME):
+        rows = slice(first, first + ROWS_AT_A_TIME)
+        target = column[first * width:(first + ROWS_AT_A_TIME) * width].reshape(-1, width)
+        if dollars:
+            _to_dollars(grid[rows], target)
+        else:
+            target[...] = grid[rows]
+    return column
 
 
 def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None,
@@ -130,15 +166,23 @@ def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None
     other groups than those of ``by`` (or only a few figures) read them directly.
     """
     figures = convention_figures(book, convention)
+    origin, months, shown, index = window(book, start, end)
+    cents = figures(book, group, groups, origin, months)
+    return {name: grid[:, shown] for name, grid in cents.items()}, index
+
+
+def window(book: Book, start=None, end=None) -> tuple[int, int, slice, pd.PeriodIndex]:
+    """The months the engine works on for a schedule from ``start`` to ``end``: the first (``origin``, a Period
+    ordinal), how many, which of them are shown, and the months shown.
+
+    Twelve months before the first event and after the window, for what lies 12 months ahead.
+    """
     first, last = span(book, start, end)
     if last < first:
         raise ValueError(f"end {period(last)} is before start {period(first)}")
-    # Twelve months before the first event and after the window, for what lies 12 months ahead.
     origin = int(min(book.signed.min(), first)) - 12
     months = last - origin + 1 + 12
-    cents = figures(book, group, groups, origin, months)
-    shown = slice(first - origin, last - origin + 1)
-    return ({name: grid[:, shown] for name, grid in cents.items()},
+    return (origin, months, slice(first - origin, last - origin + 1),
             pd.period_range(period(first), period(last), freq="M", name="month"))
 
 
@@ -167,8 +211,16 @@ def product_index(groups: pd.Index, months: pd.PeriodIndex, by: str) -> pd.Multi
     [('b', Period('2022-01', 'M')), ('b', Period('2022-02', 'M')), ('a', Period('2022-01', 'M')), ('a', Period('2022-02', 'M'))]
     """
     codes, levels = pd.factorize(groups, sort=True)
+    # Each level's codes made in the smallest type that numbers it, as pandas keeps them: never converted after.
+    codes = codes.astype(_code_type(len(levels)))
     return pd.MultiIndex(levels=[levels, months], codes=[np.repeat(codes, len(months)), np.tile(
-        np.arange(len(months)), len(groups))], names=[by, "month"], verify_integrity=False)
+        np.arange(len(months), dtype=_code_type(len(months))), len(groups))], names=[by, "month"],
+        verify_integrity=False)
+
+
+def _code_type(size: int):
+    """The smallest signed integer type that numbers ``size`` values (with room for -1, a missing value)."""
+    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if size < np.iinfo(t).max)
 
 
 def split_shape(frame: pd.DataFrame) -> tuple[int, int] | None:
@@ -186,7 +238,12 @@ def split_shape(frame: pd.DataFrame) -> tuple[int, int] | None:
     if not (index.codes[1].reshape(groups, months) == np.arange(months)).all():
         return None
     rows = index.codes[0].reshape(groups, months)
-    if not ((rows == rows[:, :1]).all() and len(np.unique(rows[:, 0])) == groups):
+    first = rows[:, 0]
+    if not ((rows == rows[:, :1]).all() and (first >= 0).all()):
+        return None
+    seen = np.zeros(groups, bool)
+    seen[first] = True
+    if not seen.all():  # each group once
         return None
     return groups, months
 
@@ -197,7 +254,12 @@ def in_dollars(cents: pd.DataFrame) -> pd.DataFrame:
     >>> in_dollars(pd.DataFrame({"revenue": [8333], "customers": [1]})).iloc[0].tolist()
     [83.33, 1.0]
     """
-    return _converted(cents, cents.columns, lambda values, out: np.divide(values, 100, out=out), np.float64)
+    return _converted(cents, cents.columns, _to_dollars, np.float64)
+
+
+def _to_dollars(cents: np.ndarray, out: np.ndarray) -> None:
+    """Whole cents to dollars (float64), written into ``out``."""
+    np.divide(cents, 100, out=out)
 
 
 def in_cents(schedule: pd.DataFrame, columns=None) -> pd.DataFrame:
@@ -214,10 +276,10 @@ def in_cents(schedule: pd.DataFrame, columns=None) -> pd.DataFrame:
 
 def _to_cents(dollars: np.ndarray, out: np.ndarray) -> None:
     """Dollars (float64) to whole cents, rounded half to even as ``Series.round`` rounds; ValueError if not finite."""
-    cents = np.rint(dollars * 100)
+    cents = np.multiply(dollars, 100, out=out.view(np.float64))  # in out's own memory: no other array
     if not np.isfinite(cents).all():
         raise ValueError("cannot read NaN or infinite dollars as cents")
-    out[:] = cents
+    np.rint(cents, out=out, casting="unsafe")  # element by element over the same memory: the floats read first
 
 
 def _converted(frame: pd.DataFrame, columns: pd.Index, convert, dtype) -> pd.DataFrame:

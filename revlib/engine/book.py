@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -283,7 +284,8 @@ def _prices_and_values(prices_per_year, term: np.ndarray) -> tuple[np.ndarray, d
 def ramp_years(book: Book, index: np.ndarray):
     """Ramp deals ``index`` as arrays: each deal's number of years, and a row per contract year
     (the deal's position in ``index``, the year counted from 0, its yearly price)."""
-    years = np.fromiter((len(book.ramps[i]) for i in index.tolist()), np.int64, len(index))
-    prices = np.fromiter((x for i in index.tolist() for x in book.ramps[i]), np.int64, int(years.sum()))
+    deals = list(map(book.ramps.__getitem__, index.tolist()))  # map and chain: no Python step per price
+    years = np.fromiter(map(len, deals), np.int64, len(deals))
+    prices = np.fromiter(chain.from_iterable(deals), np.int64, int(years.sum()))
     owner, year = spread(years)
     return years, owner, year, prices

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .book import Book, ramp_years
-from .grid import adder, factorize
+from .grid import factorize, spread
 
 _LOW_BITS = np.array([(1 << k) - 1 for k in range(65)], dtype=np.uint64)  # _LOW_BITS[k]: the k lowest bits set
 _BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.int64)
@@ -26,11 +26,11 @@ def active_customers(book: Book, group: np.ndarray, groups: int, origin: int, mo
         return counts
     customers = int(book.customer_code.max()) + 1
     ids, keys = factorize(group[who] * customers + book.customer_code[who], groups * customers)
+    rows = keys // customers  # each key's group, in order (the keys are sorted)
     for block in range(0, months, 64):
-        width = min(64, months - block)
         mask = np.zeros(len(keys), np.uint64)
         np.bitwise_or.at(mask, ids, _LOW_BITS[np.clip(stop - block, 0, 64)] & ~_LOW_BITS[np.clip(first - block, 0, 64)])
-        counts[:, block:block + width] = _count_bits(mask, keys // customers, groups)[:, :width]
+        _count_bits(mask, rows, counts[:, block:block + 64])
     return counts
 
 
@@ -54,12 +54,13 @@ def in_service(book: Book, origin: int, months: int):
         once = ~book.renews[owner] & (prices > 0)  # each paying contract year of a ramp that ends
         spans.append((owner[once], (start[owner] + 12 * year)[once],
                       (start[owner] + np.minimum(12 * year + 12, book.term[owner]))[once]))
-        for i in index[book.renews[index] & free_year[index]]:  # rare: renewing, with a year at no charge
-            term, prices_i = int(book.term[i]), book.ramps[int(i)]
-            for shift in range(0, max(months - int(start[i]), 0), term):
-                for y, yearly in enumerate(prices_i):
-                    if yearly:
-                        spans.append(([i], [start[i] + shift + 12 * y], [start[i] + shift + min(12 * y + 12, term)]))
+        # Renewing, with a year at no charge: each paying contract year, every term from the start to the window's end.
+        again = np.flatnonzero(book.renews[owner] & free_year[owner] & (prices > 0))
+        term = book.term[owner[again]]
+        which, k = spread(-(-np.maximum(months - start[owner[again]], 0) // term))  # the terms started in the window
+        row, year_of, term = owner[again][which], year[again][which], term[which]
+        begin = start[row] + k * term
+        spans.append((row, begin + 12 * year_of, begin + np.minimum(12 * year_of + 12, term)))
     who = np.concatenate([np.asarray(x, np.int64) for x, _, _ in spans])
     first = np.concatenate([np.asarray(a, np.int64) for _, a, _ in spans])
     stop = np.minimum(np.concatenate([np.asarray(e, np.int64) for _, _, e in spans]), months)
@@ -67,14 +68,24 @@ def in_service(book: Book, origin: int, months: int):
     return who[keep], first[keep], stop[keep]
 
 
-def _count_bits(mask: np.ndarray, rows: np.ndarray, groups: int) -> np.ndarray:
-    """(groups x 64) counts: how many masks of each row have each bit set."""
+def _count_bits(mask: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
+    """Write into ``out`` (groups x up to 64 bits, zero to begin with) how many masks of each row have each bit set.
+
+    ``rows`` (each mask's row) are in order.
+    """
     octets = mask.astype("<u8").view(np.uint8).reshape(-1, 8)
-    out = np.zeros((groups, 64), np.int64)
+    groups, width = out.shape
     if groups <= 4096:  # a histogram of each byte's values, then the bits of each value
-        for j in range(8):
+        for j in range(-(-width // 8)):
             hist = np.bincount(rows * 256 + octets[:, j], minlength=groups * 256).reshape(groups, 256)
-            out[:, 8 * j:8 * j + 8] = hist @ _BYTE_BITS
+            out[:, 8 * j:8 * j + 8] = (hist @ _BYTE_BITS)[:, :width - 8 * j]
+        return
+    bits = np.unpackbits(octets, axis=1, count=width, bitorder="little")
+    first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])  # each row's first mask
+    if len(first) == len(rows):  # one mask a row (as by customer): its bits are the counts
+        if len(rows) == groups:  # every row has one
+            out[...] = bits
+        else:
+            out[rows] = bits
     else:
-        adder(rows)(out, np.unpackbits(octets, axis=1, bitorder="little"))
-    return out
+        out[rows[first]] = np.add.reduceat(bits, first, axis=0, dtype=np.int64)

@@ -3,7 +3,7 @@
 An *event* is an amount in a month for a group (a customer, a segment, a contract,
 or the whole book). It may become a level that holds from that month on (a running
 total) and may repeat every P months (an invoice every quarter, a renewal every
-term). Events are counted into the grid with ``numpy.bincount``, and a repeat every
+term). Events are added into the grid where they fall (``numpy.add.at``), and a repeat every
 P months is a cumulative sum taken with stride P, so the work grows with the number
 of events plus the number of months, not their product.
 """
@@ -41,34 +41,50 @@ class Events:
         strides = [np.broadcast_to(np.asarray(s, np.int64), month.shape)[keep] for s in every]
         self.parts.append((group[keep], month[keep], amount[keep], running_totals, strides))
 
-    def grid(self) -> np.ndarray:
+    def grid(self, scratch: np.ndarray | None = None) -> np.ndarray:
         """The (groups x months) totals, in cents.
 
         Events that repeat alike (the same running totals and strides) are counted
-        together, whichever ``add`` they came from: one grid for each way of repeating.
+        together, whichever ``add`` they came from: one pattern for each way of repeating.
+        Events that neither repeat nor run more than once are added straight into the
+        totals, the running ones first, summed once along the months before the others
+        are added; the others are repeated in ``scratch`` (a (groups x months) int64
+        grid the caller lends, whatever it holds; one is made if not), pattern by pattern.
         """
         alike: dict[tuple, list] = {}
         for group, month, amount, running_totals, strides in self.parts:
             for pick, totals_here, repeats in self._patterns(running_totals, strides):
                 alike.setdefault((totals_here, tuple(repeats)), []).append((group[pick], month[pick], amount[pick]))
         total = np.zeros((self.groups, self.months), np.int64)
-        level = None
-        for (totals_here, repeats), events in alike.items():
-            group, month, amount = (np.concatenate(column) for column in zip(*events))
-            rows, cells = _bincount_rows(group, month, amount, self.months, self.groups)
+        running = any(totals_here for totals_here, _ in alike)
+        for totals_here, repeats in sorted(alike, key=lambda pattern: pattern[0] == 0):  # the running ones first
+            if running and not totals_here:
+                np.cumsum(total, axis=1, out=total)
+                running = False
+            group, month, amount = (np.concatenate(column) for column in zip(*alike[totals_here, repeats]))
+            if not repeats and totals_here <= 1:
+                place(total, group, month, amount)
+                continue
+            rows = None
+            if self.groups > 1:
+                compact, present = pd.factorize(group)
+                if 2 * len(present) <= self.groups:  # few groups: repeated on their rows only
+                    group, rows = compact, present
+            if scratch is None:
+                scratch = np.empty_like(total)
+            cells = scratch[:self.groups if rows is None else len(rows)]
+            cells.fill(0)
+            place(cells, group, month, amount)
             for stride in repeats:
-                cells = repeat_every(cells, stride)
+                repeat_every(cells, stride)
             for _ in range(totals_here - 1):
                 np.cumsum(cells, axis=1, out=cells)
-            if totals_here and level is None:
-                level = np.zeros_like(total)
-            target = level if totals_here else total
             if rows is None:
-                target += cells
+                total += cells
             else:
-                target[rows] += cells
-        if level is not None:
-            total += np.cumsum(level, axis=1, out=level)
+                total[rows] += cells
+        if running:
+            np.cumsum(total, axis=1, out=total)
         return total
 
     def _patterns(self, running_totals: int, strides: list):
@@ -104,27 +120,38 @@ class Events:
             yield (order[bounds[k]:bounds[k + 1]] if len(codes) > 1 else slice(None)), key, repeats
 
 
-def _bincount_rows(group, month, amount, months, groups):
-    """Sum amounts into a (groups x months) grid, exactly in cents: the rows of the groups present (compact) when
-    they are few, with the groups they are; or the whole grid, and None for the rows."""
-    rows = None
-    if groups == 1:
-        group = np.zeros(len(group), np.int64)
+def place(cells: np.ndarray, group, month, amount) -> None:
+    """Add each amount into its (group, month) cell of ``cells`` (a C-ordered grid), exactly in cents.
+
+    A few events are added one by one; as many as a good part of the cells, counted all at once.
+    """
+    flat = cells.reshape(-1)
+    at = group * cells.shape[1] + month
+    if 8 * len(at) >= flat.size:
+        flat += sum_by(at, amount, flat.size)
     else:
-        compact, present = pd.factorize(group)
-        if 2 * len(present) <= groups:
-            group, rows, groups = compact, present, len(present)
-    cells = sum_by(group * months + month, amount, groups * months)
-    return rows, cells.reshape(groups, months)
+        np.add.at(flat, at, amount)
 
 
-def repeat_every(cells: np.ndarray, stride: int) -> np.ndarray:
-    """Each amount repeated every ``stride`` months from where it stands (a strided cumulative sum)."""
-    groups, months = cells.shape
-    padded = -(-months // stride) * stride
-    work = np.zeros((groups, padded), np.int64)
-    work[:, :months] = cells
-    return work.reshape(groups, padded // stride, stride).cumsum(axis=1).reshape(groups, padded)[:, :months]
+def repeat_every(cells: np.ndarray, stride: int) -> None:
+    """Each amount repeated every ``stride`` months from where it stands (a strided cumulative sum), in place.
+
+    >>> cells = np.array([[5, 0, 1, 0, 0]])
+    >>> repeat_every(cells, 2)
+    >>> cells.tolist()
+    [[5, 0, 6, 0, 6]]
+    """
+    months = cells.shape[1]
+    if stride >= 8:  # few strides: each block of months adds the one before it
+        for at in range(stride, months, stride):
+            width = min(stride, months - at)
+            cells[:, at:at + width] += cells[:, at - stride:at - stride + width]
+        return
+    whole = months // stride * stride  # many: one cumulative sum over the whole blocks, then the part after them
+    blocks = cells[:, :whole].reshape(len(cells), whole // stride, stride, copy=False)  # a view: summed in place
+    np.cumsum(blocks, axis=1, out=blocks)
+    if whole and whole < months:
+        cells[:, whole:] += cells[:, whole - stride:months - stride]
 
 
 def sum_by(ids: np.ndarray, amount: np.ndarray, size: int) -> np.ndarray:
@@ -145,7 +172,10 @@ def factorize(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     if size <= 4 * len(key) + 65_536:  # a direct table beats hashing
         present = np.zeros(size, bool)
         present[key] = True
-        return (np.cumsum(present) - 1)[key], np.flatnonzero(present)
+        count = np.cumsum(present, dtype=np.int32 if size < 2**31 else np.int64)  # keys up to each: half the memory
+        ids = count[key].astype(np.int64)
+        ids -= 1
+        return ids, np.flatnonzero(present)
     ids, uniques = pd.factorize(key, sort=True)
     return ids.astype(np.int64), np.asarray(uniques, np.int64)
 
@@ -172,6 +202,12 @@ def adder(rows: np.ndarray):
     order = np.argsort(rows, kind="stable")
     ordered = rows[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    if len(starts) == len(rows):  # one row of values for each target row: nothing to add up first
+
+        def add_each(target: np.ndarray, values: np.ndarray) -> None:
+            target[rows] += values
+
+        return add_each
 
     def add(target: np.ndarray, values: np.ndarray) -> None:
         target[ordered[starts]] += np.add.reduceat(values[order], starts, axis=0, dtype=np.int64)

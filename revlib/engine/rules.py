@@ -91,8 +91,10 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     Contracts at a single price are merged by their terms and computed together;
     ramp deals, whose unbilled revenue is clipped contract by contract, one by one.
     Renewing contracts billed over a period longer than their term can be invoiced
-    ahead of what they have booked: they are scheduled row by row (merged by their
-    terms first), so that each one's backlog is at least its deferred revenue.
+    ahead of what they have booked: their flows are computed with the others, and
+    their balances again row by row (merged by their terms first), so that each
+    one's deferred and unbilled revenue are clipped on their own and its backlog is
+    at least its deferred revenue.
     """
     full, full_group, roots = book, group, None
     if book.has_links:  # amended contracts, and contracts renewed by another row, as chains of lines
@@ -104,34 +106,41 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
-    separate = ramp | ahead
-    pooled = np.flatnonzero(~separate) if separate.any() else slice(None)
-    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months)
-    owed = np.cumsum(flows["billings"] - flows["recurring_revenue"] - flows["services_revenue"], axis=1)
-    unbilled = np.zeros_like(owed)
-    invoiced_ahead = np.zeros_like(owed)  # deferred revenue beyond backlog, contract by contract
+    pooled = np.flatnonzero(~ramp) if book.ramps else slice(None)
+    scratch = np.empty((groups, months), np.int64)  # lent to every grid worked out here, one after the other
+    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, scratch=scratch)
+    owed = flows["billings"] - flows["recurring_revenue"]
+    owed -= flows["services_revenue"]
+    np.cumsum(owed, axis=1, out=owed)  # with the balances of the contracts invoiced ahead as they are: clipped below
+    unbilled = np.zeros(owed.shape, np.int64)  # np.zeros: pages only touched where written
+    beyond = []  # deferred revenue beyond backlog, contract by contract: (adder, values), added where it counts
     parts = []
     if ahead.any():
         index = np.flatnonzero(ahead)
         terms = Terms.of(book, index, group[index], origin).merged()
         target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
-        parts.append((target, _flows(terms, len(target), months)))
+        parts.append((target, _flows(terms, len(target), months, names=BALANCE_FLOWS), True))
     if book.ramps:
         index = np.flatnonzero(ramp)
         terms = Terms.of(book, index, np.arange(len(index)), origin)
-        parts.append((group[index], _flows(terms, len(index), months, ramps=ramp_years(book, index))))
-    for target, each in parts:
+        parts.append((group[index], _flows(terms, len(index), months, ramps=ramp_years(book, index)), False))
+    for target, each, pooled_too in parts:
         earned_each = each["recurring_revenue"] + each["services_revenue"]
         balance = np.cumsum(each["billings"] - earned_each, axis=1)
         booked = np.cumsum(each["bookings_signed"] + each["renewal_bookings"] - earned_each, axis=1)
         add = adder(target)
-        for name in flows:
-            add(flows[name], each[name])
-        add(owed, np.maximum(balance, 0))
+        if pooled_too:  # its flows are in, and its balance is in deferred revenue as it is: max(b, 0) = b + max(-b, 0)
+            add(owed, np.maximum(-balance, 0))
+        else:
+            for name in flows:
+                add(flows[name], each[name])
+            add(owed, np.maximum(balance, 0))
         add(unbilled, np.maximum(-balance, 0))
-        add(invoiced_ahead, np.maximum(balance - booked, 0))
+        beyond.append((add, np.maximum(balance - booked, 0)))
+    bookings = flows["bookings_signed"]
+    bookings += flows["renewal_bookings"]  # the signed bookings' grid, no longer needed alone
     out = {
-        "bookings": flows["bookings_signed"] + flows["renewal_bookings"],
+        "bookings": bookings,
         "renewal_bookings": flows["renewal_bookings"],
         "billings": flows["billings"],
         "recurring_revenue": flows["recurring_revenue"],
@@ -142,36 +151,55 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     }
     out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
     # Current backlog: the next 12 months' revenue, less what is not booked yet, plus what is invoiced beyond it.
-    current = _next_12_months(out["revenue"]) - flows["unbooked"] + invoiced_ahead
+    current = _next_12_months(out["revenue"], scratch)
+    current -= flows["unbooked"]
+    _add_rows(current, beyond)
     who, first, stop = in_service(book, origin, months)
+    chains_ahead = None
     if roots is not None:
         who = keep[who]
         if len(roots):
+            chains_ahead = np.zeros(owed.shape, np.int64)  # the chains' deferred revenue beyond their backlog
             # Each chain's balances are clipped on its own: deferred and unbilled revenue, and its backlog is
             # at least its deferred revenue; its current backlog is the part of its backlog earned within a year.
-            balances = {"owed": owed, "unbilled": unbilled, "ahead": invoiced_ahead, "current": current}
+            balances = {"owed": owed, "unbilled": unbilled, "ahead": chains_ahead, "current": current}
             chain_flows = {name: out[name] for name in ("bookings", "renewal_bookings", "billings",
                                                         "recurring_revenue", "services_revenue", "mrr", "arr",
                                                         "ramp_step")}
             spans = add_chains(full, roots, full_group, origin, months, chain_flows, balances)
             out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
             who, first, stop = (np.concatenate([x, y]) for x, y in zip((who, first, stop), spans))
-        out["renewal_bookings"] = out["renewal_bookings"] + renewal_parts(full, full_group, groups, origin, months)
+        out["renewal_bookings"] += renewal_parts(full, full_group, groups, origin, months)
     out["deferred_revenue"] = owed  # summed over contracts where positive: never netted with unbilled
     out["unbilled_revenue"] = unbilled
     # Backlog is at least deferred revenue, contract by contract: what is invoiced beyond
     # the booked terms is committed, and all of it is earned within the next 12 months.
-    out["backlog"] = np.cumsum(out["bookings"] - out["revenue"], axis=1) + invoiced_ahead
+    backlog = np.subtract(out["bookings"], out["revenue"], out=flows["unbooked"])  # its grid reused
+    np.cumsum(backlog, axis=1, out=backlog)
+    _add_rows(backlog, beyond)
+    if chains_ahead is not None:
+        backlog += chains_ahead
+    out["backlog"] = backlog
     out["current_backlog"] = current
     out["customers"] = active_customers(full, full_group, groups, origin, months, (who, first, stop))
     return out
 
 
-def _next_12_months(revenue: np.ndarray) -> np.ndarray:
-    """For each month, the revenue of the 12 months after it (zero where the grid does not reach)."""
-    earned = np.cumsum(revenue, axis=1)
-    ahead = np.zeros_like(earned)
-    ahead[:, :-12] = earned[:, 12:] - earned[:, :-12]
+def _add_rows(target: np.ndarray, parts: list) -> None:
+    """Add each part's values into ``target`` with its adder (:func:`revlib.engine.grid.adder`)."""
+    for add, values in parts:
+        add(target, values)
+
+
+def _next_12_months(revenue: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
+    """For each month, the revenue of the 12 months after it (zero where the grid does not reach).
+
+    ``work``, a grid of revenue's shape and int64, holds the running total if given (whatever it held is lost).
+    """
+    earned = np.cumsum(revenue, axis=1, out=work)
+    ahead = np.empty_like(earned)
+    np.subtract(earned[:, 12:], earned[:, :-12], out=ahead[:, :-12])
+    ahead[:, -12:] = 0
     return ahead
 
 
@@ -179,12 +207,15 @@ FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue",
          "ramp_step", "unbooked")
 """The monthly flows :func:`_flows` computes, all of them unless told."""
 
+BALANCE_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "recurring_revenue", "services_revenue")
+"""The flows a contract's balances are made of: what it booked, billed and earned."""
 
-def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS) -> dict:
+
+def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS, scratch=None) -> dict:
     """Monthly bookings, billings, revenue, MRR and ARR, and the revenue not booked yet, in cents, per group.
 
     ``ramps`` (from :func:`ramp_years`) marks every row as a ramp deal, priced year by year;
-    ``names`` picks the flows wanted (of :data:`FLOWS`).
+    ``names`` picks the flows wanted (of :data:`FLOWS`); ``scratch`` is lent to :meth:`Events.grid`.
     """
     events = {name: Events(groups, months) for name in names}
     rules = {
@@ -202,7 +233,7 @@ def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS) -> d
         run_rates(events["mrr"], events["arr"], terms, months, ramps)
     if "ramp_step" in names and ramps is not None:
         ramp_steps(events["ramp_step"], terms, months, ramps)
-    return {name: each.grid() for name, each in events.items()}
+    return {name: each.grid(scratch) for name, each in events.items()}
 
 
 def signed_bookings(events: Events, terms: Terms) -> None:

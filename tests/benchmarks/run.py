@@ -80,16 +80,20 @@ def export(n: int, customers: int, folder: Path) -> Path:
 def user_path(engine: str, path: Path, runs: int) -> dict:
     """One engine on the user's path, from the contract file: each customer's months, the ARR bridge, the report.
 
-    The figures are saved beside the file (``.npz``) for the parent to compare; ``load_s`` is revlib's time
-    before the step itself (reading the file; for the bridge, also scheduling by customer), so the step's own
-    time is ``seconds - load_s``.
+    The figures are saved beside the file (``.npz``) for the parent to compare: each engine's clock stops at its
+    own table (revlib's frame in dollars, DuckDB's query result), and the last run's table is turned into the
+    arrays compared (cents, customers x months) after it. ``load_s`` is revlib's time before the step itself
+    (reading the file; for the bridge, also scheduling by customer), so the step's own time is
+    ``seconds - load_s``. The run before's tables are let go before each run.
     """
     import duckdb_peer as peer
 
     first, last = USER_FIRST, USER_LAST
     saved = path.with_name(f"{engine}.npz")
     times, loads = [], []
+    compared = None  # the last run's figures, as the arrays compared
     for _ in range(runs):
+        per = table = compared = None
         start = time.perf_counter()
         if engine.startswith("revlib"):
             from revlib import arr_bridge, load_book, schedule
@@ -108,11 +112,12 @@ def user_path(engine: str, path: Path, runs: int) -> dict:
                 if engine == "revlib_bridge":
                     loaded = time.perf_counter()  # the bridge alone, from the schedule by customer
                     table = arr_bridge(per)
-                    result = {c: np.rint(table[c].to_numpy() * 100).astype(np.int64) for c in peer.BRIDGE}
+                    compared = lambda: {c: np.rint(table[c].to_numpy() * 100).astype(np.int64)  # noqa: E731
+                                        for c in peer.BRIDGE}
                 else:
-                    result = {c: per[c].to_numpy() if c == "customers" else np.rint(per[c].to_numpy() * 100)
-                              .astype(np.int64) for c in peer.COLUMNS}
-                    result["customer"] = per.index.levels[0].to_numpy().astype(str)
+                    compared = lambda: {"customer": per.index.levels[0].to_numpy().astype(str),  # noqa: E731
+                                        **{c: per[c].to_numpy() if c == "customers" else
+                                           np.rint(per[c].to_numpy() * 100).astype(np.int64) for c in peer.COLUMNS}}
         else:
             loaded = start
             if engine == "duckdb_report":
@@ -120,21 +125,30 @@ def user_path(engine: str, path: Path, runs: int) -> dict:
                                  out=str(path.with_name("duckdb_report.csv")))
             elif engine == "duckdb_bridge":
                 table = peer.from_export(str(path), peer.SQL_BRIDGE, first, last)
-                result = {c: table[c].to_numpy().astype(np.int64) for c in peer.BRIDGE}
+                compared = lambda: {c: table[c].to_numpy().astype(np.int64) for c in peer.BRIDGE}  # noqa: E731
             else:
                 table = peer.from_export(str(path), peer.SQL_BY_CUSTOMER, first, last)
-                names, row = np.unique(table["customer"].to_numpy().astype(str), return_inverse=True)
-                result = {"customer": names}
-                for c in peer.COLUMNS:
-                    grid = np.zeros((len(names), last - first + 1), np.int64)
-                    grid[row, table["m"].to_numpy() - first] = table[c].to_numpy()
-                    result[c] = grid.ravel()
+                compared = lambda: duckdb_grids(table, first, last)  # noqa: E731
         times.append(time.perf_counter() - start)
         loads.append(loaded - start)
-    if not engine.endswith("report"):
-        np.savez(saved, **result)
+    if compared is not None:
+        np.savez(saved, **compared())
     return {"seconds": statistics.median(times), "load_s": statistics.median(loads), "runs": runs,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "result": None}
+
+
+def duckdb_grids(table, first: int, last: int) -> dict:
+    """DuckDB's figures by customer and month (its rows, only where a customer has a row) as revlib lays them out:
+    the customers in order, each one's months from ``first`` to ``last``, zero where DuckDB has no row."""
+    import duckdb_peer as peer
+
+    names, row = np.unique(table["customer"].to_numpy().astype(str), return_inverse=True)
+    result = {"customer": names}
+    for c in peer.COLUMNS:
+        grid = np.zeros((len(names), last - first + 1), np.int64)
+        grid[row, table["m"].to_numpy() - first] = table[c].to_numpy()
+        result[c] = grid.ravel()
+    return result
 
 
 def same_figures(engine: str, folder: Path) -> bool:
