@@ -131,24 +131,9 @@ def test_a_month_schedules_the_same_under_both_conventions_but_revenue():
 
 # Properties under the daily convention ----------------------------------------------------------------------------
 
-@settings(max_examples=400, deadline=None)
-@given(dated_books, st.integers(-3, 6), st.integers(0, 30))
-def test_daily_engine_agrees_with_the_day_by_day_reference(book, shift, extra):
-    first = min(c.signed.asfreq("M") for c in book) + shift
-    last = first + 20 + extra
-    frame = cents(schedule(book, start=first, end=last, **DAILY))
-    expected = book_months(book, first.ordinal, last.ordinal, convention="daily")
-    for column in revlib.COLUMNS:
-        want = [expected[m.ordinal].get(column, 0) for m in frame.index]
-        assert frame[column].tolist() == want, column
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.one_of(dated_books_on_shared_terms(), dated_books_renewing_billed_ahead()),
-       st.sampled_from([None, "customer"]))
-def test_daily_engine_agrees_with_the_reference_for_each_customer(book, by):
-    first = min(c.signed.asfreq("M") for c in book)
-    last = max(c.start.asfreq("M") for c in book) + 30
+def agrees_by_day(book, first, last, by=None):
+    """The book's daily schedule from ``first`` to ``last`` is the day-by-day reference's to the cent, every
+    column and month (each customer's, with ``by="customer"``)."""
     frame = cents(schedule(book, start=first, end=last, by=by, **DAILY))
     groups = {"book": book} if by is None else {
         name: [c for c in book if c.customer == name] for name in {c.customer for c in book}}
@@ -156,8 +141,22 @@ def test_daily_engine_agrees_with_the_reference_for_each_customer(book, by):
         expected = book_months(contracts_of, first.ordinal, last.ordinal, convention="daily")
         rows = frame if by is None else frame.loc[name]
         for column in revlib.COLUMNS:
-            want = [expected[m.ordinal].get(column, 0) for m in rows.index]
-            assert rows[column].tolist() == want, (name, column)
+            assert rows[column].tolist() == [expected[m.ordinal].get(column, 0) for m in rows.index], (name, column)
+
+
+@settings(max_examples=400, deadline=None)
+@given(dated_books, st.integers(-3, 6), st.integers(0, 30))
+def test_daily_engine_agrees_with_the_day_by_day_reference(book, shift, extra):
+    first = min(c.signed.asfreq("M") for c in book) + shift
+    agrees_by_day(book, first, first + 20 + extra)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(dated_books_on_shared_terms(), dated_books_renewing_billed_ahead()),
+       st.sampled_from([None, "customer"]))
+def test_daily_engine_agrees_with_the_reference_for_each_customer(book, by):
+    first = min(c.signed.asfreq("M") for c in book)
+    agrees_by_day(book, first, max(c.start.asfreq("M") for c in book) + 30, by=by)
 
 
 @settings(max_examples=500, deadline=None)

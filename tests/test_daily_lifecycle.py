@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import revlib
-from reference import book_months
 from revlib import Contract, ContractError, load_book, net_bookings, schedule
 from revlib.engine import Book
 from strategies import dated_books_with_amendments
+from test_daily import agrees_by_day
 from test_properties import cents
 
 DAILY = {"convention": "daily"}
@@ -127,19 +127,6 @@ def test_what_the_daily_convention_still_refuses_in_chains():
 
 
 # Properties ------------------------------------------------------------------------------------------------------
-
-def agrees_by_day(book, first, last, by=None):
-    """The book's daily schedule from ``first`` to ``last`` is the day-by-day reference's to the cent, every
-    column and month (each customer's, with ``by="customer"``)."""
-    frame = cents(schedule(book, start=first, end=last, by=by, **DAILY))
-    groups = {"book": book} if by is None else {
-        name: [c for c in book if c.customer == name] for name in {c.customer for c in book}}
-    for name, contracts_of in groups.items():
-        expected = book_months(contracts_of, first.ordinal, last.ordinal, convention="daily")
-        rows = frame if by is None else frame.loc[name]
-        for column in revlib.COLUMNS:
-            assert rows[column].tolist() == [expected[m.ordinal].get(column, 0) for m in rows.index], (name, column)
-
 
 @settings(max_examples=600, deadline=None)
 @given(dated_books_with_amendments(), st.integers(-3, 6), st.integers(0, 30))
