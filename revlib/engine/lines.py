@@ -21,7 +21,7 @@ import numpy as np
 
 from ..contract import ramp_years, recurring_value, round_half_up
 from ..links import NEVER
-from .grid import Events, spread, sum_by
+from .grid import Events, factorize, spread, sum_by
 
 BLOCK_CELLS = 4_000_000
 """Chains are added up this many (chain x month) cells at a time, to bound the memory a large book takes."""
@@ -48,7 +48,14 @@ class Lines:
     whose calendar every line follows. ``a``: the line's first month; ``f``: the end of its first stretch
     (the month after: its value ``vs`` is earned from ``a`` to ``f - 1``); ``vt``: the value of a whole term
     at its prices, for its renewals. ``cut``: whether a later line (or a renewal contract) cuts it at ``c``,
-    taking off its unearned bookings in month ``gc``.
+    taking off its unearned bookings in month ``gc``; ``followed``: whether the cut is the next line's (an
+    amendment); ``first_signed``: the month its chain was first signed (the original's signing).
+
+    The amounts the rules divide (``ms``: a month's revenue of the first stretch before its last; ``mt``: a
+    renewed term's; ``mrr``: the price / 12, rounded half up; ``bill_first`` and ``bill_alike``: the first
+    stretch's first invoice, for the rest of its billing period, and an invoice for a whole period, at one
+    price; ``invoice_t``: a renewed term's invoice for a whole period, at most the term) are worked out line by
+    line, so that lines on the same terms can be merged with every amount added (:func:`merged`).
     """
 
     chain: np.ndarray
@@ -68,16 +75,22 @@ class Lines:
     services: np.ndarray
     price: np.ndarray
     ramp_first: np.ndarray  # where the line's yearly prices start in ``ramp_prices`` (-1: one price)
+    followed: np.ndarray
+    first_signed: np.ndarray
+    ms: np.ndarray
+    mt: np.ndarray
+    mrr: np.ndarray
+    bill_first: np.ndarray
+    bill_alike: np.ndarray
+    invoice_t: np.ndarray
     ramp_prices: np.ndarray
 
     def earned(self, w, t):
         """The revenue line ``w`` earns (uncut) from its first month up to month ``t`` (not included), ``t >= a``."""
         a, f, vs, vt, t0 = self.a[w], self.f[w], self.vs[w], self.vt[w], self.t0[w]
-        length = f - a
-        ms = vs // length
-        first = np.where(t >= f, vs, (t - a) * ms)
+        first = np.where(t >= f, vs, (t - a) * self.ms[w])
         k = np.maximum(t - f, 0) // t0
-        later = k * vt + (np.maximum(t - f, 0) - k * t0) * (vt // t0)
+        later = k * vt + (np.maximum(t - f, 0) - k * t0) * self.mt[w]
         return first + np.where(t > f, later, 0)
 
     def unearned(self, w, c):
@@ -131,9 +144,16 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     for k in np.flatnonzero(is_ramp).tolist():
         vt[k] = recurring_value(book.ramps[int(rows[k])], int(t0[k]))
     a = book.start[rows] - origin
-    return Lines(chain=chain, row=rows, s0=s0, t0=t0, a=a, g=book.signed[rows] - origin, f=a + book.term[rows],
-                 c=c, gc=gc, cut=cut, renews=book.renews[rows], period=book.period[rows], vs=book.value[rows],
-                 vt=vt, services=book.services[rows], price=price, ramp_first=ramp_first, ramp_prices=ramp_prices)
+    f, g, vs, p = a + book.term[rows], book.signed[rows] - origin, book.value[rows], book.period[rows]
+    length = np.maximum(f - a, 1)
+    term_start = s0 + t0 * ((a - s0) // t0)
+    anchor = a - (a - term_start) % p  # the billing date on or before the line's start
+    starts = np.flatnonzero(np.r_[True, last[:-1]]) if n else np.zeros(0, np.int64)  # each chain's first line
+    return Lines(chain=chain, row=rows, s0=s0, t0=t0, a=a, g=g, f=f, c=c, gc=gc, cut=cut, renews=book.renews[rows],
+                 period=p, vs=vs, vt=vt, services=book.services[rows], price=price, ramp_first=ramp_first,
+                 followed=~last, first_signed=np.repeat(g[starts], np.diff(np.r_[starts, n])), ms=vs // length,
+                 mt=vt // t0, mrr=round_half_up(price, 12), bill_first=vs * (np.minimum(anchor + p, f) - a) // length,
+                 bill_alike=vs * p // length, invoice_t=vt * np.minimum(p, t0) // t0, ramp_prices=ramp_prices)
 
 
 class _Both:
@@ -174,10 +194,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
             if rows and (billed or name != "billed")}
     first = np.zeros(len(target), np.int64) if first is None else first
     ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target, first) for name in FLOWS}
-    ahead = L.renews[w] & (L.period[w] > L.t0[w])
-    free = (L.price[w] == 0) & (L.ramp_first[w] < 0)  # a cancellation: nothing recurs
-    x = np.where(L.cut[w], L.c[w], np.where(ahead, months, L.f[w]))
-    x = np.where(free, L.a[w], np.minimum(x, months))
+    ahead, free, x, tail = reach(L, w, months)
     a, f = L.a[w], L.f[w]
     ramp_line = L.ramp_first[w] >= 0
 
@@ -190,18 +207,16 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     # or month by month (a ramp).
     level = ~ramp_line & ~free
     g, a1, x1, f1, t0 = group[level], a[level], x[level], f[level], L.t0[w][level]
-    vs, vt, price = L.vs[w][level], L.vt[w][level], L.price[w][level]
-    ms = vs // (f1 - a1)
+    vs, vt, price, ms, mt = L.vs[w][level], L.vt[w][level], L.price[w][level], L.ms[w][level], L.mt[w][level]
     ev["recurring_revenue"].add(g, a1, ms, running_totals=1)
     ev["recurring_revenue"].add(g, np.minimum(f1, x1), -ms, running_totals=1)
     ends = f1 - 1 < x1
     ev["recurring_revenue"].add(g[ends], (f1 - 1)[ends], (vs - (f1 - a1) * ms)[ends])
-    for amount, name in ((price, "arr"), (round_half_up(price, 12), "mrr")):
+    for amount, name in ((price, "arr"), (L.mrr[w][level], "mrr")):
         ev[name].add(g, a1, amount, running_totals=1)
         ev[name].add(g, x1, -amount, running_totals=1)
     on = x1 > f1  # renewed terms before the cut
-    g, f1, x1, t0, vt = g[on], f1[on], x1[on], t0[on], vt[on]
-    mt = vt // t0
+    g, f1, x1, t0, vt, mt = g[on], f1[on], x1[on], t0[on], vt[on], mt[on]
     ev["recurring_revenue"].add(g, f1, mt, running_totals=1)
     ev["recurring_revenue"].add(g, x1, -mt, running_totals=1)
     last_month = f1 + t0 - 1
@@ -242,7 +257,6 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     ev["bookings_signed"].add(group[at], L.gc[w][at], -L.vt[w][at])
 
     # What renews after the first stretch, uncut: renewing terms from the stretch's end, booked as renewals.
-    tail = ~L.cut[w] & L.renews[w] & ~ahead & ~free & (f < months)
     for ramp in (False, True):
         pick = np.flatnonzero(tail & (ramp_line == ramp))
         if not len(pick):
@@ -252,7 +266,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
         price = L.price[lw]
         terms = Terms(group=group[pick], start=L.f[lw], signed=L.f[lw], term=L.t0[lw], period=p,
                       renews=np.ones(len(pick), bool), value=vt, services=np.zeros(len(pick), np.int64),
-                      monthly=vt // L.t0[lw], invoice=vt * p // L.t0[lw], mrr=round_half_up(price, 12), arr=price)
+                      monthly=L.mt[lw], invoice=L.invoice_t[lw], mrr=L.mrr[lw], arr=price)
         ramps = None
         if ramp:
             first = L.ramp_first[lw]
@@ -287,13 +301,57 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
             {name: events.grid() for name, events in each.items()}, spans)
 
 
+def reach(L: Lines, w: np.ndarray, months: int):
+    """For lines ``w``: whether each renews on terms shorter than its billing period (invoiced ahead); whether
+    it is a cancellation (nothing recurs); the month its finite part stops, within the grid (its cut, else the
+    end of its first stretch, or the grid's end if invoiced ahead; a cancellation's start); and whether it
+    renews uncut after its first stretch, within the grid."""
+    ahead = L.renews[w] & (L.period[w] > L.t0[w])
+    free = (L.price[w] == 0) & (L.ramp_first[w] < 0)
+    x = np.where(L.cut[w], L.c[w], np.where(ahead, months, L.f[w]))
+    x = np.where(free, L.a[w], np.minimum(x, months))
+    tail = ~L.cut[w] & L.renews[w] & ~ahead & ~free & (L.f[w] < months)
+    return ahead, free, x, tail
+
+
+def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.ndarray]:
+    """Lines ``w`` (whole chains, ``target`` the group of each chain by its number) with those on the same terms
+    in the same group merged into one line, their amounts added (each line's divided amounts worked out before:
+    :class:`Lines`), each line its own chain; and the group of each. A ramp's line is merged with none.
+
+    Only what adds up line by line holds for the merged lines: their flows (:func:`chain_figures` without rows)
+    and what is not booked yet (:func:`unbooked`); nothing clipped chain by chain."""
+    L = lines
+    cut = L.cut[w]
+    key = [target[L.chain[w]], L.s0[w], L.t0[w], L.a[w], L.g[w], L.f[w], np.where(cut, L.c[w], 0),
+           np.where(cut, L.gc[w], 0), cut, L.renews[w], L.period[w], np.sign(L.price[w]), L.followed[w],
+           L.first_signed[w], L.ramp_first[w]]
+    ids, size = np.zeros(len(w), np.int64), 1
+    for column in key:  # one number for each distinct key: digits while they fit in 62 bits, then renumbered
+        column = column.astype(np.int64)
+        low = int(column.min()) if len(column) else 0
+        span = (int(column.max()) - low + 1) if len(column) else 1
+        if size * span >= 2**62:
+            ids, present = factorize(ids, size)
+            size = len(present)
+        ids, size = ids * span + (column - low), size * span
+    ids, present = factorize(ids, size)
+    count = len(present)
+    rep = np.empty(count, np.int64)
+    rep[ids] = w  # a line of each merged line: any, they differ only where nothing reads them
+    amounts = ("vs", "vt", "services", "price", "ms", "mt", "mrr", "bill_first", "bill_alike", "invoice_t")
+    out = {name: sum_by(ids, getattr(L, name)[w], count) if name in amounts else getattr(L, name)[rep]
+           for name in (f.name for f in fields(Lines) if f.name != "ramp_prices")}
+    out["chain"] = np.arange(count, dtype=np.int64)
+    return Lines(**out, ramp_prices=L.ramp_prices), target[L.chain[rep]]
+
+
 def renewed_at_cut(L: Lines, w: np.ndarray) -> np.ndarray:
     """Which of lines ``w`` (a run of whole chains) an amendment cuts in the first month of one of its renewed terms:
     that term renews at the line's price (a renewal booking, its whole value ``vt``) and the amendment is a change
     to it: (new price - old) x the term's months, as the rule for amendments says."""
-    following = np.r_[L.chain[w][1:] == L.chain[w][:-1], False]  # cut by the next line of its chain
     c, f = L.c[w], L.f[w]
-    return following & L.renews[w] & (c >= f) & ((c - f) % L.t0[w] == 0)
+    return L.followed[w] & L.renews[w] & (c >= f) & ((c - f) % L.t0[w] == 0)
 
 
 def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray, events, group: np.ndarray) -> np.ndarray:
@@ -322,15 +380,15 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray, events,
     count = np.where(ahead[owner], 0, count)
     anchor = ts + (first_anchor - 1) * po  # the billing date on or before the stretch's start
     value = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])
-    length = np.maximum(se - ss, 1)
     ramp = (L.ramp_first[w] >= 0)[owner]
     # At one price: the first invoice, for the rest of its period; then invoices alike every period; the last
     # for the rest of the stretch's value. Only those issued before x.
     one = np.flatnonzero(~ramp & (count > 0))
     o, n, v, pp, anc, start = owner[one], count[one], value[one], po[one], anchor[one], ss[one]
     kept = np.where(x[o] > start, np.minimum(n, -(-(x[o] - anc) // pp)), 0)
-    first = np.where(n == 1, v, v * (np.minimum(anc + pp, se[one]) - start) // length[one])
-    alike = v * pp // length[one]
+    first_stretch = j[one] == 0  # the amounts of its invoices (Lines: worked out line by line)
+    first = np.where(n == 1, v, np.where(first_stretch, L.bill_first[w][o], L.invoice_t[w][o]))
+    alike = np.where(first_stretch, L.bill_alike[w][o], L.invoice_t[w][o])
     between = np.maximum(np.minimum(kept, n - 1) - 1, 0)  # invoices alike issued
     last = v - first - (n - 2) * alike
     has_last = (n >= 2) & (kept == n)
@@ -432,9 +490,7 @@ def windowed(lines: Lines, chains: int) -> np.ndarray:
 
 def _chain_signed(lines: Lines, w: np.ndarray) -> np.ndarray:
     """For each of lines ``w`` (whole chains), the month its chain was first signed (its original's signing)."""
-    chain = lines.chain[w]
-    first = np.r_[True, chain[1:] != chain[:-1]]
-    return lines.g[w][np.flatnonzero(first)][np.cumsum(first) - 1]
+    return lines.first_signed[w]
 
 
 def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int):
@@ -450,7 +506,7 @@ def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, month
     a, f, vs = L.a[w], L.f[w], L.vs[w]
     end = np.where(L.cut[w], np.minimum(L.c[w], f), f)
     length = np.maximum(f - a, 1)
-    monthly = np.where(end > a, vs // length, 0)
+    monthly = np.where(end > a, L.ms[w], 0)
     last = np.where(end == f, vs - (length - 1) * monthly, monthly)
     term = np.maximum(end - a, 1)
     zeros = np.zeros(len(w), np.int64)
@@ -461,7 +517,7 @@ def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, month
     vt, t0 = L.vt[w][tail], L.t0[w][tail]
     zeros = np.zeros(len(tail), np.int64)
     unbooked_revenue(events, Terms(group=target[chain[tail]], start=f[tail], signed=f[tail], term=t0, period=t0,
-                                   renews=np.ones(len(tail), bool), value=vt, services=zeros, monthly=vt // t0,
+                                   renews=np.ones(len(tail), bool), value=vt, services=zeros, monthly=L.mt[w][tail],
                                    invoice=zeros, mrr=zeros, arr=zeros))
     return events.grid()
 
@@ -496,7 +552,7 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     reach = a[:, None] + np.arange(1, 13)  # 12 months after each month end
     length, vs = (L.f[new] - a)[:, None], L.vs[new][:, None]
     within = np.minimum(reach, stretch_end[:, None]) - a[:, None]  # months of its stretch before then
-    stretch_earns = np.where(within >= length, vs, within * (vs // np.maximum(length, 1))) + L.services[new][:, None]
+    stretch_earns = np.where(within >= length, vs, within * L.ms[new][:, None]) + L.services[new][:, None]
     renewals = np.zeros_like(stretch_earns)
     soon = np.flatnonzero(renewed_soon[more])
     if len(soon):
@@ -550,14 +606,18 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
             setattr(lines, name, getattr(lines, name)[moved])
     spans = []
     if shorts:  # their flows; their current backlog, the next 12 months' revenue less what is not booked yet,
-        # and in the 12 months before each amendment of a windowed chain, what it is beyond that
+        # and in the 12 months before each amendment of a windowed chain, what it is beyond that. The flows and
+        # what is not booked add up line by line: lines on the same terms are merged first.
         w = np.arange(np.searchsorted(lines.chain, shorts))
         target = group[roots[:shorts]]
-        pooled, _, (chain, first, stop) = chain_figures(lines, w, target, groups, months, rows=False)
+        _, free, x, tail = reach(lines, w, months)  # months in service: no ramp is falling or windowed
+        spans.append((roots[lines.chain[w][~free]], lines.a[w][~free], np.where(tail, months, x)[~free]))
+        one, one_target = merged(lines, w, target)
+        every = np.arange(len(one.chain))
+        pooled, _, _ = chain_figures(one, every, one_target, groups, months, rows=False)
         _add_flows(flows, balances, pooled)
-        spans.append((roots[chain], first, stop))
         balances["current"] += (_next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
-                                - unbooked(lines, w, target, groups, months))
+                                - unbooked(one, every, one_target, groups, months))
         cell_group, month, amount = window_cells(lines, w, target, months)
         balances["current"] += sum_by(cell_group * months + month, amount, groups * months).reshape(groups, months)
     step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
