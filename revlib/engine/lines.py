@@ -21,7 +21,7 @@ import numpy as np
 
 from ..contract import ramp_years, recurring_value, round_half_up
 from ..links import NEVER
-from .grid import Events, factorize, spread, sum_by
+from .grid import Events, factorize, spread, stable_order, sum_by
 
 BLOCK_CELLS = 4_000_000
 """Chains are added up this many (chain x month) cells at a time, to bound the memory a large book takes."""
@@ -113,16 +113,16 @@ class Lines:
 def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     """The lines of the chains starting at ``roots`` (book rows; chain k starts at ``roots[k]``), each chain's
     lines in order."""
-    amendments = np.flatnonzero(book.amends >= 0)
-    amendments = amendments[np.isin(book.amends[amendments], roots)]
-    rows = np.concatenate([roots, amendments])
-    root = np.concatenate([roots, book.amends[amendments]])
     position = np.full(len(book), -1, np.int64)
     position[roots] = np.arange(len(roots))
+    amendments = np.flatnonzero(book.amends >= 0)
+    amendments = amendments[position[book.amends[amendments]] >= 0]  # of the chains asked for
+    rows = np.concatenate([roots, amendments])
+    root = np.concatenate([roots, book.amends[amendments]])
     chain = position[root]
     start = book.start[rows]
     low, size = (int(start.min()), int(start.max() - start.min()) + 1) if len(rows) else (0, 1)
-    order = np.argsort((chain * 2 + (book.amends[rows] >= 0)) * size + (start - low), kind="stable")  # in order
+    order, _ = stable_order((chain * 2 + (book.amends[rows] >= 0)) * size + (start - low), 2 * len(roots) * size)
     rows, root, chain = rows[order], root[order], chain[order]
     n = len(rows)
     last = np.ones(n, bool)
@@ -194,7 +194,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
             if rows and (billed or name != "billed")}
     first = np.zeros(len(target), np.int64) if first is None else first
     ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target, first) for name in FLOWS}
-    ahead, free, x, tail = reach(L, w, months)
+    ahead, free, x, tail = line_reach(L, w, months)
     a, f = L.a[w], L.f[w]
     ramp_line = L.ramp_first[w] >= 0
 
@@ -301,7 +301,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
             {name: events.grid() for name, events in each.items()}, spans)
 
 
-def reach(L: Lines, w: np.ndarray, months: int):
+def line_reach(L: Lines, w: np.ndarray, months: int):
     """For lines ``w``: whether each renews on terms shorter than its billing period (invoiced ahead); whether
     it is a cancellation (nothing recurs); the month its finite part stops, within the grid (its cut, else the
     end of its first stretch, or the grid's end if invoiced ahead; a cancellation's start); and whether it
@@ -322,11 +322,13 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
     Only what adds up line by line holds for the merged lines: their flows (:func:`chain_figures` without rows)
     and what is not booked yet (:func:`unbooked`); nothing clipped chain by chain."""
     L = lines
+    if len(w) and w[-1] - w[0] + 1 == len(w):  # a run of lines: read in place
+        w = slice(int(w[0]), int(w[-1]) + 1)
     cut = L.cut[w]
     key = [target[L.chain[w]], L.s0[w], L.t0[w], L.a[w], L.g[w], L.f[w], np.where(cut, L.c[w], 0),
            np.where(cut, L.gc[w], 0), cut, L.renews[w], L.period[w], np.sign(L.price[w]), L.followed[w],
            L.first_signed[w], L.ramp_first[w]]
-    ids, size = np.zeros(len(w), np.int64), 1
+    ids, size = np.zeros(len(cut), np.int64), 1
     for column in key:  # one number for each distinct key: digits while they fit in 62 bits, then renumbered
         column = column.astype(np.int64)
         low = int(column.min()) if len(column) else 0
@@ -338,7 +340,7 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
     ids, present = factorize(ids, size)
     count = len(present)
     rep = np.empty(count, np.int64)
-    rep[ids] = w  # a line of each merged line: any, they differ only where nothing reads them
+    rep[ids] = np.arange(len(L.chain))[w]  # a line of each merged line: any, they differ only where nothing reads them
     amounts = ("vs", "vt", "services", "price", "ms", "mt", "mrr", "bill_first", "bill_alike", "invoice_t")
     out = {name: sum_by(ids, getattr(L, name)[w], count) if name in amounts else getattr(L, name)[rep]
            for name in (f.name for f in fields(Lines) if f.name != "ramp_prices")}
@@ -555,10 +557,11 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     stretch_earns = np.where(within >= length, vs, within * L.ms[new][:, None]) + L.services[new][:, None]
     renewals = np.zeros_like(stretch_earns)
     soon = np.flatnonzero(renewed_soon[more])
-    if len(soon):
-        line, upto = new[soon][:, None], reach[soon]
-        renewals[soon] = (L.earned(line, np.minimum(upto, stop[soon][:, None]))
-                          - L.earned(line, np.minimum(upto, stretch_end[soon][:, None])))
+    if len(soon):  # renewed from the end of its first stretch (not cut before: it renews soon)
+        line = new[soon][:, None]
+        renewed = np.maximum(np.minimum(reach[soon], stop[soon][:, None]) - L.f[line], 0)  # months renewed
+        terms = renewed // L.t0[line]
+        renewals[soon] = terms * L.vt[line] + (renewed - terms * L.t0[line]) * L.mt[line]
     t = reach - 13
     inside = (t >= _chain_signed(L, w)[follows][:, None]) & (t < months - 12)
     return (np.broadcast_to(target[chain[follows]][:, None], t.shape)[inside], t[inside],
@@ -585,7 +588,8 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
     lines = lines_of(book, roots, origin)
     groups = len(next(iter(flows.values())))
     # Falling and windowed chains first (see falling and windowed): their current backlog needs no row of its own.
-    short = falling(lines, len(roots)) | windowed(lines, len(roots))
+    fall = falling(lines, len(roots))
+    short = fall | windowed(lines, len(roots))
     shorts = int(short.sum())
     if shorts < len(roots):
         # Each chain's months with anything to add up: from its first signing to its last cut or end (to the
@@ -597,7 +601,7 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         chain_first = np.minimum(np.minimum.reduceat(np.minimum(lines.g, lines.a), starts), months)
         chain_last = np.maximum(np.maximum.reduceat(np.minimum(last, months), starts), 0)
         order = np.lexsort((chain_first, chain_last - chain_first, ~short))  # then by how many months they span
-        roots, chain_first, chain_last = roots[order], chain_first[order], chain_last[order]
+        roots, chain_first, chain_last, fall = roots[order], chain_first[order], chain_last[order], fall[order]
         renumber = np.empty_like(order)
         renumber[order] = np.arange(len(order))
         lines.chain = renumber[lines.chain]
@@ -610,7 +614,7 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         # what is not booked add up line by line: lines on the same terms are merged first.
         w = np.arange(np.searchsorted(lines.chain, shorts))
         target = group[roots[:shorts]]
-        _, free, x, tail = reach(lines, w, months)  # months in service: no ramp is falling or windowed
+        _, free, x, tail = line_reach(lines, w, months)  # months in service: no ramp is falling or windowed
         spans.append((roots[lines.chain[w][~free]], lines.a[w][~free], np.where(tail, months, x)[~free]))
         one, one_target = merged(lines, w, target)
         every = np.arange(len(one.chain))
@@ -618,7 +622,8 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         _add_flows(flows, balances, pooled)
         balances["current"] += (_next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
                                 - unbooked(one, every, one_target, groups, months))
-        cell_group, month, amount = window_cells(lines, w, target, months)
+        windows = w[~fall[lines.chain[w]]]  # a falling chain's amendments add nothing (see window_cells)
+        cell_group, month, amount = window_cells(lines, windows, target, months)
         balances["current"] += sum_by(cell_group * months + month, amount, groups * months).reshape(groups, months)
     step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
     lo = shorts
