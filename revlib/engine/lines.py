@@ -116,23 +116,28 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     position = np.full(len(book), -1, np.int64)
     position[roots] = np.arange(len(roots))
     amendments = np.flatnonzero(book.amends >= 0)
-    amendments = amendments[position[book.amends[amendments]] >= 0]  # of the chains asked for
-    rows = np.concatenate([roots, amendments])
-    root = np.concatenate([roots, book.amends[amendments]])
-    chain = position[root]
-    start = book.start[rows]
-    low, size = (int(start.min()), int(start.max() - start.min()) + 1) if len(rows) else (0, 1)
-    order, _ = stable_order((chain * 2 + (book.amends[rows] >= 0)) * size + (start - low), 2 * len(roots) * size)
-    rows, root, chain = rows[order], root[order], chain[order]
-    n = len(rows)
+    of = position[book.amends[amendments]]
+    amendments, of = amendments[of >= 0], of[of >= 0]  # of the chains asked for, and the chain of each
+    start = book.start[amendments]
+    low, size = (int(start.min()), int(start.max() - start.min()) + 1) if len(amendments) else (0, 1)
+    order, _ = stable_order(of * size + (start - low), len(roots) * size)  # by chain, then effective month
+    amendments, of = amendments[order], of[order]
+    count = np.bincount(of, minlength=len(roots)) + 1  # each chain's lines: its original, then its amendments
+    first_line = np.cumsum(count) - count
+    n = len(roots) + len(amendments)
+    rows = np.empty(n, np.int64)
+    rows[first_line] = roots
+    rows[of + np.arange(len(of)) + 1] = amendments
+    chain = np.repeat(np.arange(len(roots)), count)
+    a, g, term = book.start[rows] - origin, book.signed[rows] - origin, book.term[rows]
     last = np.ones(n, bool)
     last[:-1] = chain[1:] != chain[:-1]
     following = np.minimum(np.arange(n) + 1, n - 1)
-    stop = book.stop[root]
+    stop = np.repeat(book.stop[roots], count)
     cut = ~last | (stop < NEVER)
-    c = np.where(~last, book.start[rows[following]], np.where(stop < NEVER, stop, NEVER // 2)) - origin
-    gc = np.where(~last, book.signed[rows[following]] - origin, c)
-    s0, t0 = book.start[root] - origin, book.term[root]
+    c = np.where(~last, a[following], np.where(stop < NEVER, stop, NEVER // 2) - origin)
+    gc = np.where(~last, g[following], c)
+    s0, t0 = np.repeat(a[first_line], count), np.repeat(term[first_line], count)
     price = book.first_price[rows]
     is_ramp = np.array([int(r) in book.ramps for r in rows.tolist()], bool) if book.ramps else np.zeros(n, bool)
     years = np.array([len(book.ramps[int(r)]) for r in rows[is_ramp].tolist()], np.int64)
@@ -143,15 +148,13 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     vt = round_half_up(price * t0, 12)
     for k in np.flatnonzero(is_ramp).tolist():
         vt[k] = recurring_value(book.ramps[int(rows[k])], int(t0[k]))
-    a = book.start[rows] - origin
-    f, g, vs, p = a + book.term[rows], book.signed[rows] - origin, book.value[rows], book.period[rows]
+    f, vs, p = a + term, book.value[rows], book.period[rows]
     length = np.maximum(f - a, 1)
     term_start = s0 + t0 * ((a - s0) // t0)
     anchor = a - (a - term_start) % p  # the billing date on or before the line's start
-    starts = np.flatnonzero(np.r_[True, last[:-1]]) if n else np.zeros(0, np.int64)  # each chain's first line
     return Lines(chain=chain, row=rows, s0=s0, t0=t0, a=a, g=g, f=f, c=c, gc=gc, cut=cut, renews=book.renews[rows],
                  period=p, vs=vs, vt=vt, services=book.services[rows], price=price, ramp_first=ramp_first,
-                 followed=~last, first_signed=np.repeat(g[starts], np.diff(np.r_[starts, n])), ms=vs // length,
+                 followed=~last, first_signed=np.repeat(g[first_line], count), ms=vs // length,
                  mt=vt // t0, mrr=round_half_up(price, 12), bill_first=vs * (np.minimum(anchor + p, f) - a) // length,
                  bill_alike=vs * p // length, invoice_t=vt * np.minimum(p, t0) // t0, ramp_prices=ramp_prices)
 
