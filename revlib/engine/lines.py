@@ -328,18 +328,20 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
     if len(w) and w[-1] - w[0] + 1 == len(w):  # a run of lines: read in place
         w = slice(int(w[0]), int(w[-1]) + 1)
     cut = L.cut[w]
+    flags = cut + 2 * L.renews[w] + 4 * L.followed[w] + 8 * (np.sign(L.price[w]) + 1)
     key = [target[L.chain[w]], L.s0[w], L.t0[w], L.a[w], L.g[w], L.f[w], np.where(cut, L.c[w], 0),
-           np.where(cut, L.gc[w], 0), cut, L.renews[w], L.period[w], np.sign(L.price[w]), L.followed[w],
-           L.first_signed[w], L.ramp_first[w]]
+           np.where(cut, L.gc[w], 0), L.period[w], flags, L.first_signed[w], L.ramp_first[w]]
     ids, size = np.zeros(len(cut), np.int64), 1
     for column in key:  # one number for each distinct key: digits while they fit in 62 bits, then renumbered
-        column = column.astype(np.int64)
+        column = np.asarray(column, np.int64)
         low = int(column.min()) if len(column) else 0
         span = (int(column.max()) - low + 1) if len(column) else 1
         if size * span >= 2**62:
             ids, present = factorize(ids, size)
             size = len(present)
-        ids, size = ids * span + (column - low), size * span
+        ids *= span
+        ids += column - low
+        size *= span
     ids, present = factorize(ids, size)
     count = len(present)
     rep = np.empty(count, np.int64)
