@@ -452,9 +452,8 @@ def falling(lines: Lines, chains: int) -> np.ndarray:
     n = len(L.chain)
     if not n:
         return np.zeros(chains, bool)
-    length = np.maximum(L.f - L.a, 1)
-    monthly = L.vs // length
-    last_month = L.vs - (length - 1) * monthly
+    monthly = L.ms
+    last_month = L.vs - (np.maximum(L.f - L.a, 1) - 1) * monthly
     first = np.r_[True, L.chain[1:] != L.chain[:-1]]
     last = np.r_[L.chain[1:] != L.chain[:-1], True]
     before, after = np.maximum(np.arange(n) - 1, 0), np.minimum(np.arange(n) + 1, n - 1)
@@ -550,7 +549,7 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     new = w[follows]
     old = new - 1
     a = L.a[new]
-    beyond_cut = L.unearned(old, np.maximum(L.c[old], L.a[old]))
+    beyond_cut = L.vs[old] - L.earned(old, np.maximum(L.c[old], L.a[old]))  # cut within its first stretch
     stop = np.maximum(np.where(L.cut[new], L.c[new], np.where(L.renews[new], months + 13, L.f[new])), a)
     stretch_end = np.maximum(np.where(L.cut[new], np.minimum(L.c[new], L.f[new]), L.f[new]), a)
     renewed_soon = (stop > stretch_end) & (stretch_end < a + 12)  # renewals within the 12 months: not booked
