@@ -400,8 +400,13 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray, events,
     last = v - first - (n - 2) * alike
     has_last = (n >= 2) & (kept == n)
     events.add(group[o], start, np.where(kept > 0, first, 0))
-    events.add(group[o], anc + pp, np.where(between > 0, alike, 0), every=(pp,))
-    events.add(group[o], anc + (1 + between) * pp, np.where(between > 0, -alike, 0), every=(pp,))
+    alikes = np.flatnonzero(between > 0)
+    periods = np.flatnonzero(np.bincount(pp[alikes])) if len(alikes) else ()
+    for period in periods if len(periods) <= 8 else (None,):  # a few periods: each repeated alike, one by one
+        at = alikes if period is None else alikes[pp[alikes] == period]
+        every = (pp[at] if period is None else int(period),)
+        events.add(group[o][at], (anc + pp)[at], alike[at], every=every)
+        events.add(group[o][at], (anc + (1 + between) * pp)[at], -alike[at], every=every)
     events.add(group[o][has_last], (anc + (n - 1) * pp)[has_last], last[has_last])
     billed += np.bincount(o, weights=np.where(kept > 0, first, 0) + between * alike + np.where(has_last, last, 0),
                           minlength=len(w)).astype(np.int64)
