@@ -499,11 +499,6 @@ def windowed(lines: Lines, chains: int) -> np.ndarray:
     return out
 
 
-def _chain_signed(lines: Lines, w: np.ndarray) -> np.ndarray:
-    """For each of lines ``w`` (whole chains), the month its chain was first signed (its original's signing)."""
-    return lines.first_signed[w]
-
-
 def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int):
     """For each group and month, the next 12 months' revenue of lines ``w`` (whole falling or windowed chains,
     ``target`` the group of each chain by its number) that is not booked yet (:func:`rules.unbooked_revenue`),
@@ -521,7 +516,7 @@ def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, month
     last = np.where(end == f, vs - (length - 1) * monthly, monthly)
     term = np.maximum(end - a, 1)
     zeros = np.zeros(len(w), np.int64)
-    unbooked_revenue(events, Terms(group=target[chain], start=a, signed=_chain_signed(L, w), term=term, period=term,
+    unbooked_revenue(events, Terms(group=target[chain], start=a, signed=L.first_signed[w], term=term, period=term,
                                    renews=np.zeros(len(w), bool), value=monthly * (term - 1) + np.where(end > a, last, 0),
                                    services=L.services[w], monthly=monthly, invoice=zeros, mrr=zeros, arr=zeros))
     tail = np.flatnonzero(~L.cut[w] & L.renews[w] & (L.price[w] > 0) & (f < months))
@@ -536,7 +531,8 @@ def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, month
 def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     """For lines ``w`` (whole falling or windowed chains, ``target`` the group of each chain by its number), in
     the 12 months before each amendment takes effect (from the chain's signing): what its current backlog is
-    beyond the next 12 months' revenue less what :func:`unbooked` takes out, as (group, month, cents).
+    beyond the next 12 months' revenue less what :func:`unbooked` takes out, as (cell: group x ``months`` +
+    month, cents).
 
     There the line in effect is known and the amendment is not: what is booked and not earned is that line's
     revenue up to the end of its first stretch, and the current backlog is the least of that and the next 12
@@ -548,7 +544,7 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     within them; only the others are worked out, month by month."""
     L = lines
     if len(w) < 2:
-        return (np.zeros(0, np.int64),) * 3
+        return (np.zeros(0, np.int64),) * 2
     chain = L.chain[w]
     follows = np.flatnonzero(np.r_[False, chain[1:] == chain[:-1]])  # amendments, by position in w
     new = w[follows]
@@ -559,7 +555,7 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     stretch_end = np.maximum(np.where(L.cut[new], np.minimum(L.c[new], L.f[new]), L.f[new]), a)
     renewed_soon = (stop > stretch_end) & (stretch_end < a + 12)  # renewals within the 12 months: not booked
     more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) + L.services[new] > beyond_cut)
-    follows, new, a, stop, stretch_end = follows[more], new[more], a[more], stop[more], stretch_end[more]
+    new, a, stop, stretch_end = new[more], a[more], stop[more], stretch_end[more]
     reach = a[:, None] + np.arange(1, 13)  # 12 months after each month end
     length, vs = (L.f[new] - a)[:, None], L.vs[new][:, None]
     within = np.minimum(reach, stretch_end[:, None]) - a[:, None]  # months of its stretch before then
@@ -571,10 +567,10 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
         renewed = np.maximum(np.minimum(reach[soon], stop[soon][:, None]) - L.f[line], 0)  # months renewed
         terms = renewed // L.t0[line]
         renewals[soon] = terms * L.vt[line] + (renewed - terms * L.t0[line]) * L.mt[line]
-    t = reach - 13
-    inside = (t >= _chain_signed(L, w)[follows][:, None]) & (t < months - 12)
-    return (np.broadcast_to(target[chain[follows]][:, None], t.shape)[inside], t[inside],
-            (np.minimum(beyond_cut[more][:, None] - stretch_earns, renewals))[inside])
+    t = reach - 13  # the month ends
+    inside = (t >= L.first_signed[new][:, None]) & (t < months - 12)
+    cells = target[L.chain[new]][:, None] * months + t
+    return cells[inside], np.minimum(beyond_cut[more][:, None] - stretch_earns, renewals)[inside]
 
 
 def _add_flows(flows: dict, balances: dict, pooled: dict) -> None:
@@ -632,8 +628,8 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         balances["current"] += (_next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
                                 - unbooked(one, every, one_target, groups, months))
         windows = w[~fall[lines.chain[w]]]  # a falling chain's amendments add nothing (see window_cells)
-        cell_group, month, amount = window_cells(lines, windows, target, months)
-        balances["current"] += sum_by(cell_group * months + month, amount, groups * months).reshape(groups, months)
+        cells, amount = window_cells(lines, windows, target, months)
+        balances["current"] += sum_by(cells, amount, groups * months).reshape(groups, months)
     step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
     lo = shorts
     while lo < len(roots):  # blocks of chains, each at most BLOCK_CELLS (chain x month) cells over its own months
