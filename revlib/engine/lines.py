@@ -34,6 +34,8 @@ def chained(book) -> tuple[np.ndarray, np.ndarray]:
     amended = np.zeros(len(book), bool)
     amended[book.amends[book.amends >= 0]] = True
     renewed = book.stop < NEVER
+    if not renewed.any():  # no renewal contracts: the amended ones
+        return amended, renewed
     ahead = book.renews & (book.period > book.term)  # invoiced beyond its term: credited when the renewal starts
     simple = renewed & ~amended & ~ahead & (book.stop == book.start + book.term)
     return amended | (renewed & ~simple), simple
