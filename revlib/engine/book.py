@@ -124,24 +124,23 @@ class Book:
 
     def take(self, rows, text=True) -> "Book":
         """The contracts at ``rows`` (positions, or a mask), as a book of their own; without their customers',
-        segments', labels' and billing names (None) unless ``text`` (the engine's rules read none of them, and
-        they are the slow columns to copy).
+        segments', labels' and billing names (None), days (whole months) and file lines unless ``text`` (the
+        monthly engine's rules read none of them, and they are the slow columns to copy).
 
         An amendment goes with the contract it amends (they share its segment); a renewed contract taken
         without its renewal still stops renewing where the renewal starts.
         """
         rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, np.int64)
-        names = ("customer", "segment", "label") if text else ()
+        names = ("customer", "segment", "label", "start_day", "signed_day", "line") if text else ()
         columns = {name: getattr(self, name)[rows] for name in names + (
-            "start", "signed", "term", "period", "renews", "services", "value", "first_price", "stop", "start_day",
-            "signed_day", "line")}
+            "start", "signed", "term", "period", "renews", "services", "value", "first_price", "stop")}
         if not text:
             columns.update(customer=None, segment=None, label=None)
         where = np.full(len(self) + 1, -1, np.int64)
         where[rows] = np.arange(len(rows))
         for name in ("amends", "renewal_of"):
             old = getattr(self, name)[rows]
-            columns[name] = np.where(old >= 0, where[old], -1)
+            columns[name] = np.where(old >= 0, where[old], -1) if (old >= 0).any() else old  # none: all -1
         return Book(**columns, ramps={int(where[i]): p for i, p in self.ramps.items() if where[i] >= 0},
                     billing=None if self.billing is None or not text else self.billing[rows],
                     customer_code=self.customer_code[rows])
