@@ -160,11 +160,20 @@ def sum_by(ids: np.ndarray, amount: np.ndarray, size: int) -> np.ndarray:
     >>> sum_by(np.array([0, 2, 0]), np.array([5, 7, 1]), 3).tolist()
     [6, 0, 7]
     """
-    if np.abs(amount).sum() < FLOAT_EXACT:  # every partial sum is a whole number below 2**52: exact
+    if _below(amount, FLOAT_EXACT):  # every partial sum is a whole number below 2**52: exact
         return np.bincount(ids, weights=amount, minlength=size).astype(np.int64)
     total = np.zeros(size, np.int64)  # beyond what a float adds exactly: add whole numbers
     np.add.at(total, ids, amount)
     return total
+
+
+def _below(amount: np.ndarray, limit: int) -> bool:
+    """Whether the amounts' absolute values add up to less than ``limit`` (``len`` times the largest is below it, or
+    the sum itself is: the first costs no array of the amounts' length)."""
+    if not len(amount):
+        return True
+    largest = max(abs(int(amount.min())), abs(int(amount.max())))
+    return largest * len(amount) < limit or int(np.abs(amount).sum()) < limit
 
 
 def factorize(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

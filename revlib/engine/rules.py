@@ -61,28 +61,73 @@ class Terms:
 
     def merged(self) -> "Terms":
         """One row for each distinct group, start, signing, term, billing and renewal; amounts added."""
-        keys = ("group", "start", "signed", "term", "period", "renews")
         if not len(self.group):
             return self
-        columns = [getattr(self, k).astype(np.int64) for k in keys]
-        lows = [int(c.min()) for c in columns]
-        sizes = [int(c.max()) - low + 1 for c, low in zip(columns, lows)]
-        if np.prod(sizes, dtype=float) >= 2**62:
-            return self
-        code = np.zeros(len(self.group), np.int64)
-        for column, low, size in zip(columns, lows, sizes):
-            code = code * size + (column - low)
-        ids, rest = factorize(code, int(np.prod(sizes)))
-        if len(rest) == len(code):
-            return self
-        fields = {}
-        for name, low, size in reversed(list(zip(keys, lows, sizes))):
-            rest, digit = np.divmod(rest, size)
-            fields[name] = digit + low
-        fields["renews"] = fields["renews"].astype(bool)
-        for name in ("value", "services", "monthly", "invoice", "mrr", "arr"):
-            fields[name] = sum_by(ids, getattr(self, name), len(fields["group"]))
-        return Terms(**fields)
+        merged = _merged([getattr(self, k) for k in MERGE_KEYS], lambda name: getattr(self, name))
+        return self if merged is None else Terms(**merged)
+
+    @classmethod
+    def merged_of(cls, book: Book, group: np.ndarray, origin: int, left_out: np.ndarray) -> "Terms":
+        """``Terms.of(book, rows, group[rows], origin).merged()``, ``rows`` every row of the book but those
+        ``left_out`` (a few positions): worked out on the book's columns as they are, none gathered first."""
+        value, term, price = book.value, book.term, book.first_price
+
+        def amount(name: str) -> np.ndarray:  # each contract's, as Terms.of has it
+            return {"value": lambda: value, "services": lambda: book.services, "monthly": lambda: value // term,
+                    "invoice": lambda: value * book.period // term, "mrr": lambda: round_half_up(price, 12),
+                    "arr": lambda: price}[name]()
+
+        if len(book) > len(left_out):
+            merged = _merged([group, book.start, book.signed, term, book.period, book.renews], amount, left_out)
+            if merged is not None:
+                merged["start"] -= origin
+                merged["signed"] -= origin
+                return cls(**merged)
+        rows = np.ones(len(book), bool)
+        rows[left_out] = False
+        index = np.flatnonzero(rows)
+        return cls.of(book, index, group[index], origin).merged()
+
+
+MERGE_KEYS = ("group", "start", "signed", "term", "period", "renews")
+"""What contracts merged into one row of :class:`Terms` have in common."""
+
+MERGE_AMOUNTS = ("value", "services", "monthly", "invoice", "mrr", "arr")
+"""The amounts of :class:`Terms`, added up when contracts are merged."""
+
+
+def _merged(keys: list, amount, left_out=None) -> dict | None:
+    """The fields of :class:`Terms` for one row per distinct combination of the ``keys`` (the columns of
+    :data:`MERGE_KEYS`), each amount of :data:`MERGE_AMOUNTS` (``amount(name)``, a column) added up; the rows at
+    positions ``left_out`` not counted. None when nothing merges, or the keys' combinations are too many to number.
+    """
+    lows = [int(c.min()) for c in keys]
+    sizes = [int(c.max()) - low + 1 for c, low in zip(keys, lows)]
+    size = int(np.prod(sizes, dtype=float))
+    if size >= 2**62:
+        return None
+    code = np.zeros(len(keys[0]), np.int64)
+    for column, low, each in zip(keys, lows, sizes):
+        if each > 1:  # one value (as of one group) adds nothing to the code
+            code *= each  # in place: no other array of the book's length is made
+            code -= low
+            code += column
+    left = 0 if left_out is None else len(left_out)
+    if left:
+        code[left_out] = size  # numbered last, then dropped
+    ids, rest = factorize(code, size + (left > 0))
+    kept = len(rest) - (left > 0)
+    if kept == len(code) - left:  # nothing merges
+        return None
+    fields = {}
+    rest = rest[:kept]
+    for name, low, each in reversed(list(zip(MERGE_KEYS, lows, sizes))):
+        rest, digit = np.divmod(rest, each)
+        fields[name] = digit + low
+    fields["renews"] = fields["renews"].astype(bool)
+    for name in MERGE_AMOUNTS:
+        fields[name] = sum_by(ids, amount(name), kept + (left > 0))[:kept]
+    return fields
 
 
 def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
@@ -106,9 +151,9 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
-    pooled = np.flatnonzero(~ramp) if book.ramps else slice(None)
     scratch = np.empty((groups, months), np.int64)  # lent to every grid worked out here, one after the other
-    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, scratch=scratch)
+    pooled = Terms.merged_of(book, group, origin, np.flatnonzero(ramp) if book.ramps else np.zeros(0, np.int64))
+    flows = _flows(pooled, groups, months, scratch=scratch)
     owed = flows["billings"] - flows["recurring_revenue"]
     owed -= flows["services_revenue"]
     np.cumsum(owed, axis=1, out=owed)  # with the balances of the contracts invoiced ahead as they are: clipped below
