@@ -41,6 +41,13 @@ class Events:
         strides = [np.broadcast_to(np.asarray(s, np.int64), month.shape)[keep] for s in every]
         self.parts.append((group[keep], month[keep], amount[keep], running_totals, strides))
 
+    def include(self, other: "Events", sign: int = 1, rows: np.ndarray | None = None) -> None:
+        """Add ``other``'s events (of as many months) to these, each amount times ``sign`` (1 or -1), and each
+        group ``g`` of ``other`` as group ``rows[g]`` here (where ``rows`` is given)."""
+        for group, month, amount, running_totals, strides in other.parts:
+            self.parts.append((group if rows is None else rows[group], month, -amount if sign < 0 else amount,
+                               running_totals, strides))
+
     def grid(self, scratch: np.ndarray | None = None) -> np.ndarray:
         """The (groups x months) totals, in cents.
 

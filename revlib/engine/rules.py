@@ -153,35 +153,35 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
     scratch = np.empty((groups, months), np.int64)  # lent to every grid worked out here, one after the other
     pooled = Terms.merged_of(book, group, origin, np.flatnonzero(ramp) if book.ramps else np.zeros(0, np.int64))
-    flows = _flows(pooled, groups, months, scratch=scratch)
-    owed = flows["billings"] - flows["recurring_revenue"]
-    owed -= flows["services_revenue"]
-    np.cumsum(owed, axis=1, out=owed)  # with the balances of the contracts invoiced ahead as they are: clipped below
-    unbilled = np.zeros(owed.shape, np.int64)  # np.zeros: pages only touched where written
-    beyond = []  # deferred revenue beyond backlog, contract by contract: (adder, values), added where it counts
+    events = _events(pooled, groups, months)
+    # Rows whose balances are clipped on their own: (each one's group, its flows' events). Their flows are all in
+    # the book's; its deferred revenue is then their balance as it is: max(b, 0) = b + max(-b, 0).
     parts = []
     if ahead.any():
         index = np.flatnonzero(ahead)
         terms = Terms.of(book, index, group[index], origin).merged()
         target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
-        parts.append((target, _flows(terms, len(target), months, names=BALANCE_FLOWS), True))
-    if book.ramps:
+        parts.append((target, _events(terms, len(target), months, names=BALANCE_FLOWS)))
+    if book.ramps:  # ramp deals: each its own row, its events in its group's grid as well
         index = np.flatnonzero(ramp)
         terms = Terms.of(book, index, np.arange(len(index)), origin)
-        parts.append((group[index], _flows(terms, len(index), months, ramps=ramp_years(book, index)), False))
-    for target, each, pooled_too in parts:
-        earned_each = each["recurring_revenue"] + each["services_revenue"]
-        balance = np.cumsum(each["billings"] - earned_each, axis=1)
-        booked = np.cumsum(each["bookings_signed"] + each["renewal_bookings"] - earned_each, axis=1)
+        each = _events(terms, len(index), months, ramps=ramp_years(book, index))
+        for name, flow in events.items():
+            flow.include(each[name], rows=group[index])
+        parts.append((group[index], each))
+    flows = {name: flow.grid(scratch) for name, flow in events.items()}
+    owed = flows["billings"] - flows["recurring_revenue"]
+    owed -= flows["services_revenue"]
+    np.cumsum(owed, axis=1, out=owed)  # with the balances of the rows clipped on their own as they are: below
+    unbilled = np.zeros(owed.shape, np.int64)  # np.zeros: pages only touched where written
+    beyond = []  # deferred revenue beyond backlog, row by row: (adder, values), added where it counts
+    for target, each in parts:
+        balance, over = _balances(each, len(target), months)
         add = adder(target)
-        if pooled_too:  # its flows are in, and its balance is in deferred revenue as it is: max(b, 0) = b + max(-b, 0)
-            add(owed, np.maximum(-balance, 0))
-        else:
-            for name in flows:
-                add(flows[name], each[name])
-            add(owed, np.maximum(balance, 0))
-        add(unbilled, np.maximum(-balance, 0))
-        beyond.append((add, np.maximum(balance - booked, 0)))
+        unbilled_each = np.maximum(np.negative(balance, out=balance), 0, out=balance)
+        add(owed, unbilled_each)
+        add(unbilled, unbilled_each)
+        beyond.append((add, over))
     bookings = flows["bookings_signed"]
     bookings += flows["renewal_bookings"]  # the signed bookings' grid, no longer needed alone
     out = {
@@ -262,6 +262,11 @@ def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS, scra
     ``ramps`` (from :func:`ramp_years`) marks every row as a ramp deal, priced year by year;
     ``names`` picks the flows wanted (of :data:`FLOWS`); ``scratch`` is lent to :meth:`Events.grid`.
     """
+    return {name: each.grid(scratch) for name, each in _events(terms, groups, months, ramps, names).items()}
+
+
+def _events(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS) -> dict:
+    """The events of :func:`_flows` (an :class:`Events` for each flow of ``names``), not yet added up in grids."""
     events = {name: Events(groups, months) for name in names}
     rules = {
         "bookings_signed": lambda: signed_bookings(events["bookings_signed"], terms),
@@ -278,7 +283,27 @@ def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS, scra
         run_rates(events["mrr"], events["arr"], terms, months, ramps)
     if "ramp_step" in names and ramps is not None:
         ramp_steps(events["ramp_step"], terms, months, ramps)
-    return {name: each.grid(scratch) for name, each in events.items()}
+    return events
+
+
+def _balances(events: dict, rows: int, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Of rows whose flows are ``events`` (of :func:`_events`, with :data:`BALANCE_FLOWS`): each row's balance by
+    month (billed less earned to date: deferred revenue where positive, unbilled where negative), and what it has
+    billed beyond what it has booked to date, where positive (deferred revenue beyond its backlog)."""
+    billed = Events(rows, months)  # billed less earned
+    billed.include(events["billings"])
+    billed.include(events["recurring_revenue"], -1)
+    billed.include(events["services_revenue"], -1)
+    beyond = Events(rows, months)  # billed less booked
+    beyond.include(events["billings"])
+    beyond.include(events["bookings_signed"], -1)
+    beyond.include(events["renewal_bookings"], -1)
+    scratch = np.empty((rows, months), np.int64)  # lent to both grids
+    balance, beyond = billed.grid(scratch), beyond.grid(scratch)
+    np.cumsum(balance, axis=1, out=balance)
+    np.cumsum(beyond, axis=1, out=beyond)
+    np.maximum(beyond, 0, out=beyond)
+    return balance, beyond
 
 
 def signed_bookings(events: Events, terms: Terms) -> None:
