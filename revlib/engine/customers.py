@@ -34,18 +34,28 @@ def active_customers(book: Book, group: np.ndarray, groups: int, origin: int, mo
     return counts
 
 
-def in_service(book: Book, origin: int, months: int):
-    """Spans of months with recurring revenue: contract index, first month, month after the last."""
-    start = book.start - origin
-    spans = []
-    flat = np.ones(len(book), bool)
-    flat[list(book.ramps)] = False
-    pick = flat & (book.first_price > 0)
-    end = np.where(book.renews, months, start + book.term)
-    spans.append((np.flatnonzero(pick), start[pick], end[pick]))
+def in_service(book: Book, origin: int, months: int, ramps=None):
+    """Spans of months with recurring revenue: contract index, first month, month after the last.
+
+    ``ramps``: :func:`revlib.engine.book.ramp_years` of the book's ramp deals in order, where already known.
+    """
+    # Contracts at one price: one span each, from the start to the end of the term (or of the grid, if it renews).
+    first = book.start - origin
+    stop = book.start + book.term
+    stop -= origin  # in place, as below
+    if len(stop) and stop.min() >= 0:  # renewing: to the grid's end (the larger), without a branch per contract
+        np.maximum(stop, book.renews * months, out=stop)
+    else:
+        np.copyto(stop, months, where=book.renews)
+    np.minimum(stop, months, out=stop)
+    plain = first < stop
+    plain &= book.first_price > 0
+    plain[list(book.ramps)] = False
+    spans = [(np.flatnonzero(plain), first[plain], stop[plain])]
     if book.ramps:
+        start = first
         index = np.array(sorted(book.ramps), np.int64)
-        _, owner, year, prices = ramp_years(book, index)
+        _, owner, year, prices = ramp_years(book, index) if ramps is None else ramps
         owner = index[owner]
         free_year = np.zeros(len(book), bool)
         free_year[owner[prices == 0]] = True
@@ -61,11 +71,13 @@ def in_service(book: Book, origin: int, months: int):
         row, year_of, term = owner[again][which], year[again][which], term[which]
         begin = start[row] + k * term
         spans.append((row, begin + 12 * year_of, begin + np.minimum(12 * year_of + 12, term)))
-    who = np.concatenate([np.asarray(x, np.int64) for x, _, _ in spans])
-    first = np.concatenate([np.asarray(a, np.int64) for _, a, _ in spans])
-    stop = np.minimum(np.concatenate([np.asarray(e, np.int64) for _, _, e in spans]), months)
-    keep = first < stop
-    return who[keep], first[keep], stop[keep]
+        ramp_spans = [np.concatenate([np.asarray(x[i], np.int64) for x in spans[1:]]) for i in range(3)]
+        ramp_spans[2] = np.minimum(ramp_spans[2], months)
+        keep = ramp_spans[1] < ramp_spans[2]
+        spans[1:] = [tuple(x[keep] for x in ramp_spans)]
+    if len(spans) == 1:
+        return spans[0]
+    return tuple(np.concatenate(x) for x in zip(*spans))
 
 
 def _count_bits(mask: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:

@@ -13,9 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FLOAT_EXACT = 2**52
-"""Below this many cents in all, a float64 sum of whole cents is exact."""
-
 
 class Events:
     """Amounts placed in (group, month) cells, each possibly repeating every P months."""
@@ -116,7 +113,7 @@ class Events:
             code = code * base + column
         which, codes = pd.factorize(code)
         if len(codes) > 1:  # one sort, then each pattern is a slice of it
-            order = np.argsort(which, kind="stable")
+            order = np.argsort(which.astype(np.int16) if len(codes) < 2**15 else which, kind="stable")  # a radix sort
             bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(codes)))]
         for k, key in enumerate(codes.tolist()):
             repeats = []
@@ -128,16 +125,8 @@ class Events:
 
 
 def place(cells: np.ndarray, group, month, amount) -> None:
-    """Add each amount into its (group, month) cell of ``cells`` (a C-ordered grid), exactly in cents.
-
-    A few events are added one by one; as many as a good part of the cells, counted all at once.
-    """
-    flat = cells.reshape(-1)
-    at = group * cells.shape[1] + month
-    if 8 * len(at) >= flat.size:
-        flat += sum_by(at, amount, flat.size)
-    else:
-        np.add.at(flat, at, amount)
+    """Add each amount into its (group, month) cell of ``cells`` (a C-ordered grid), exactly in cents."""
+    np.add.at(cells.reshape(-1), group * cells.shape[1] + month, amount)
 
 
 def repeat_every(cells: np.ndarray, stride: int) -> None:
@@ -167,20 +156,9 @@ def sum_by(ids: np.ndarray, amount: np.ndarray, size: int) -> np.ndarray:
     >>> sum_by(np.array([0, 2, 0]), np.array([5, 7, 1]), 3).tolist()
     [6, 0, 7]
     """
-    if _below(amount, FLOAT_EXACT):  # every partial sum is a whole number below 2**52: exact
-        return np.bincount(ids, weights=amount, minlength=size).astype(np.int64)
-    total = np.zeros(size, np.int64)  # beyond what a float adds exactly: add whole numbers
-    np.add.at(total, ids, amount)
+    total = np.zeros(size, np.int64)
+    np.add.at(total, ids, amount)  # whole numbers added as they are (numpy 2's ufunc.at adds in one pass)
     return total
-
-
-def _below(amount: np.ndarray, limit: int) -> bool:
-    """Whether the amounts' absolute values add up to less than ``limit`` (``len`` times the largest is below it, or
-    the sum itself is: the first costs no array of the amounts' length)."""
-    if not len(amount):
-        return True
-    largest = max(abs(int(amount.min())), abs(int(amount.max())))
-    return largest * len(amount) < limit or int(np.abs(amount).sum()) < limit
 
 
 def factorize(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -165,7 +165,8 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     if book.ramps:  # ramp deals: each its own row, its events in its group's grid as well
         index = np.flatnonzero(ramp)
         terms = Terms.of(book, index, np.arange(len(index)), origin)
-        each = _events(terms, len(index), months, ramps=ramp_years(book, index))
+        years = ramp_years(book, index)
+        each = _events(terms, len(index), months, ramps=years)
         for name, flow in events.items():
             flow.include(each[name], rows=group[index])
         parts.append((group[index], each))
@@ -199,7 +200,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     current = _next_12_months(out["revenue"], scratch)
     current -= flows["unbooked"]
     _add_rows(current, beyond)
-    who, first, stop = in_service(book, origin, months)
+    who, first, stop = in_service(book, origin, months, years if book.ramps else None)
     chains_ahead = None
     if roots is not None:
         who = keep[who]
