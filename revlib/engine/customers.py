@@ -8,6 +8,7 @@ from .book import Book, ramp_years
 from .grid import factorize, spread
 
 _LOW_BITS = np.array([(1 << k) - 1 for k in range(65)], dtype=np.uint64)  # _LOW_BITS[k]: the k lowest bits set
+_HIGH_BITS = ~_LOW_BITS  # _HIGH_BITS[k]: all bits set but the k lowest
 _BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.int64)
 
 
@@ -25,13 +26,26 @@ def active_customers(book: Book, group: np.ndarray, groups: int, origin: int, mo
     if not len(who):
         return counts
     customers = int(book.customer_code.max()) + 1
-    ids, keys = factorize(group[who] * customers + book.customer_code[who], groups * customers)
-    rows = keys // customers  # each key's group, in order (the keys are sorted)
+    if groups == 1:  # one group: each customer's own number (one with no span has no bit set)
+        ids, rows = book.customer_code[who], np.zeros(customers, np.int64)
+    else:
+        ids, keys = factorize(group[who] * customers + book.customer_code[who], groups * customers)
+        rows = keys // customers  # each key's group, in order (the keys are sorted)
     for block in range(0, months, 64):
-        mask = np.zeros(len(keys), np.uint64)
-        np.bitwise_or.at(mask, ids, _LOW_BITS[np.clip(stop - block, 0, 64)] & ~_LOW_BITS[np.clip(first - block, 0, 64)])
+        mask = np.zeros(len(rows), np.uint64)
+        np.bitwise_or.at(mask, ids, _months_bits(first, stop, block))
         _count_bits(mask, rows, counts[:, block:block + 64])
     return counts
+
+
+def _months_bits(first: np.ndarray, stop: np.ndarray, block: int) -> np.ndarray:
+    """Each span's months from ``block`` to ``block + 63`` as the bits of a mask (bit k: month ``block + k``)."""
+    inside = not block and all(0 <= int(f(x)) <= 64 for x in (first, stop) for f in (np.min, np.max) if len(x))
+    if not inside:  # else no month is before the block or after it: nothing to clip
+        first, stop = np.clip(first - block, 0, 64), np.clip(stop - block, 0, 64)
+    bits = _LOW_BITS[stop]
+    bits &= _HIGH_BITS[first]
+    return bits
 
 
 def in_service(book: Book, origin: int, months: int, ramps=None):
@@ -88,8 +102,9 @@ def _count_bits(mask: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
     octets = mask.astype("<u8").view(np.uint8).reshape(-1, 8)
     groups, width = out.shape
     if groups <= 4096:  # a histogram of each byte's values, then the bits of each value
+        base = rows * 256 if groups > 1 else 0  # each mask's row's first bin
         for j in range(-(-width // 8)):
-            hist = np.bincount(rows * 256 + octets[:, j], minlength=groups * 256).reshape(groups, 256)
+            hist = np.bincount(base + octets[:, j], minlength=groups * 256).reshape(groups, 256)
             out[:, 8 * j:8 * j + 8] = (hist @ _BYTE_BITS)[:, :width - 8 * j]
         return
     bits = np.unpackbits(octets, axis=1, count=width, bitorder="little")
