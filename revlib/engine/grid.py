@@ -166,10 +166,15 @@ def factorize(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     if size <= 4 * len(key) + 65_536:  # a direct table beats hashing
         present = np.zeros(size, bool)
         present[key] = True
+        keys = np.flatnonzero(present)
+        if 8 * len(keys) < size:  # few keys: each one's number written (and its pages touched) for them alone
+            number = np.empty(size, np.int64)
+            number[keys] = np.arange(len(keys))
+            return number[key], keys
         count = np.cumsum(present, dtype=np.int32 if size < 2**31 else np.int64)  # keys up to each: half the memory
         ids = count[key].astype(np.int64)
         ids -= 1
-        return ids, np.flatnonzero(present)
+        return ids, keys
     ids, uniques = pd.factorize(key, sort=True)
     return ids.astype(np.int64), np.asarray(uniques, np.int64)
 
