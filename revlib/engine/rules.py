@@ -152,25 +152,8 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
     scratch = np.empty((groups, months), np.int64)  # lent to every grid worked out here, one after the other
-    pooled = Terms.merged_of(book, group, origin, np.flatnonzero(ramp) if book.ramps else np.zeros(0, np.int64))
-    events = _events(pooled, groups, months)
-    # Rows whose balances are clipped on their own: (each one's group, its flows' events). Their flows are all in
-    # the book's; its deferred revenue is then their balance as it is: max(b, 0) = b + max(-b, 0).
-    parts = []
-    if ahead.any():
-        index = np.flatnonzero(ahead)
-        terms = Terms.of(book, index, group[index], origin).merged()
-        target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
-        parts.append((target, _events(terms, len(target), months, names=BALANCE_FLOWS)))
-    if book.ramps:  # ramp deals: each its own row, its events in its group's grid as well
-        index = np.flatnonzero(ramp)
-        terms = Terms.of(book, index, np.arange(len(index)), origin)
-        years = ramp_years(book, index)
-        each = _events(terms, len(index), months, ramps=years)
-        for name, flow in events.items():
-            flow.include(each[name], rows=group[index])
-        parts.append((group[index], each))
-    flows = {name: flow.grid(scratch) for name, flow in events.items()}
+    years = ramp_years(book, np.flatnonzero(ramp)) if book.ramps else None
+    flows, parts = _book_flows(book, group, groups, origin, months, ramp, ahead, years, scratch)
     owed = flows["billings"] - flows["recurring_revenue"]
     owed -= flows["services_revenue"]
     np.cumsum(owed, axis=1, out=owed)  # with the balances of the rows clipped on their own as they are: below
@@ -200,7 +183,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     current = _next_12_months(out["revenue"], scratch)
     current -= flows["unbooked"]
     _add_rows(current, beyond)
-    who, first, stop = in_service(book, origin, months, years if book.ramps else None)
+    who, first, stop = in_service(book, origin, months, years)
     chains_ahead = None
     if roots is not None:
         who = keep[who]
@@ -229,6 +212,34 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     out["current_backlog"] = current
     out["customers"] = active_customers(full, full_group, groups, origin, months, (who, first, stop))
     return out
+
+
+def _book_flows(book: Book, group: np.ndarray, groups: int, origin: int, months: int, ramp: np.ndarray,
+                ahead: np.ndarray, years, scratch: np.ndarray) -> tuple[dict, list]:
+    """The flows of every contract of the book by group (:data:`FLOWS`, grids), and the rows whose balances are
+    clipped on their own, each as (its group, its flows' events): the contracts that may be invoiced ahead
+    (``ahead``, merged by their terms) and the ramp deals (``ramp``, priced by ``years``, from :func:`ramp_years`).
+
+    Their flows are in the book's as well: its deferred revenue then holds their balances as they are, and
+    max(b, 0) = b + max(-b, 0). Each flow's events are let go once added up (by customer, they are about the book's
+    size each).
+    """
+    pooled = Terms.merged_of(book, group, origin, np.flatnonzero(ramp) if years is not None else np.zeros(0, np.int64))
+    events = _events(pooled, groups, months)
+    del pooled
+    parts = []
+    if ahead.any():
+        index = np.flatnonzero(ahead)
+        terms = Terms.of(book, index, group[index], origin).merged()
+        target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
+        parts.append((target, _events(terms, len(target), months, names=BALANCE_FLOWS)))
+    if years is not None:  # ramp deals: each its own row, its events in its group's grids as well
+        index = np.flatnonzero(ramp)
+        each = _events(Terms.of(book, index, np.arange(len(index)), origin), len(index), months, ramps=years)
+        for name, flow in events.items():
+            flow.include(each[name], rows=group[index])
+        parts.append((group[index], each))
+    return {name: events.pop(name).grid(scratch) for name in list(events)}, parts
 
 
 def _add_rows(target: np.ndarray, parts: list) -> None:
