@@ -99,7 +99,7 @@ def _count_bits(mask: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
 
     ``rows`` (each mask's row) are in order.
     """
-    octets = mask.astype("<u8").view(np.uint8).reshape(-1, 8)
+    octets = mask.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8)
     groups, width = out.shape
     if groups <= 4096:  # a histogram of each byte's values, then the bits of each value
         base = rows * 256 if groups > 1 else 0  # each mask's row's first bin

@@ -7,6 +7,7 @@ counted from the grid's first month (``origin``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,9 +74,13 @@ class Terms:
         value, term, price = book.value, book.term, book.first_price
 
         def amount(name: str) -> np.ndarray:  # each contract's, as Terms.of has it
-            return {"value": lambda: value, "services": lambda: book.services, "monthly": lambda: value // term,
-                    "invoice": lambda: value * book.period // term, "mrr": lambda: round_half_up(price, 12),
-                    "arr": lambda: price}[name]()
+            if name == "monthly":
+                return value // term
+            if name == "invoice":
+                return value * book.period // term
+            if name == "mrr":
+                return round_half_up(price, 12)
+            return {"value": value, "services": book.services, "arr": price}[name]
 
         if len(book) > len(left_out):
             merged = _merged([group, book.start, book.signed, term, book.period, book.renews], amount, left_out)
@@ -86,7 +91,7 @@ class Terms:
         rows = np.ones(len(book), bool)
         rows[left_out] = False
         index = np.flatnonzero(rows)
-        return cls.of(book, index, group[index], origin).merged()
+        return cls.of(book, index, group[index], origin)  # nothing to merge
 
 
 MERGE_KEYS = ("group", "start", "signed", "term", "period", "renews")
@@ -103,7 +108,7 @@ def _merged(keys: list, amount, left_out=None) -> dict | None:
     """
     lows = [int(c.min()) for c in keys]
     sizes = [int(c.max()) - low + 1 for c, low in zip(keys, lows)]
-    size = int(np.prod(sizes, dtype=float))
+    size = math.prod(sizes)
     if size >= 2**62:
         return None
     code = np.zeros(len(keys[0]), np.int64)
@@ -302,16 +307,15 @@ def _balances(events: dict, rows: int, months: int) -> tuple[np.ndarray, np.ndar
     """Of rows whose flows are ``events`` (of :func:`_events`, with :data:`BALANCE_FLOWS`): each row's balance by
     month (billed less earned to date: deferred revenue where positive, unbilled where negative), and what it has
     billed beyond what it has booked to date, where positive (deferred revenue beyond its backlog)."""
-    billed = Events(rows, months)  # billed less earned
-    billed.include(events["billings"])
-    billed.include(events["recurring_revenue"], -1)
-    billed.include(events["services_revenue"], -1)
-    beyond = Events(rows, months)  # billed less booked
-    beyond.include(events["billings"])
-    beyond.include(events["bookings_signed"], -1)
-    beyond.include(events["renewal_bookings"], -1)
+    less_earned, less_booked = Events(rows, months), Events(rows, months)  # what is billed, less what is ...
+    for each in (less_earned, less_booked):
+        each.include(events["billings"])
+    less_earned.include(events["recurring_revenue"], -1)
+    less_earned.include(events["services_revenue"], -1)
+    less_booked.include(events["bookings_signed"], -1)
+    less_booked.include(events["renewal_bookings"], -1)
     scratch = np.empty((rows, months), np.int64)  # lent to both grids
-    balance, beyond = billed.grid(scratch), beyond.grid(scratch)
+    balance, beyond = less_earned.grid(scratch), less_booked.grid(scratch)
     np.cumsum(balance, axis=1, out=balance)
     np.cumsum(beyond, axis=1, out=beyond)
     np.maximum(beyond, 0, out=beyond)
