@@ -198,8 +198,8 @@ def stable_order(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def adder(rows: np.ndarray):
     """A function adding each row of values to a target's row ``rows[i]`` (several may share one)."""
-    order = np.argsort(rows, kind="stable")
-    ordered = rows[order]
+    order = None if (rows[1:] >= rows[:-1]).all() else np.argsort(rows, kind="stable")  # None: in order already
+    ordered = rows if order is None else rows[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     if len(starts) == len(rows):  # one row of values for each target row: nothing to add up first
 
@@ -209,7 +209,8 @@ def adder(rows: np.ndarray):
         return add_each
 
     def add(target: np.ndarray, values: np.ndarray) -> None:
-        target[ordered[starts]] += np.add.reduceat(values[order], starts, axis=0, dtype=np.int64)
+        target[ordered[starts]] += np.add.reduceat(values if order is None else values[order], starts, axis=0,
+                                                   dtype=np.int64)
 
     return add
 
