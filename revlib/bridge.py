@@ -99,9 +99,16 @@ def _check_reads(schedule_by_customer: pd.DataFrame, reader: str) -> None:
                          "pass schedule(contracts, by='customer') with all its columns")
 
 
-def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False) -> pd.DataFrame:
-    """:func:`arr_bridge` of a schedule in cents (:func:`revlib.engine.cents_schedule`), in cents."""
-    return _bridge(cents_by_customer, starts_empty(cents_by_customer), freq, per_customer)
+def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_customer: bool = False,
+                     empty: bool | None = None) -> pd.DataFrame:
+    """:func:`arr_bridge` of a schedule in cents (:func:`revlib.engine.cents_schedule`), in cents.
+
+    ``empty``: whether the schedule starts before anything was booked; read from its first month
+    (:func:`revlib.engine.starts_empty`) when not given. A block of a book's customers is given the whole
+    book's answer: customers who all start empty would otherwise count ARR the book had before as new.
+    """
+    return _bridge(cents_by_customer, starts_empty(cents_by_customer) if empty is None else empty, freq,
+                   per_customer)
 
 
 def _bridge(cents_by_customer: pd.DataFrame, empty: bool, freq: str, per_customer: bool) -> pd.DataFrame:

@@ -146,20 +146,20 @@ def _by_customer(book: Book, start, end, fiscal_year_start: int, convention: str
     A large book is scheduled a block of whole customers at a time (about :data:`CUSTOMER_MONTHS_TOGETHER`
     customer-months), in the order of their names, over the whole book's months, and each block read before the
     next is made: every customer's figures are its own, so the blocks' rows put together, and their bridges
-    added up, are the whole book's, while the memory held is a block's. The schedule is made whole where
-    ``detail`` keeps it, and where the bridge starts from the ARR some customers had before the first month
-    (then no customer's first month moves ARR, which a block of customers that all start empty would not know).
+    added up, are the whole book's, while the memory held is a block's. The schedule is made whole only where
+    ``detail`` keeps it. Whether the book starts empty is read once, from the whole book's first month, and
+    given to each block's bridge: where the bridge starts from the ARR some customers had before the first
+    month, no customer's first month moves ARR, which a block of customers that all start empty would not know.
     """
     freq = fiscal_freq(fiscal_year_start)
     first, last = span(book, start, end)
     months = max(last - first + 1, 1)
     codes, names = pd.factorize(book.customer, sort=True)
-    together = max(1, CUSTOMER_MONTHS_TOGETHER // months)
-    if len(names) > together and not detail:
-        first_month = cents_schedule(book, start=period(first), end=period(first), by="customer",
-                                     convention=convention)
-        if not starts_empty(first_month):
-            together = len(names)
+    together = len(names) if detail else max(1, CUSTOMER_MONTHS_TOGETHER // months)
+    empty = None  # read from the schedule, when it is the whole book's
+    if len(names) > together:
+        empty = starts_empty(cents_schedule(book, start=period(first), end=period(first), by="customer",
+                                            convention=convention))
     order = np.argsort(codes, kind="stable")
     cuts = np.searchsorted(codes[order], np.arange(0, max(len(names), 1), together))
     blocks = []
@@ -167,8 +167,8 @@ def _by_customer(book: Book, start, end, fiscal_year_start: int, convention: str
         part = book if len(cuts) == 1 else book.take(np.sort(order[lo:hi]))
         per = cents_schedule(part, start=start if len(cuts) == 1 else period(first),
                              end=end if len(cuts) == 1 else period(last), by="customer", convention=convention)
-        blocks.append(_ByCustomer(annual_cents(per, fiscal_year_start), arr_bridge_cents(per, freq=freq),
-                                  arr_bridge_cents(per, freq=freq, per_customer=True), *_customer_sums(per),
+        blocks.append(_ByCustomer(annual_cents(per, fiscal_year_start), arr_bridge_cents(per, freq, empty=empty),
+                                  arr_bridge_cents(per, freq, per_customer=True, empty=empty), *_customer_sums(per),
                                   per if detail else None))
         del per
     if len(blocks) == 1:

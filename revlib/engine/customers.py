@@ -8,6 +8,7 @@ from .book import Book, ramp_years
 from .grid import factorize, spread
 
 _LOW_BITS = np.array([(1 << k) - 1 for k in range(65)], dtype=np.uint64)  # _LOW_BITS[k]: the k lowest bits set
+_HIGH_BITS = ~_LOW_BITS  # _HIGH_BITS[k]: all bits set but the k lowest
 _BYTE_BITS = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1, bitorder="little").astype(np.int64)
 
 
@@ -25,27 +26,50 @@ def active_customers(book: Book, group: np.ndarray, groups: int, origin: int, mo
     if not len(who):
         return counts
     customers = int(book.customer_code.max()) + 1
-    ids, keys = factorize(group[who] * customers + book.customer_code[who], groups * customers)
-    rows = keys // customers  # each key's group, in order (the keys are sorted)
+    if groups == 1:  # one group: each customer's own number (one with no span has no bit set)
+        ids, rows = book.customer_code[who], np.zeros(customers, np.int64)
+    else:
+        ids, keys = factorize(group[who] * customers + book.customer_code[who], groups * customers)
+        rows = keys // customers  # each key's group, in order (the keys are sorted)
     for block in range(0, months, 64):
-        mask = np.zeros(len(keys), np.uint64)
-        np.bitwise_or.at(mask, ids, _LOW_BITS[np.clip(stop - block, 0, 64)] & ~_LOW_BITS[np.clip(first - block, 0, 64)])
+        mask = np.zeros(len(rows), np.uint64)
+        np.bitwise_or.at(mask, ids, _months_bits(first, stop, block))
         _count_bits(mask, rows, counts[:, block:block + 64])
     return counts
 
 
-def in_service(book: Book, origin: int, months: int):
-    """Spans of months with recurring revenue: contract index, first month, month after the last."""
-    start = book.start - origin
-    spans = []
-    flat = np.ones(len(book), bool)
-    flat[list(book.ramps)] = False
-    pick = flat & (book.first_price > 0)
-    end = np.where(book.renews, months, start + book.term)
-    spans.append((np.flatnonzero(pick), start[pick], end[pick]))
+def _months_bits(first: np.ndarray, stop: np.ndarray, block: int) -> np.ndarray:
+    """Each span's months from ``block`` to ``block + 63`` as the bits of a mask (bit k: month ``block + k``)."""
+    inside = not block and all(0 <= int(f(x)) <= 64 for x in (first, stop) for f in (np.min, np.max) if len(x))
+    if not inside:  # else no month is before the block or after it: nothing to clip
+        first, stop = np.clip(first - block, 0, 64), np.clip(stop - block, 0, 64)
+    bits = _LOW_BITS[stop]
+    bits &= _HIGH_BITS[first]
+    return bits
+
+
+def in_service(book: Book, origin: int, months: int, ramps=None):
+    """Spans of months with recurring revenue: contract index, first month, month after the last.
+
+    ``ramps``: :func:`revlib.engine.book.ramp_years` of the book's ramp deals in order, where already known.
+    """
+    # Contracts at one price: one span each, from the start to the end of the term (or of the grid, if it renews).
+    first = book.start - origin
+    stop = book.start + book.term
+    stop -= origin  # in place, as below
+    if len(stop) and stop.min() >= 0:  # renewing: to the grid's end (the larger), without a branch per contract
+        np.maximum(stop, book.renews * months, out=stop)
+    else:
+        np.copyto(stop, months, where=book.renews)
+    np.minimum(stop, months, out=stop)
+    plain = first < stop
+    plain &= book.first_price > 0
+    plain[list(book.ramps)] = False
+    spans = [(np.flatnonzero(plain), first[plain], stop[plain])]
     if book.ramps:
+        start = first
         index = np.array(sorted(book.ramps), np.int64)
-        _, owner, year, prices = ramp_years(book, index)
+        _, owner, year, prices = ramp_years(book, index) if ramps is None else ramps
         owner = index[owner]
         free_year = np.zeros(len(book), bool)
         free_year[owner[prices == 0]] = True
@@ -61,11 +85,13 @@ def in_service(book: Book, origin: int, months: int):
         row, year_of, term = owner[again][which], year[again][which], term[which]
         begin = start[row] + k * term
         spans.append((row, begin + 12 * year_of, begin + np.minimum(12 * year_of + 12, term)))
-    who = np.concatenate([np.asarray(x, np.int64) for x, _, _ in spans])
-    first = np.concatenate([np.asarray(a, np.int64) for _, a, _ in spans])
-    stop = np.minimum(np.concatenate([np.asarray(e, np.int64) for _, _, e in spans]), months)
-    keep = first < stop
-    return who[keep], first[keep], stop[keep]
+        ramp_spans = [np.concatenate([np.asarray(x[i], np.int64) for x in spans[1:]]) for i in range(3)]
+        ramp_spans[2] = np.minimum(ramp_spans[2], months)
+        keep = ramp_spans[1] < ramp_spans[2]
+        spans[1:] = [tuple(x[keep] for x in ramp_spans)]
+    if len(spans) == 1:
+        return spans[0]
+    return tuple(np.concatenate(x) for x in zip(*spans))
 
 
 def _count_bits(mask: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
@@ -73,11 +99,12 @@ def _count_bits(mask: np.ndarray, rows: np.ndarray, out: np.ndarray) -> None:
 
     ``rows`` (each mask's row) are in order.
     """
-    octets = mask.astype("<u8").view(np.uint8).reshape(-1, 8)
+    octets = mask.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8)
     groups, width = out.shape
     if groups <= 4096:  # a histogram of each byte's values, then the bits of each value
+        base = rows * 256 if groups > 1 else 0  # each mask's row's first bin
         for j in range(-(-width // 8)):
-            hist = np.bincount(rows * 256 + octets[:, j], minlength=groups * 256).reshape(groups, 256)
+            hist = np.bincount(base + octets[:, j], minlength=groups * 256).reshape(groups, 256)
             out[:, 8 * j:8 * j + 8] = (hist @ _BYTE_BITS)[:, :width - 8 * j]
         return
     bits = np.unpackbits(octets, axis=1, count=width, bitorder="little")

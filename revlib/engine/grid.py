@@ -13,9 +13,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FLOAT_EXACT = 2**52
-"""Below this many cents in all, a float64 sum of whole cents is exact."""
-
 
 class Events:
     """Amounts placed in (group, month) cells, each possibly repeating every P months."""
@@ -40,6 +37,13 @@ class Events:
             return
         strides = [np.broadcast_to(np.asarray(s, np.int64), month.shape)[keep] for s in every]
         self.parts.append((group[keep], month[keep], amount[keep], running_totals, strides))
+
+    def include(self, other: "Events", sign: int = 1, rows: np.ndarray | None = None) -> None:
+        """Add ``other``'s events (of as many months) to these, each amount times ``sign`` (1 or -1), and each
+        group ``g`` of ``other`` as group ``rows[g]`` here (where ``rows`` is given)."""
+        for group, month, amount, running_totals, strides in other.parts:
+            self.parts.append((group if rows is None else rows[group], month, -amount if sign < 0 else amount,
+                               running_totals, strides))
 
     def grid(self, scratch: np.ndarray | None = None) -> np.ndarray:
         """The (groups x months) totals, in cents.
@@ -109,7 +113,7 @@ class Events:
             code = code * base + column
         which, codes = pd.factorize(code)
         if len(codes) > 1:  # one sort, then each pattern is a slice of it
-            order = np.argsort(which, kind="stable")
+            order = np.argsort(which.astype(np.int16) if len(codes) < 2**15 else which, kind="stable")  # a radix sort
             bounds = np.r_[0, np.cumsum(np.bincount(which, minlength=len(codes)))]
         for k, key in enumerate(codes.tolist()):
             repeats = []
@@ -121,16 +125,8 @@ class Events:
 
 
 def place(cells: np.ndarray, group, month, amount) -> None:
-    """Add each amount into its (group, month) cell of ``cells`` (a C-ordered grid), exactly in cents.
-
-    A few events are added one by one; as many as a good part of the cells, counted all at once.
-    """
-    flat = cells.reshape(-1)
-    at = group * cells.shape[1] + month
-    if 8 * len(at) >= flat.size:
-        flat += sum_by(at, amount, flat.size)
-    else:
-        np.add.at(flat, at, amount)
+    """Add each amount into its (group, month) cell of ``cells`` (a C-ordered grid), exactly in cents."""
+    np.add.at(cells.reshape(-1), group * cells.shape[1] + month, amount)
 
 
 def repeat_every(cells: np.ndarray, stride: int) -> None:
@@ -160,10 +156,8 @@ def sum_by(ids: np.ndarray, amount: np.ndarray, size: int) -> np.ndarray:
     >>> sum_by(np.array([0, 2, 0]), np.array([5, 7, 1]), 3).tolist()
     [6, 0, 7]
     """
-    if np.abs(amount).sum() < FLOAT_EXACT:  # every partial sum is a whole number below 2**52: exact
-        return np.bincount(ids, weights=amount, minlength=size).astype(np.int64)
-    total = np.zeros(size, np.int64)  # beyond what a float adds exactly: add whole numbers
-    np.add.at(total, ids, amount)
+    total = np.zeros(size, np.int64)
+    np.add.at(total, ids, amount)  # whole numbers added as they are (numpy 2's ufunc.at adds in one pass)
     return total
 
 
@@ -172,10 +166,15 @@ def factorize(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     if size <= 4 * len(key) + 65_536:  # a direct table beats hashing
         present = np.zeros(size, bool)
         present[key] = True
+        keys = np.flatnonzero(present)
+        if 8 * len(keys) < size:  # few keys: each one's number written (and its pages touched) for them alone
+            number = np.empty(size, np.int64)
+            number[keys] = np.arange(len(keys))
+            return number[key], keys
         count = np.cumsum(present, dtype=np.int32 if size < 2**31 else np.int64)  # keys up to each: half the memory
         ids = count[key].astype(np.int64)
         ids -= 1
-        return ids, np.flatnonzero(present)
+        return ids, keys
     ids, uniques = pd.factorize(key, sort=True)
     return ids.astype(np.int64), np.asarray(uniques, np.int64)
 
@@ -199,8 +198,8 @@ def stable_order(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def adder(rows: np.ndarray):
     """A function adding each row of values to a target's row ``rows[i]`` (several may share one)."""
-    order = np.argsort(rows, kind="stable")
-    ordered = rows[order]
+    order = None if (rows[1:] >= rows[:-1]).all() else np.argsort(rows, kind="stable")  # None: in order already
+    ordered = rows if order is None else rows[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     if len(starts) == len(rows):  # one row of values for each target row: nothing to add up first
 
@@ -210,7 +209,8 @@ def adder(rows: np.ndarray):
         return add_each
 
     def add(target: np.ndarray, values: np.ndarray) -> None:
-        target[ordered[starts]] += np.add.reduceat(values[order], starts, axis=0, dtype=np.int64)
+        target[ordered[starts]] += np.add.reduceat(values if order is None else values[order], starts, axis=0,
+                                                   dtype=np.int64)
 
     return add
 

@@ -46,6 +46,8 @@ def span(book, start=None, end=None) -> tuple[int, int]:
     A ``start`` after the default last month moves the last month to it. The last month may come
     out before the first (an ``end`` before ``start``): the caller decides whether that is an error.
     """
+    if start is not None and end is not None:  # nothing of the default span is used: not worked out
+        return ordinal(start), ordinal(end)
     first, last = default_span(book)
     if start is not None:
         first = ordinal(start)

@@ -7,6 +7,7 @@ counted from the grid's first month (``origin``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,28 +62,77 @@ class Terms:
 
     def merged(self) -> "Terms":
         """One row for each distinct group, start, signing, term, billing and renewal; amounts added."""
-        keys = ("group", "start", "signed", "term", "period", "renews")
         if not len(self.group):
             return self
-        columns = [getattr(self, k).astype(np.int64) for k in keys]
-        lows = [int(c.min()) for c in columns]
-        sizes = [int(c.max()) - low + 1 for c, low in zip(columns, lows)]
-        if np.prod(sizes, dtype=float) >= 2**62:
-            return self
-        code = np.zeros(len(self.group), np.int64)
-        for column, low, size in zip(columns, lows, sizes):
-            code = code * size + (column - low)
-        ids, rest = factorize(code, int(np.prod(sizes)))
-        if len(rest) == len(code):
-            return self
-        fields = {}
-        for name, low, size in reversed(list(zip(keys, lows, sizes))):
-            rest, digit = np.divmod(rest, size)
-            fields[name] = digit + low
-        fields["renews"] = fields["renews"].astype(bool)
-        for name in ("value", "services", "monthly", "invoice", "mrr", "arr"):
-            fields[name] = sum_by(ids, getattr(self, name), len(fields["group"]))
-        return Terms(**fields)
+        merged = _merged([getattr(self, k) for k in MERGE_KEYS], lambda name: getattr(self, name))
+        return self if merged is None else Terms(**merged)
+
+    @classmethod
+    def merged_of(cls, book: Book, group: np.ndarray, origin: int, left_out: np.ndarray) -> "Terms":
+        """``Terms.of(book, rows, group[rows], origin).merged()``, ``rows`` every row of the book but those
+        ``left_out`` (a few positions): worked out on the book's columns as they are, none gathered first."""
+        value, term, price = book.value, book.term, book.first_price
+
+        def amount(name: str) -> np.ndarray:  # each contract's, as Terms.of has it
+            if name == "monthly":
+                return value // term
+            if name == "invoice":
+                return value * book.period // term
+            if name == "mrr":
+                return round_half_up(price, 12)
+            return {"value": value, "services": book.services, "arr": price}[name]
+
+        if len(book) > len(left_out):
+            merged = _merged([group, book.start, book.signed, term, book.period, book.renews], amount, left_out)
+            if merged is not None:
+                merged["start"] -= origin
+                merged["signed"] -= origin
+                return cls(**merged)
+        rows = np.ones(len(book), bool)
+        rows[left_out] = False
+        index = np.flatnonzero(rows)
+        return cls.of(book, index, group[index], origin)  # nothing to merge
+
+
+MERGE_KEYS = ("group", "start", "signed", "term", "period", "renews")
+"""What contracts merged into one row of :class:`Terms` have in common."""
+
+MERGE_AMOUNTS = ("value", "services", "monthly", "invoice", "mrr", "arr")
+"""The amounts of :class:`Terms`, added up when contracts are merged."""
+
+
+def _merged(keys: list, amount, left_out=None) -> dict | None:
+    """The fields of :class:`Terms` for one row per distinct combination of the ``keys`` (the columns of
+    :data:`MERGE_KEYS`), each amount of :data:`MERGE_AMOUNTS` (``amount(name)``, a column) added up; the rows at
+    positions ``left_out`` not counted. None when nothing merges, or the keys' combinations are too many to number.
+    """
+    lows = [int(c.min()) for c in keys]
+    sizes = [int(c.max()) - low + 1 for c, low in zip(keys, lows)]
+    size = math.prod(sizes)
+    if size >= 2**62:
+        return None
+    code = np.zeros(len(keys[0]), np.int64)
+    for column, low, each in zip(keys, lows, sizes):
+        if each > 1:  # one value (as of one group) adds nothing to the code
+            code *= each  # in place: no other array of the book's length is made
+            code -= low
+            code += column
+    left = 0 if left_out is None else len(left_out)
+    if left:
+        code[left_out] = size  # numbered last, then dropped
+    ids, rest = factorize(code, size + (left > 0))
+    kept = len(rest) - (left > 0)
+    if kept == len(code) - left:  # nothing merges
+        return None
+    fields = {}
+    rest = rest[:kept]
+    for name, low, each in reversed(list(zip(MERGE_KEYS, lows, sizes))):
+        rest, digit = np.divmod(rest, each)
+        fields[name] = digit + low
+    fields["renews"] = fields["renews"].astype(bool)
+    for name in MERGE_AMOUNTS:
+        fields[name] = sum_by(ids, amount(name), kept + (left > 0))[:kept]
+    return fields
 
 
 def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int) -> dict:
@@ -106,37 +156,21 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
-    pooled = np.flatnonzero(~ramp) if book.ramps else slice(None)
     scratch = np.empty((groups, months), np.int64)  # lent to every grid worked out here, one after the other
-    flows = _flows(Terms.of(book, pooled, group[pooled], origin).merged(), groups, months, scratch=scratch)
+    years = ramp_years(book, np.flatnonzero(ramp)) if book.ramps else None
+    flows, parts = _book_flows(book, group, groups, origin, months, ramp, ahead, years, scratch)
     owed = flows["billings"] - flows["recurring_revenue"]
     owed -= flows["services_revenue"]
-    np.cumsum(owed, axis=1, out=owed)  # with the balances of the contracts invoiced ahead as they are: clipped below
+    np.cumsum(owed, axis=1, out=owed)  # with the balances of the rows clipped on their own as they are: below
     unbilled = np.zeros(owed.shape, np.int64)  # np.zeros: pages only touched where written
-    beyond = []  # deferred revenue beyond backlog, contract by contract: (adder, values), added where it counts
-    parts = []
-    if ahead.any():
-        index = np.flatnonzero(ahead)
-        terms = Terms.of(book, index, group[index], origin).merged()
-        target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
-        parts.append((target, _flows(terms, len(target), months, names=BALANCE_FLOWS), True))
-    if book.ramps:
-        index = np.flatnonzero(ramp)
-        terms = Terms.of(book, index, np.arange(len(index)), origin)
-        parts.append((group[index], _flows(terms, len(index), months, ramps=ramp_years(book, index)), False))
-    for target, each, pooled_too in parts:
-        earned_each = each["recurring_revenue"] + each["services_revenue"]
-        balance = np.cumsum(each["billings"] - earned_each, axis=1)
-        booked = np.cumsum(each["bookings_signed"] + each["renewal_bookings"] - earned_each, axis=1)
+    beyond = []  # deferred revenue beyond backlog, row by row: (adder, values), added where it counts
+    for target, each in parts:
+        balance, over = _balances(each, len(target), months)
         add = adder(target)
-        if pooled_too:  # its flows are in, and its balance is in deferred revenue as it is: max(b, 0) = b + max(-b, 0)
-            add(owed, np.maximum(-balance, 0))
-        else:
-            for name in flows:
-                add(flows[name], each[name])
-            add(owed, np.maximum(balance, 0))
-        add(unbilled, np.maximum(-balance, 0))
-        beyond.append((add, np.maximum(balance - booked, 0)))
+        unbilled_each = np.maximum(np.negative(balance, out=balance), 0, out=balance)
+        add(owed, unbilled_each)
+        add(unbilled, unbilled_each)
+        beyond.append((add, over))
     bookings = flows["bookings_signed"]
     bookings += flows["renewal_bookings"]  # the signed bookings' grid, no longer needed alone
     out = {
@@ -154,7 +188,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     current = _next_12_months(out["revenue"], scratch)
     current -= flows["unbooked"]
     _add_rows(current, beyond)
-    who, first, stop = in_service(book, origin, months)
+    who, first, stop = in_service(book, origin, months, years)
     chains_ahead = None
     if roots is not None:
         who = keep[who]
@@ -183,6 +217,34 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     out["current_backlog"] = current
     out["customers"] = active_customers(full, full_group, groups, origin, months, (who, first, stop))
     return out
+
+
+def _book_flows(book: Book, group: np.ndarray, groups: int, origin: int, months: int, ramp: np.ndarray,
+                ahead: np.ndarray, years, scratch: np.ndarray) -> tuple[dict, list]:
+    """The flows of every contract of the book by group (:data:`FLOWS`, grids), and the rows whose balances are
+    clipped on their own, each as (its group, its flows' events): the contracts that may be invoiced ahead
+    (``ahead``, merged by their terms) and the ramp deals (``ramp``, priced by ``years``, from :func:`ramp_years`).
+
+    Their flows are in the book's as well: its deferred revenue then holds their balances as they are, and
+    max(b, 0) = b + max(-b, 0). Each flow's events are let go once added up (by customer, they are about the book's
+    size each).
+    """
+    pooled = Terms.merged_of(book, group, origin, np.flatnonzero(ramp) if years is not None else np.zeros(0, np.int64))
+    events = _events(pooled, groups, months)
+    del pooled
+    parts = []
+    if ahead.any():
+        index = np.flatnonzero(ahead)
+        terms = Terms.of(book, index, group[index], origin).merged()
+        target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
+        parts.append((target, _events(terms, len(target), months, names=BALANCE_FLOWS)))
+    if years is not None:  # ramp deals: each its own row, its events in its group's grids as well
+        index = np.flatnonzero(ramp)
+        each = _events(Terms.of(book, index, np.arange(len(index)), origin), len(index), months, ramps=years)
+        for name, flow in events.items():
+            flow.include(each[name], rows=group[index])
+        parts.append((group[index], each))
+    return {name: events.pop(name).grid(scratch) for name in list(events)}, parts
 
 
 def _add_rows(target: np.ndarray, parts: list) -> None:
@@ -217,6 +279,11 @@ def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS, scra
     ``ramps`` (from :func:`ramp_years`) marks every row as a ramp deal, priced year by year;
     ``names`` picks the flows wanted (of :data:`FLOWS`); ``scratch`` is lent to :meth:`Events.grid`.
     """
+    return {name: each.grid(scratch) for name, each in _events(terms, groups, months, ramps, names).items()}
+
+
+def _events(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS) -> dict:
+    """The events of :func:`_flows` (an :class:`Events` for each flow of ``names``), not yet added up in grids."""
     events = {name: Events(groups, months) for name in names}
     rules = {
         "bookings_signed": lambda: signed_bookings(events["bookings_signed"], terms),
@@ -233,7 +300,26 @@ def _flows(terms: Terms, groups: int, months: int, ramps=None, names=FLOWS, scra
         run_rates(events["mrr"], events["arr"], terms, months, ramps)
     if "ramp_step" in names and ramps is not None:
         ramp_steps(events["ramp_step"], terms, months, ramps)
-    return {name: each.grid(scratch) for name, each in events.items()}
+    return events
+
+
+def _balances(events: dict, rows: int, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Of rows whose flows are ``events`` (of :func:`_events`, with :data:`BALANCE_FLOWS`): each row's balance by
+    month (billed less earned to date: deferred revenue where positive, unbilled where negative), and what it has
+    billed beyond what it has booked to date, where positive (deferred revenue beyond its backlog)."""
+    less_earned, less_booked = Events(rows, months), Events(rows, months)  # what is billed, less what is ...
+    for each in (less_earned, less_booked):
+        each.include(events["billings"])
+    less_earned.include(events["recurring_revenue"], -1)
+    less_earned.include(events["services_revenue"], -1)
+    less_booked.include(events["bookings_signed"], -1)
+    less_booked.include(events["renewal_bookings"], -1)
+    scratch = np.empty((rows, months), np.int64)  # lent to both grids
+    balance, beyond = less_earned.grid(scratch), less_booked.grid(scratch)
+    np.cumsum(balance, axis=1, out=balance)
+    np.cumsum(beyond, axis=1, out=beyond)
+    np.maximum(beyond, 0, out=beyond)
+    return balance, beyond
 
 
 def signed_bookings(events: Events, terms: Terms) -> None:

@@ -1,7 +1,7 @@
 """Run every benchmark and print one table: each figure, the peer's, the ratio, and whether they agreed.
 
-    make bench          (installs tests/benchmarks/requirements.txt, then runs this)
-    python tests/benchmarks/run.py [--quick]
+    make bench          (installs tests/benchmarks/requirements.txt into .venv/bench-packages, then runs this)
+    PYTHONPATH=.venv/bench-packages .venv/bin/python tests/benchmarks/run.py [--quick]
 
 Each engine and book size is measured in its own process, so peak memory is that engine's alone.
 Results are compared to the cent, on every month and column, before any time is reported.
