@@ -1,7 +1,8 @@
 """What the engine does differently for big books gives the same figures as doing it in one piece.
 
 A schedule's columns are written over the engine's own grids a block of rows at a time
-(``engine.api.ROWS_AT_A_TIME``), and the ARR bridge's totals are added up a block of
+(``engine.api.ROWS_AT_A_TIME``), a schedule split by many groups is worked out a block of groups
+at a time (``engine.api.GROUP_MONTHS_TOGETHER``), and the ARR bridge's totals are added up a block of
 customers at a time (``bridge.BLOCK``): here the blocks are made as small as can be.
 """
 
@@ -37,6 +38,24 @@ def test_a_schedule_written_a_few_rows_at_a_time_is_the_same(book, by, rows):
 def test_a_daily_schedule_written_a_few_rows_at_a_time_is_the_same(book, rows):
     whole = schedule(book, by="customer", convention="daily")
     with patch.object(api, "ROWS_AT_A_TIME", rows):
+        pd.testing.assert_frame_equal(schedule(book, by="customer", convention="daily"), whole, check_exact=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(BOOKS, st.sampled_from(["customer", "segment", "contract"]), st.integers(1, 300), st.booleans())
+def test_a_schedule_worked_out_a_few_groups_at_a_time_is_the_same(book, by, cells, dollars):
+    table = schedule if dollars else cents_schedule
+    whole, part = table(book, by=by), table(book, by=by, start="2022-06", end="2023-03")
+    with patch.object(api, "GROUP_MONTHS_TOGETHER", cells):
+        pd.testing.assert_frame_equal(table(book, by=by), whole, check_exact=True)
+        pd.testing.assert_frame_equal(table(book, by=by, start="2022-06", end="2023-03"), part, check_exact=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(dated_books, st.integers(1, 300))
+def test_a_daily_schedule_worked_out_a_few_groups_at_a_time_is_the_same(book, cells):
+    whole = schedule(book, by="customer", convention="daily")
+    with patch.object(api, "GROUP_MONTHS_TOGETHER", cells):
         pd.testing.assert_frame_equal(schedule(book, by="customer", convention="daily"), whole, check_exact=True)
 
 

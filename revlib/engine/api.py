@@ -118,13 +118,20 @@ def _table(contracts, start, end, by, convention, dollars: bool) -> pd.DataFrame
 
     Each column is written over the memory of the engine's grid it comes from (:func:`_column`),
     and the frame is built from the columns as they are: no column is copied, and no new memory
-    is taken for them (a schedule by customer is about a gigabyte).
+    is taken for them (a schedule by customer is about a gigabyte). A schedule split by many groups is
+    worked out a block of groups at a time (:func:`_blocks`), each block written into the columns.
     """
     book = Book.of(contracts)
     labels, group = _groups(book, by)
-    cents, index = cents_grids(book, group, len(labels), start, end, convention)
-    own = len({id(grid.base) for grid in cents.values()}) == len(cents)  # no two figures share a grid
-    columns = {c: _column(cents.pop(c), dollars and c not in COUNTS, own) for c in COLUMNS}
+    figures = convention_figures(book, convention)
+    origin, months, shown, index = window(book, start, end)
+    blocks = _blocks(book, group, len(labels), months)
+    if len(blocks) == 1:
+        cents = _shown(figures(book, group, len(labels), origin, months), shown)
+        own = len({id(grid.base) for grid in cents.values()}) == len(cents)  # no two figures share a grid
+        columns = {c: _column(cents.pop(c), dollars and c not in COUNTS, own) for c in COLUMNS}
+    else:
+        columns = _columns_by_block(book, group, blocks, figures, origin, months, shown, dollars)
     if by is not None:
         index = product_index(pd.Index(labels, dtype=str), index, by)
     return pd.DataFrame(columns, index=index, copy=False)
@@ -158,6 +165,52 @@ def _column(grid: np.ndarray, dollars: bool, own: bool) -> np.ndarray:
     return column
 
 
+GROUP_MONTHS_TOGETHER = 2_000_000
+"""About how many (group, month) cells of each figure a schedule split by many groups works out at a time."""
+
+
+def _blocks(book: Book, group: np.ndarray, groups: int, months: int) -> list[tuple[int, int]]:
+    """The blocks of groups (first, after the last) a schedule split by many groups is worked out in, each about
+    :data:`GROUP_MONTHS_TOGETHER` cells of ``months``; one block for few groups, or where a chain of contracts
+    (an amendment, a renewal contract) would be in two.
+
+    A block's grids are small enough to be worked out and written into the table's columns before the next
+    block's are made: their memory is reused block after block, and only the table's is new.
+    """
+    count = -(-groups // max(1, GROUP_MONTHS_TOGETHER // max(months, 1)))
+    if count < 2:
+        return [(0, groups)]
+    cuts = [groups * k // count for k in range(count + 1)]
+    block = np.searchsorted(cuts, group, side="right") - 1  # each contract's block
+    for links in (book.amends, book.renewal_of):
+        linked = np.flatnonzero(links >= 0)
+        if (block[linked] != block[links[linked]]).any():
+            return [(0, groups)]
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def _columns_by_block(book: Book, group: np.ndarray, blocks: list, figures, origin: int, months: int, shown: slice,
+                      dollars: bool) -> dict:
+    """:func:`_column` of every figure, worked out a block of groups at a time (``blocks``, from :func:`_blocks`)
+    by ``figures`` (:func:`convention_figures`) over the months of :func:`window`: each group's figures are its own
+    contracts', and each block's grids are written into the columns before the next block's are made."""
+    width = shown.stop - shown.start
+    size = blocks[-1][1] * width
+    columns = {c: np.empty(size, np.float64 if dollars and c not in COUNTS else np.int64) for c in COLUMNS}
+    order = np.argsort(group, kind="stable")
+    cuts = np.searchsorted(group[order], [first for first, _ in blocks] + [blocks[-1][1]])
+    for (first, after), lo, hi in zip(blocks, cuts[:-1], cuts[1:]):
+        rows = np.sort(order[lo:hi])
+        cents = _shown(figures(book.take(rows), group[rows] - first, after - first, origin, months), shown)
+        for c in COLUMNS:
+            target = columns[c][first * width:after * width].reshape(-1, width)
+            if dollars and c not in COUNTS:
+                _to_dollars(cents.pop(c), target)
+            else:
+                target[...] = cents.pop(c)
+    return columns
+
+
 def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None,
                 convention="monthly") -> tuple[dict, pd.PeriodIndex]:
     """Every figure of the schedule, in cents, as a (groups x months) array, each contract in ``group``; and the months.
@@ -167,8 +220,12 @@ def cents_grids(book: Book, group: np.ndarray, groups: int, start=None, end=None
     """
     figures = convention_figures(book, convention)
     origin, months, shown, index = window(book, start, end)
-    cents = figures(book, group, groups, origin, months)
-    return {name: grid[:, shown] for name, grid in cents.items()}, index
+    return _shown(figures(book, group, groups, origin, months), shown), index
+
+
+def _shown(cents: dict, shown: slice) -> dict:
+    """The months ``shown`` of each (groups x months) grid, as views."""
+    return {name: grid[:, shown] for name, grid in cents.items()}
 
 
 def window(book: Book, start=None, end=None) -> tuple[int, int, slice, pd.PeriodIndex]:
