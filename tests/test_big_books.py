@@ -3,7 +3,8 @@
 A schedule's columns are written over the engine's own grids a block of rows at a time
 (``engine.api.ROWS_AT_A_TIME``), a schedule split by many groups is worked out a block of groups
 at a time (``engine.api.GROUP_MONTHS_TOGETHER``), and the ARR bridge's totals are added up a block of
-customers at a time (``bridge.BLOCK``): here the blocks are made as small as can be.
+customers at a time (``bridge.BLOCK``): here the blocks are made as small as can be. The fiscal
+years of a split schedule read its columns in cents one at a time, not the whole table at once.
 """
 
 from unittest.mock import patch
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revlib import arr_bridge, bridge, schedule
-from revlib.engine import api, cents_schedule, in_dollars
+from revlib.engine import annual, annual_cents, api, cents_schedule, in_cents, in_dollars
 from strategies import books, books_with_amendments, books_with_ramps, dated_books
 
 BOOKS = st.one_of(books, books_with_ramps, books_with_amendments())
@@ -57,6 +58,14 @@ def test_a_daily_schedule_worked_out_a_few_groups_at_a_time_is_the_same(book, ce
     whole = schedule(book, by="customer", convention="daily")
     with patch.object(api, "GROUP_MONTHS_TOGETHER", cells):
         pd.testing.assert_frame_equal(schedule(book, by="customer", convention="daily"), whole, check_exact=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(BOOKS, st.sampled_from([None, "customer", "segment", "contract"]), st.integers(1, 12))
+def test_fiscal_years_read_a_column_at_a_time_are_the_same(book, by, fiscal_start):
+    per = schedule(book, by=by)
+    whole = in_dollars(annual_cents(in_cents(per), fiscal_start))  # the whole table in cents at once
+    pd.testing.assert_frame_equal(annual(per, fiscal_start), whole, check_exact=True)
 
 
 @settings(max_examples=100, deadline=None)

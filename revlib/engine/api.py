@@ -407,6 +407,21 @@ def annual(schedule: pd.DataFrame, fiscal_year_start: int = 1) -> pd.DataFrame:
     >>> annual(schedule(a), fiscal_year_start=7).index[:2].tolist()
     ['FY2022', 'FY2023']
     """
+    shape = split_shape(schedule)
+    if shape is not None and list(schedule.columns) == list(COLUMNS) and all(
+            schedule[c].dtype == (np.int64 if c in COUNTS else np.float64) for c in COLUMNS):
+        # A schedule split by a group, as schedule() lays it out: each column read in cents in turn, into
+        # the same memory, not the whole table at once (a schedule by customer is about a gigabyte).
+        work = np.empty(len(schedule), np.int64)
+
+        def in_cents_each(column: str) -> np.ndarray:
+            values = schedule[column].to_numpy()
+            if column in COUNTS:
+                return values
+            _to_cents(values, work)
+            return work
+
+        return in_dollars(_annual_of_grids(schedule, shape, fiscal_year_start, in_cents_each))
     return in_dollars(annual_cents(in_cents(schedule), fiscal_year_start))
 
 
@@ -425,15 +440,19 @@ def annual_cents(cents: pd.DataFrame, fiscal_year_start: int = 1) -> pd.DataFram
     return pd.concat([grouped[flows].sum(), grouped[rest].last()], axis=1)[list(cents.columns)]
 
 
-def _annual_of_grids(cents: pd.DataFrame, shape: tuple[int, int], fiscal_year_start: int) -> pd.DataFrame:
-    """:func:`annual_cents` of a split schedule laid out as :func:`split_shape` says, on its (groups x months) grids."""
+def _annual_of_grids(cents: pd.DataFrame, shape: tuple[int, int], fiscal_year_start: int,
+                     column_cents=None) -> pd.DataFrame:
+    """:func:`annual_cents` of a split schedule laid out as :func:`split_shape` says, on its (groups x months) grids.
+
+    ``column_cents(column)``, if given, reads a column in cents (int64), each in turn; otherwise the columns are.
+    """
     groups, months = shape
     years = fiscal_years(cents.index.levels[1], fiscal_year_start)
     starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
     ends = np.r_[starts[1:], months] - 1
     data = np.empty((len(cents.columns), groups, len(starts)), np.int64)
     for k, column in enumerate(cents.columns):
-        grid = cents[column].to_numpy().reshape(groups, months)
+        grid = (cents[column].to_numpy() if column_cents is None else column_cents(column)).reshape(groups, months)
         data[k] = np.add.reduceat(grid, starts, axis=1) if column in FLOWS else grid[:, ends]
     level = cents.index.levels[0]
     order = cents.index.codes[0][::months]  # the groups in the order the schedule shows them
