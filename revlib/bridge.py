@@ -35,7 +35,7 @@ import pandas as pd
 
 from .engine import Book, in_cents, in_dollars, span, starts_empty
 from .engine import daily_lines
-from .engine.api import STARTS_EMPTY_READS, cents_grids, split_shape
+from .engine.api import STARTS_EMPTY_READS, cents_grids, cents_of_dollars, split_shape
 from .engine.lines import amendment_bookings, renewal_of_bookings
 
 BRIDGE = ("starting_arr", "new", "expansion", "ramp", "contraction", "churn", "reactivation", "ending_arr")
@@ -77,6 +77,11 @@ def arr_bridge(schedule_by_customer: pd.DataFrame, freq: str = "M", per_customer
     [1200.0, 0.0, 600.0, 1800.0, 0.0, 0.0, 0.0, 3600.0]
     """
     _check_reads(schedule_by_customer, "arr_bridge")
+    if not per_customer and split_shape(schedule_by_customer) is not None and all(
+            schedule_by_customer[c].dtype == np.float64 for c in ("arr", "ramp_step")):
+        # Only the totals: each block of customers is read in cents as it is bridged, not the columns at once.
+        return in_dollars(_bridge(schedule_by_customer, starts_empty(schedule_by_customer), freq, False,
+                                  read=cents_of_dollars))
     cents = in_cents(schedule_by_customer, ["arr", "ramp_step"])  # starts_empty reads the first month in dollars
     return in_dollars(_bridge(cents, starts_empty(schedule_by_customer), freq, per_customer))
 
@@ -111,9 +116,11 @@ def arr_bridge_cents(cents_by_customer: pd.DataFrame, freq: str = "M", per_custo
                    per_customer)
 
 
-def _bridge(cents_by_customer: pd.DataFrame, empty: bool, freq: str, per_customer: bool) -> pd.DataFrame:
+def _bridge(cents_by_customer: pd.DataFrame, empty: bool, freq: str, per_customer: bool, read=None) -> pd.DataFrame:
     """The bridge of a schedule's ``arr`` and ``ramp_step`` in cents; ``empty``: it starts before anything was
-    booked (:func:`revlib.engine.starts_empty` of the schedule)."""
+    booked (:func:`revlib.engine.starts_empty` of the schedule). ``read``, if given, reads the rows of a block
+    of customers in cents (the schedule is in dollars then): only for the totals of a schedule laid out as
+    :func:`revlib.engine.api.split_shape` says."""
     if cents_by_customer.index.nlevels != 2:
         raise ValueError("arr_bridge needs a schedule split by customer: schedule(contracts, by='customer')")
     shape = split_shape(cents_by_customer)
@@ -134,7 +141,13 @@ def _bridge(cents_by_customer: pd.DataFrame, empty: bool, freq: str, per_custome
         totals = {name: np.zeros(len(starts), np.int64) for name in BRIDGE}
         for first in range(0, len(arr), BLOCK):
             rows = slice(first, first + BLOCK)
-            for name, grid in _by_period(arr[rows], before[rows], steps[rows], starts).items():
+            if read is None:
+                each = _by_period(arr[rows], before[rows], steps[rows], starts)
+            else:
+                block = read(arr[rows])
+                first_before = np.zeros((len(block), 1), np.int64) if empty else block[:, :1]
+                each = _by_period(block, first_before, read(steps[rows]), starts)
+            for name, grid in each.items():
                 totals[name] += grid.sum(axis=0)
         return pd.DataFrame(totals, index=periods)
     columns = _by_period(arr, before, steps, starts)

@@ -331,6 +331,17 @@ def in_cents(schedule: pd.DataFrame, columns=None) -> pd.DataFrame:
     return _converted(schedule, schedule.columns if columns is None else pd.Index(list(columns)), _to_cents, np.int64)
 
 
+def cents_of_dollars(dollars: np.ndarray) -> np.ndarray:
+    """An array of dollars (float64) in whole cents (int64), read as :func:`in_cents` reads a column.
+
+    >>> cents_of_dollars(np.array([[83.33, 0.07]])).tolist()
+    [[8333, 7]]
+    """
+    cents = np.empty(dollars.shape, np.int64)
+    _to_cents(dollars, cents)
+    return cents
+
+
 def _to_cents(dollars: np.ndarray, out: np.ndarray) -> None:
     """Dollars (float64) to whole cents, rounded half to even as ``Series.round`` rounds; ValueError if not finite."""
     cents = np.multiply(dollars, 100, out=out.view(np.float64))  # in out's own memory: no other array
