@@ -165,14 +165,16 @@ def _column(grid: np.ndarray, dollars: bool, own: bool) -> np.ndarray:
     return column
 
 
-GROUP_MONTHS_TOGETHER = 2_000_000
-"""About how many (group, month) cells of each figure a schedule split by many groups works out at a time."""
+GROUP_MONTHS_TOGETHER = 8_000_000
+"""At most how many (group, month) cells of each figure a schedule split by many groups works out at a time: each
+block's grids then take a few hundred megabytes, reused by the next block (measured against 2,000,000 and 5,000,000
+on 100,000 customers over 110 months: as fast, with the fewest page faults)."""
 
 
 def _blocks(book: Book, group: np.ndarray, groups: int, months: int) -> list[tuple[int, int]]:
-    """The blocks of groups (first, after the last) a schedule split by many groups is worked out in, each about
-    :data:`GROUP_MONTHS_TOGETHER` cells of ``months``; one block for few groups, or where a chain of contracts
-    (an amendment, a renewal contract) would be in two.
+    """The blocks of groups (first, after the last) a schedule split by many groups is worked out in, each at most
+    :data:`GROUP_MONTHS_TOGETHER` cells of ``months``, as many groups in each; one block for few groups, or where a
+    chain of contracts (an amendment, a renewal contract) would be in two.
 
     A block's grids are small enough to be worked out and written into the table's columns before the next
     block's are made: their memory is reused block after block, and only the table's is new.
