@@ -34,14 +34,6 @@ def test_a_schedule_written_a_few_rows_at_a_time_is_the_same(book, by, rows):
     assert whole["customers"].dtype == np.int64 and (whole.drop(columns="customers").dtypes == np.float64).all()
 
 
-@settings(max_examples=30, deadline=None)
-@given(dated_books, st.integers(1, 3))
-def test_a_daily_schedule_written_a_few_rows_at_a_time_is_the_same(book, rows):
-    whole = schedule(book, by="customer", convention="daily")
-    with patch.object(api, "ROWS_AT_A_TIME", rows):
-        pd.testing.assert_frame_equal(schedule(book, by="customer", convention="daily"), whole, check_exact=True)
-
-
 @settings(max_examples=100, deadline=None)
 @given(BOOKS, st.sampled_from(["customer", "segment", "contract"]), st.integers(1, 300), st.booleans())
 def test_a_schedule_worked_out_a_few_groups_at_a_time_is_the_same(book, by, cells, dollars):
@@ -52,11 +44,12 @@ def test_a_schedule_worked_out_a_few_groups_at_a_time_is_the_same(book, by, cell
         pd.testing.assert_frame_equal(table(book, by=by, start="2022-06", end="2023-03"), part, check_exact=True)
 
 
-@settings(max_examples=30, deadline=None)
-@given(dated_books, st.integers(1, 300))
-def test_a_daily_schedule_worked_out_a_few_groups_at_a_time_is_the_same(book, cells):
+@settings(max_examples=60, deadline=None)
+@given(dated_books, st.one_of(st.tuples(st.just("ROWS_AT_A_TIME"), st.integers(1, 3)),
+                              st.tuples(st.just("GROUP_MONTHS_TOGETHER"), st.integers(1, 300))))
+def test_a_daily_schedule_written_a_few_rows_or_worked_out_a_few_groups_at_a_time_is_the_same(book, block):
     whole = schedule(book, by="customer", convention="daily")
-    with patch.object(api, "GROUP_MONTHS_TOGETHER", cells):
+    with patch.object(api, *block):
         pd.testing.assert_frame_equal(schedule(book, by="customer", convention="daily"), whole, check_exact=True)
 
 
