@@ -331,13 +331,17 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
         w = slice(int(w[0]), int(w[-1]) + 1)
     cut = L.cut[w]
     flags = cut + 2 * L.renews[w] + 4 * L.followed[w] + 8 * (np.sign(L.price[w]) + 1)
-    key = [target[L.chain[w]], L.s0[w], L.t0[w], L.a[w], L.g[w], L.f[w], np.where(cut, L.c[w], 0),
-           np.where(cut, L.gc[w], 0), L.period[w], flags, L.first_signed[w], L.ramp_first[w]]
+    a, c, s0 = L.a[w], L.c[w], L.s0[w]
+    # Months as offsets from the line's start (or its chain's, or its cut): the same terms, in fewer digits.
+    key = [target[L.chain[w]], a - s0, L.t0[w], a, L.g[w] - a, L.f[w] - a, np.where(cut, c - a, 0),
+           np.where(cut, L.gc[w] - c, 0), L.period[w], flags, L.first_signed[w] - s0, L.ramp_first[w]]
     ids, size = np.zeros(len(cut), np.int64), 1
     for column in key:  # one number for each distinct key: digits while they fit in 62 bits, then renumbered
         column = np.asarray(column, np.int64)
         low = int(column.min()) if len(column) else 0
         span = (int(column.max()) - low + 1) if len(column) else 1
+        if span == 1:  # one value: no digit
+            continue
         if size * span >= 2**62:
             ids, present = factorize(ids, size)
             size = len(present)
