@@ -132,13 +132,14 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     rows[of + np.arange(len(of)) + 1] = amendments
     chain = np.repeat(np.arange(len(roots)), count)
     a, g, term = book.start[rows] - origin, book.signed[rows] - origin, book.term[rows]
-    last = np.ones(n, bool)
-    last[:-1] = chain[1:] != chain[:-1]
+    followed = np.zeros(n, bool)  # cut by the next line
+    followed[:-1] = chain[1:] == chain[:-1]
     following = np.minimum(np.arange(n) + 1, n - 1)
     stop = np.repeat(book.stop[roots], count)
-    cut = ~last | (stop < NEVER)
-    c = np.where(~last, a[following], np.where(stop < NEVER, stop, NEVER // 2) - origin)
-    gc = np.where(~last, g[following], c)
+    renewed = stop < NEVER
+    cut = followed | renewed
+    c = np.where(followed, a[following], np.where(renewed, stop, NEVER // 2) - origin)
+    gc = np.where(followed, g[following], c)
     s0, t0 = np.repeat(a[first_line], count), np.repeat(term[first_line], count)
     price = book.first_price[rows]
     is_ramp = np.array([int(r) in book.ramps for r in rows.tolist()], bool) if book.ramps else np.zeros(n, bool)
@@ -151,12 +152,12 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     for k in np.flatnonzero(is_ramp).tolist():
         vt[k] = recurring_value(book.ramps[int(rows[k])], int(t0[k]))
     f, vs, p = a + term, book.value[rows], book.period[rows]
-    length = np.maximum(f - a, 1)
+    length = np.maximum(term, 1)  # f - a
     term_start = s0 + t0 * ((a - s0) // t0)
     anchor = a - (a - term_start) % p  # the billing date on or before the line's start
     return Lines(chain=chain, row=rows, s0=s0, t0=t0, a=a, g=g, f=f, c=c, gc=gc, cut=cut, renews=book.renews[rows],
                  period=p, vs=vs, vt=vt, services=book.services[rows], price=price, ramp_first=ramp_first,
-                 followed=~last, first_signed=np.repeat(g[first_line], count), ms=vs // length,
+                 followed=followed, first_signed=np.repeat(g[first_line], count), ms=vs // length,
                  mt=vt // t0, mrr=round_half_up(price, 12), bill_first=vs * (np.minimum(anchor + p, f) - a) // length,
                  bill_alike=vs * p // length, invoice_t=vt * np.minimum(p, t0) // t0, ramp_prices=ramp_prices)
 
@@ -562,21 +563,23 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     renewed_soon = (stop > stretch_end) & (stretch_end < a + 12)  # renewals within the 12 months: not booked
     more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) + L.services[new] > beyond_cut)
     new, a, stop, stretch_end = new[more], a[more], stop[more], stretch_end[more]
-    reach = a[:, None] + np.arange(1, 13)  # 12 months after each month end
+    ahead = np.arange(1, 13)  # from each month end (the 12 before the amendment), the months 12 months after it
     length, vs = (L.f[new] - a)[:, None], L.vs[new][:, None]
-    within = np.minimum(reach, stretch_end[:, None]) - a[:, None]  # months of its stretch before then
-    stretch_earns = np.where(within >= length, vs, within * L.ms[new][:, None]) + L.services[new][:, None]
-    renewals = np.zeros_like(stretch_earns)
+    within = np.minimum(ahead, (stretch_end - a)[:, None])  # months of its stretch before then
+    left = np.where(within >= length, vs, within * L.ms[new][:, None])  # what its stretch earns of them
+    np.subtract((beyond_cut[more] - L.services[new])[:, None], left, out=left)  # (and its services) less
+    renewals = np.zeros_like(left)
     soon = np.flatnonzero(renewed_soon[more])
     if len(soon):  # renewed from the end of its first stretch (not cut before: it renews soon)
         line = new[soon][:, None]
-        renewed = np.maximum(np.minimum(reach[soon], stop[soon][:, None]) - L.f[line], 0)  # months renewed
+        reach = a[soon][:, None] + ahead
+        renewed = np.maximum(np.minimum(reach, stop[soon][:, None]) - L.f[line], 0)  # months renewed
         terms = renewed // L.t0[line]
         renewals[soon] = terms * L.vt[line] + (renewed - terms * L.t0[line]) * L.mt[line]
-    t = reach - 13  # the month ends
+    t = a[:, None] + (ahead - 13)  # the month ends
     inside = (t >= L.first_signed[new][:, None]) & (t < months - 12)
-    cells = target[L.chain[new]][:, None] * months + t
-    return cells[inside], np.minimum(beyond_cut[more][:, None] - stretch_earns, renewals)[inside]
+    cells = (target[L.chain[new]] * months)[:, None] + t
+    return cells[inside], np.minimum(left, renewals, out=left)[inside]
 
 
 def _add_flows(flows: dict, balances: dict, pooled: dict) -> None:
