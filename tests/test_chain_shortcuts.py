@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from revlib import Contract
 from revlib.engine import Book
-from revlib.engine.lines import falling, lines_of, windowed
+from revlib.engine.grid import factorize
+from revlib.engine.lines import chain_figures, falling, lines_of, merged, unbooked, windowed
 from revlib.engine.rules import chained
 from strategies import _month, contracts
 from test_properties import agrees_with_reference
@@ -139,3 +140,54 @@ def test_amendments_a_year_apart_take_the_window_shortcut_and_closer_ones_do_not
     assert takes_it(chain(("2024-04", 2400), ("2025-03", 600))) == [False]  # 11 months apart
     assert takes_it(chain(("2024-04", 2400), signed_ahead=1)) == [False]  # signed ahead of the cut
     assert takes_it(chain(("2027-04", 2400), renews=True)) == [False]  # in a renewed term
+
+
+@st.composite
+def chains_on_shared_terms(draw):
+    """Chains as :func:`chains_mostly_windowed` or :func:`chains_mostly_falling` draws them, each copied up to
+    three times at other prices (a contract and its amendments scaled alike): lines on the same terms."""
+    book = draw(st.one_of(chains_mostly_windowed(), chains_mostly_falling()))
+    copies = []
+    for copy in range(draw(st.integers(0, 3))):
+        scale = draw(st.sampled_from([2, 3, 7]))
+        for c in book:
+            ids = {name: f"C{copy}-{getattr(c, name)}" if getattr(c, name) else None
+                   for name in ("contract_id", "amends", "renewal_of")}
+            prices = {name: tuple(round(scale * p, 2) for p in price) if isinstance(price, tuple)
+                      else round(scale * price, 2)
+                      for name in ("annual_price", "monthly_price") if (price := getattr(c, name)) is not None}
+            copies.append(dataclasses.replace(c, **ids, **prices))
+    return book + copies
+
+
+@settings(max_examples=300, deadline=None)
+@given(chains_on_shared_terms(), st.integers(1, 3), st.integers(1, 80), st.randoms())
+def test_merged_lines_have_the_flows_of_the_lines_they_merge(book, groups, months, random):
+    """``merged`` adds up lines on the same terms: their flows (``chain_figures`` without rows) and what is not
+    booked yet (``unbooked``) are the unmerged lines', every group and month, to the cent."""
+    b = Book.of(book)
+    roots = np.flatnonzero(chained(b)[0])
+    lines = lines_of(b, roots, int(b.signed.min()) - 13)  # the grid from a year before the first signing
+    target = np.array([random.randrange(groups) for _ in roots], np.int64)
+    every = np.arange(len(lines.chain))
+    one, one_target = merged(lines, every, target)
+    assert len(one.chain) <= len(every)
+    merged_every = np.arange(len(one.chain))
+    flows = chain_figures(lines, every, target, groups, months, rows=False)[0]
+    merged_flows = chain_figures(one, merged_every, one_target, groups, months, rows=False)[0]
+    for name, grid in flows.items():
+        assert merged_flows[name].tolist() == grid.tolist(), name
+    assert (unbooked(one, merged_every, one_target, groups, months).tolist()
+            == unbooked(lines, every, target, groups, months).tolist())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**40), max_size=50), st.integers(0, 2**40))
+def test_factorize_numbers_keys_in_order_however_large(keys, extra):
+    """``factorize`` (a table, a sort or a hash, by the keys' range) numbers the distinct keys in order."""
+    keys = np.array(keys, np.int64)
+    size = int(keys.max()) + 1 + extra if len(keys) else 1 + extra
+    ids, present = factorize(keys, size)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    assert present.tolist() == unique.tolist()
+    assert ids.tolist() == inverse.ravel().tolist()

@@ -182,6 +182,13 @@ def factorize(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
         ids = count[key].astype(np.int64)
         ids -= 1
         return ids, keys
+    if size << max(len(key) - 1, 1).bit_length() <= 2**63:  # one sort of the keys with their positions beats hashing
+        order, ordered = stable_order(key, size)
+        new = np.ones(len(key), bool)
+        np.not_equal(ordered[1:], ordered[:-1], out=new[1:])  # each key's first in order
+        ids = np.empty(len(key), np.int64)
+        ids[order] = np.cumsum(new) - 1
+        return ids, ordered[new]
     ids, uniques = pd.factorize(key, sort=True)
     return ids.astype(np.int64), np.asarray(uniques, np.int64)
 

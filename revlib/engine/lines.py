@@ -132,13 +132,14 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     rows[of + np.arange(len(of)) + 1] = amendments
     chain = np.repeat(np.arange(len(roots)), count)
     a, g, term = book.start[rows] - origin, book.signed[rows] - origin, book.term[rows]
-    last = np.ones(n, bool)
-    last[:-1] = chain[1:] != chain[:-1]
+    followed = np.zeros(n, bool)  # cut by the next line
+    followed[:-1] = chain[1:] == chain[:-1]
     following = np.minimum(np.arange(n) + 1, n - 1)
     stop = np.repeat(book.stop[roots], count)
-    cut = ~last | (stop < NEVER)
-    c = np.where(~last, a[following], np.where(stop < NEVER, stop, NEVER // 2) - origin)
-    gc = np.where(~last, g[following], c)
+    renewed = stop < NEVER
+    cut = followed | renewed
+    c = np.where(followed, a[following], np.where(renewed, stop, NEVER // 2) - origin)
+    gc = np.where(followed, g[following], c)
     s0, t0 = np.repeat(a[first_line], count), np.repeat(term[first_line], count)
     price = book.first_price[rows]
     is_ramp = np.array([int(r) in book.ramps for r in rows.tolist()], bool) if book.ramps else np.zeros(n, bool)
@@ -151,12 +152,12 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     for k in np.flatnonzero(is_ramp).tolist():
         vt[k] = recurring_value(book.ramps[int(rows[k])], int(t0[k]))
     f, vs, p = a + term, book.value[rows], book.period[rows]
-    length = np.maximum(f - a, 1)
+    length = np.maximum(term, 1)  # f - a
     term_start = s0 + t0 * ((a - s0) // t0)
     anchor = a - (a - term_start) % p  # the billing date on or before the line's start
     return Lines(chain=chain, row=rows, s0=s0, t0=t0, a=a, g=g, f=f, c=c, gc=gc, cut=cut, renews=book.renews[rows],
                  period=p, vs=vs, vt=vt, services=book.services[rows], price=price, ramp_first=ramp_first,
-                 followed=~last, first_signed=np.repeat(g[first_line], count), ms=vs // length,
+                 followed=followed, first_signed=np.repeat(g[first_line], count), ms=vs // length,
                  mt=vt // t0, mrr=round_half_up(price, 12), bill_first=vs * (np.minimum(anchor + p, f) - a) // length,
                  bill_alike=vs * p // length, invoice_t=vt * np.minimum(p, t0) // t0, ramp_prices=ramp_prices)
 
@@ -331,13 +332,17 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
         w = slice(int(w[0]), int(w[-1]) + 1)
     cut = L.cut[w]
     flags = cut + 2 * L.renews[w] + 4 * L.followed[w] + 8 * (np.sign(L.price[w]) + 1)
-    key = [target[L.chain[w]], L.s0[w], L.t0[w], L.a[w], L.g[w], L.f[w], np.where(cut, L.c[w], 0),
-           np.where(cut, L.gc[w], 0), L.period[w], flags, L.first_signed[w], L.ramp_first[w]]
+    a, c, s0 = L.a[w], L.c[w], L.s0[w]
+    # Months as offsets from the line's start (or its chain's, or its cut): the same terms, in fewer digits.
+    key = [target[L.chain[w]], a - s0, L.t0[w], a, L.g[w] - a, L.f[w] - a, np.where(cut, c - a, 0),
+           np.where(cut, L.gc[w] - c, 0), L.period[w], flags, L.first_signed[w] - s0, L.ramp_first[w]]
     ids, size = np.zeros(len(cut), np.int64), 1
     for column in key:  # one number for each distinct key: digits while they fit in 62 bits, then renumbered
         column = np.asarray(column, np.int64)
         low = int(column.min()) if len(column) else 0
         span = (int(column.max()) - low + 1) if len(column) else 1
+        if span == 1:  # one value: no digit
+            continue
         if size * span >= 2**62:
             ids, present = factorize(ids, size)
             size = len(present)
@@ -558,21 +563,23 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     renewed_soon = (stop > stretch_end) & (stretch_end < a + 12)  # renewals within the 12 months: not booked
     more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) + L.services[new] > beyond_cut)
     new, a, stop, stretch_end = new[more], a[more], stop[more], stretch_end[more]
-    reach = a[:, None] + np.arange(1, 13)  # 12 months after each month end
+    ahead = np.arange(1, 13)  # from each month end (the 12 before the amendment), the months 12 months after it
     length, vs = (L.f[new] - a)[:, None], L.vs[new][:, None]
-    within = np.minimum(reach, stretch_end[:, None]) - a[:, None]  # months of its stretch before then
-    stretch_earns = np.where(within >= length, vs, within * L.ms[new][:, None]) + L.services[new][:, None]
-    renewals = np.zeros_like(stretch_earns)
+    within = np.minimum(ahead, (stretch_end - a)[:, None])  # months of its stretch before then
+    left = np.where(within >= length, vs, within * L.ms[new][:, None])  # what its stretch earns of them
+    np.subtract((beyond_cut[more] - L.services[new])[:, None], left, out=left)  # (and its services) less
+    renewals = np.zeros_like(left)
     soon = np.flatnonzero(renewed_soon[more])
     if len(soon):  # renewed from the end of its first stretch (not cut before: it renews soon)
         line = new[soon][:, None]
-        renewed = np.maximum(np.minimum(reach[soon], stop[soon][:, None]) - L.f[line], 0)  # months renewed
+        reach = a[soon][:, None] + ahead
+        renewed = np.maximum(np.minimum(reach, stop[soon][:, None]) - L.f[line], 0)  # months renewed
         terms = renewed // L.t0[line]
         renewals[soon] = terms * L.vt[line] + (renewed - terms * L.t0[line]) * L.mt[line]
-    t = reach - 13  # the month ends
+    t = a[:, None] + (ahead - 13)  # the month ends
     inside = (t >= L.first_signed[new][:, None]) & (t < months - 12)
-    cells = target[L.chain[new]][:, None] * months + t
-    return cells[inside], np.minimum(beyond_cut[more][:, None] - stretch_earns, renewals)[inside]
+    cells = (target[L.chain[new]] * months)[:, None] + t
+    return cells[inside], np.minimum(left, renewals, out=left)[inside]
 
 
 def _add_flows(flows: dict, balances: dict, pooled: dict) -> None:
@@ -622,7 +629,7 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         w = np.arange(np.searchsorted(lines.chain, shorts))
         target = group[roots[:shorts]]
         _, free, x, tail = line_reach(lines, w, months)  # months in service: no ramp is falling or windowed
-        spans.append((roots[lines.chain[w][~free]], lines.a[w][~free], np.where(tail, months, x)[~free]))
+        spans.append(joined(roots[lines.chain[w][~free]], lines.a[w][~free], np.where(tail, months, x)[~free]))
         one, one_target = merged(lines, w, target)
         every = np.arange(len(one.chain))
         pooled, _, _ = chain_figures(one, every, one_target, groups, months, rows=False)
@@ -687,6 +694,19 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
     if not spans:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     return tuple(np.concatenate(part) for part in zip(*spans))
+
+
+def joined(row: np.ndarray, first: np.ndarray, stop: np.ndarray):
+    """Spans of months in service (book row, first month, month after the last), each chain's in order, with
+    those of a row that follow on from the one before (a line, then the amendment cutting it) joined into one:
+    the same months, fewer spans to count customers over."""
+    follows = np.zeros(len(row), bool)
+    follows[1:] = (row[1:] == row[:-1]) & (first[1:] == stop[:-1])
+    if not follows.any():
+        return row, first, stop
+    starts = np.flatnonzero(~follows)
+    ends = np.r_[starts[1:], len(row)] - 1
+    return row[starts], first[starts], stop[ends]
 
 
 def amendment_bookings(book) -> np.ndarray:
