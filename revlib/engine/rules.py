@@ -47,9 +47,10 @@ class Terms:
     def of(cls, book: Book, rows, group: np.ndarray, origin: int) -> "Terms":
         """The contracts at ``rows`` of a book, each in its group."""
         value, term, period, price = book.value[rows], book.term[rows], book.period[rows], book.first_price[rows]
+        services = book.services[rows]
         return cls(group=group, start=book.start[rows] - origin, signed=book.signed[rows] - origin, term=term,
-                   period=period, renews=book.renews[rows], value=value, services=book.services[rows],
-                   monthly=value // term, invoice=value * period // term, mrr=round_half_up(price, 12), arr=price)
+                   period=period, renews=book.renews[rows],
+                   **{name: _amount(name, value, term, period, price, services) for name in MERGE_AMOUNTS})
 
     @property
     def last_monthly(self) -> np.ndarray:
@@ -71,19 +72,11 @@ class Terms:
     def merged_of(cls, book: Book, group: np.ndarray, origin: int, left_out: np.ndarray) -> "Terms":
         """``Terms.of(book, rows, group[rows], origin).merged()``, ``rows`` every row of the book but those
         ``left_out`` (a few positions): worked out on the book's columns as they are, none gathered first."""
-        value, term, price = book.value, book.term, book.first_price
-
-        def amount(name: str) -> np.ndarray:  # each contract's, as Terms.of has it
-            if name == "monthly":
-                return value // term
-            if name == "invoice":
-                return value * book.period // term
-            if name == "mrr":
-                return round_half_up(price, 12)
-            return {"value": value, "services": book.services, "arr": price}[name]
+        def amount(name: str) -> np.ndarray:  # each contract's, one at a time
+            return _amount(name, book.value, book.term, book.period, book.first_price, book.services)
 
         if len(book) > len(left_out):
-            merged = _merged([group, book.start, book.signed, term, book.period, book.renews], amount, left_out)
+            merged = _merged([group, book.start, book.signed, book.term, book.period, book.renews], amount, left_out)
             if merged is not None:
                 merged["start"] -= origin
                 merged["signed"] -= origin
@@ -99,6 +92,19 @@ MERGE_KEYS = ("group", "start", "signed", "term", "period", "renews")
 
 MERGE_AMOUNTS = ("value", "services", "monthly", "invoice", "mrr", "arr")
 """The amounts of :class:`Terms`, added up when contracts are merged."""
+
+
+def _amount(name: str, value, term, period, price, services) -> np.ndarray:
+    """One amount of :class:`Terms` (of :data:`MERGE_AMOUNTS`) for contracts with these columns (cents, months):
+    a month's recurring revenue before the term's last, an invoice before the term's last, MRR and ARR at the
+    first price."""
+    if name == "monthly":
+        return value // term
+    if name == "invoice":
+        return value * period // term
+    if name == "mrr":
+        return round_half_up(price, 12)
+    return {"value": value, "services": services, "arr": price}[name]
 
 
 def _merged(keys: list, amount, left_out=None) -> dict | None:

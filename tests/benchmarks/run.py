@@ -84,13 +84,15 @@ def user_path(engine: str, path: Path, runs: int) -> dict:
     own table (revlib's frame in dollars, DuckDB's query result), and the last run's table is turned into the
     arrays compared (cents, customers x months) after it. ``load_s`` is revlib's time before the step itself
     (reading the file; for the bridge, also scheduling by customer), so the step's own time is
-    ``seconds - load_s``. The run before's tables are let go before each run.
+    ``seconds - load_s``; ``step_cpu`` is the step's CPU time in the process's own code (user) and in the kernel
+    on its behalf (system: page faults, mostly), of the run whose time is the median. The run before's tables
+    are let go before each run.
     """
     import duckdb_peer as peer
 
     first, last = USER_FIRST, USER_LAST
     saved = path.with_name(f"{engine}.npz")
-    times, loads = [], []
+    times, loads, cpu = [], [], []
     compared = None  # the last run's figures, as the arrays compared
     for _ in range(runs):
         per = table = compared = None
@@ -107,10 +109,11 @@ def user_path(engine: str, path: Path, runs: int) -> dict:
                 loaded = start
             else:
                 book = load_book(path)
-                loaded = time.perf_counter()
+                loaded, used = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
                 per = schedule(book, start=month_text(first), end=month_text(last), by="customer")
                 if engine == "revlib_bridge":
-                    loaded = time.perf_counter()  # the bridge alone, from the schedule by customer
+                    # the bridge alone, from the schedule by customer
+                    loaded, used = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
                     table = arr_bridge(per)
                     compared = lambda: {c: np.rint(table[c].to_numpy() * 100).astype(np.int64)  # noqa: E731
                                         for c in peer.BRIDGE}
@@ -131,9 +134,14 @@ def user_path(engine: str, path: Path, runs: int) -> dict:
                 compared = lambda: duckdb_grids(table, first, last)  # noqa: E731
         times.append(time.perf_counter() - start)
         loads.append(loaded - start)
+        if engine in ("revlib_by_customer", "revlib_bridge"):
+            now = resource.getrusage(resource.RUSAGE_SELF)
+            cpu.append((now.ru_utime - used.ru_utime, now.ru_stime - used.ru_stime))
     if compared is not None:
         np.savez(saved, **compared())
+    median = sorted(range(runs), key=times.__getitem__)[runs // 2]
     return {"seconds": statistics.median(times), "load_s": statistics.median(loads), "runs": runs,
+            "step_cpu": cpu[median] if cpu else None,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "result": None}
 
 
@@ -254,6 +262,9 @@ def users_path(quick: bool) -> list[tuple]:
                          duck["seconds"], agreed, ""))
             step = "schedule(by='customer') after the file is read" if what == "by_customer" else "arr_bridge alone"
             rows.append((f"  {step} (s)", ours["seconds"] - ours["load_s"], None, agreed, target))
+            user, system = ours["step_cpu"]  # of the median run: where its time went
+            rows.append(("    of which CPU in the process's own code (s)", user, None, agreed, ""))
+            rows.append(("    of which CPU in the kernel, mostly page faults (s)", system, None, agreed, ""))
             rows.append((f"  peak memory, revlib vs DuckDB (MB)", ours["peak_mb"], duck["peak_mb"], agreed, ""))
         sizes = [(100_000, 25_000, "<= 20 s, <= 2 GB")] + ([] if quick else [(1_000_000, 250_000, "<= 180 s, <= 4 GB")])
         for n, customers, target in sizes:
