@@ -335,6 +335,18 @@ class _Shares:
         each //= np.repeat(days, size) if days.ndim else days
         return np.add.reduceat(each, starts)
 
+    def shares(self, parts: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """:meth:`share` of every period for each of ``parts`` (alike for every period), as a (parts x periods)
+        array: each contract's amount is gathered once for them all."""
+        if self.single:
+            return parts[:, None] * self.pool[self.begin] // days
+        starts = np.cumsum(self.size) - self.size
+        at = np.repeat(self.begin - starts, self.size)  # as in share
+        at += np.arange(len(at), dtype=at.dtype)
+        each = parts[:, None] * self.pool[at]
+        each //= np.repeat(days, self.size)
+        return np.add.reduceat(each, starts, axis=1) if len(starts) else each
+
     def kinds(self, *columns) -> tuple[np.ndarray, np.ndarray]:
         """One period of each kind, on the same contracts and alike in ``columns`` (whole numbers from 0), as
         positions, and each period's kind: periods alike have the same shares, computed once for each kind."""
@@ -505,22 +517,16 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
         ranges.append((unbooked, _Cells(unbooked, group, begin - 12), _Cells(unbooked, group, upto - 12), 12))
     steps = _Sums(*target.grid.shape)  # the difference grid, for each length and grid in turn
     kind, of_kind = amount.kinds(days)  # periods on the same contracts and days earn the same in a month
-    kinds, kind_days = amount.take(kind), days[kind]
-    for month_days in np.unique(length).tolist():
+    lengths = np.unique(length)
+    by_length = amount.take(kind).shares(lengths, days[kind])  # what each kind earns in a month of each length
+    for month_days, cents in zip(lengths.tolist(), by_length):
         is_length = length == month_days
         before = np.concatenate([[0], np.cumsum(is_length, dtype=np.int32)])  # months of this length before each
         count = before[stop] - before[begin]
         has = np.flatnonzero(count)
         if 2 * len(has) > len(count):  # most periods have a month of this length: take them all
             has = slice(None)
-            each = kinds.share(slice(None), month_days, kind_days)[of_kind]
-        else:  # only the kinds of the periods that have one
-            wanted = np.zeros(len(kind), bool)
-            wanted[of_kind[has]] = True
-            wanted = np.flatnonzero(wanted)
-            cents = np.zeros(len(kind), np.int64)
-            cents[wanted] = kinds.share(wanted, month_days, kind_days[wanted])
-            each = cents[of_kind[has]]
+        each = cents[of_kind[has]]
         total[has] += each * count[has]
         if unbooked is not None:
             late[has] += each * (before[upto[has]] - before[begin[has]])
