@@ -56,7 +56,7 @@ from __future__ import annotations
 import numpy as np
 
 from .book import Book, ramp_years
-from .grid import adder, spread, stable_order, sum_by
+from .grid import adder, run_sums, spread, stable_order, sum_by
 from .customers import active_customers, in_service
 from .rules import Terms, _flows, _next_12_months
 
@@ -333,7 +333,7 @@ class _Shares:
         part, days = np.asarray(part), np.asarray(days)
         each = self.pool[at] * (np.repeat(part, size) if part.ndim else part)
         each //= np.repeat(days, size) if days.ndim else days
-        return np.add.reduceat(each, starts)
+        return run_sums(each, size)
 
     def shares(self, parts: np.ndarray, days: np.ndarray) -> np.ndarray:
         """:meth:`share` of every period for each of ``parts`` (alike for every period), as a (parts x periods)
@@ -345,7 +345,7 @@ class _Shares:
         at += np.arange(len(at), dtype=at.dtype)
         each = parts[:, None] * self.pool[at]
         each //= np.repeat(days, self.size)
-        return np.add.reduceat(each, starts, axis=1) if len(starts) else each
+        return run_sums(each, self.size)
 
     def kinds(self, *columns) -> tuple[np.ndarray, np.ndarray]:
         """One period of each kind, on the same contracts and alike in ``columns`` (whole numbers from 0), as
@@ -398,8 +398,8 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, al
     every_invoice = every * np.repeat(period, alike.size) // np.repeat(term, alike.size)
     every_last = every - np.repeat(count - 1, alike.size) * every_invoice
     pool = np.concatenate([every_invoice, every_last])
-    invoice = np.add.reduceat(every_invoice, alike.first)  # each one's contracts' invoices added
-    last_invoice = np.add.reduceat(every_last, alike.first)
+    invoice = run_sums(every_invoice, alike.size)  # each one's contracts' invoices added
+    last_invoice = run_sums(every_last, alike.size)
     terms = np.where(book.renews[index], np.maximum(0, -(-(months - start) // term)), 1)
     # Each term in the window: its contract, the month it starts and the month it is booked.
     owner, t = spread(terms, np.int32)
@@ -544,16 +544,15 @@ def _add_each_whole_month(target, unbooked, group, begin, stop, amount, days, cu
     (many groups, :data:`RANGES_FROM`), where a pass over the grid for each length of month would cost more."""
     count = stop - begin  # at least 1: the periods with a whole month between their first and last
     which, k = spread(count)
-    starts = np.cumsum(count) - count
     month = begin[which] + k
     cents = amount.share(which, length[month], days[which])
     each_group = group[which]
     _Cells(target, each_group, month).add(target, cents)
     if unbooked is None:
-        return np.add.reduceat(cents, starts), np.zeros(len(group), np.int64)
+        return run_sums(cents, count), np.zeros(len(group), np.int64)
     cents_late = cents * (month < cut[which])
     _Cells(unbooked, each_group, month - 12).add(unbooked, cents_late)
-    return np.add.reduceat(cents, starts), np.add.reduceat(cents_late, starts)
+    return run_sums(cents, count), run_sums(cents_late, count)
 
 
 class _Sums:
