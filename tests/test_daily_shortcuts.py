@@ -7,7 +7,8 @@ still agree with the day-by-day reference to the cent, for the book and for each
 And the daily engine's ways of adding up, each pinned to the plain one: a month's shares for every length of month
 at once (``_Shares.shares``) to one length at a time (``_Shares.share``), sums of runs by a running total
 (``grid.run_sums``) to ``numpy.add.reduceat``, and a book cut into slices of any size (``daily.CHUNK``, every slice
-added into the same grids) to the book in one slice."""
+added into the same grids) to the book in one slice; many months' first days looked up in a table
+(``daily.month_first_day``) to each converted by numpy's calendar."""
 
 from dataclasses import replace
 
@@ -117,3 +118,15 @@ def test_a_dated_book_in_slices_of_any_size_is_the_same(book, chunk, by):
     finally:
         daily.CHUNK = saved
     assert whole.equals(sliced)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(-2400 * 12, 2400 * 12), st.lists(st.integers(0, 50), min_size=1, max_size=80), st.booleans())
+def test_many_months_first_days_from_a_table_are_numpys(first, offsets, spread_out):
+    months = first + np.array(offsets, np.int64) * (97 if spread_out else 1)  # a table or not
+    converted = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    saved, daily.TABLE_FROM = daily.TABLE_FROM, 0
+    try:
+        assert daily.month_first_day(months).tolist() == converted.tolist()
+    finally:
+        daily.TABLE_FROM = saved

@@ -74,6 +74,10 @@ RANGES_FROM = 8
 """Whole months of billing periods are added as ranges by length of month (:func:`_add_whole_months`, a few passes
 over the grid for each length) when they are more than this many times the grid's cells, else one row each."""
 
+TABLE_FROM = 1_000
+"""More months than this, over fewer months from the first to the last, are converted to days through a table of
+those (:func:`month_first_day`): converting a month to a day is a calendar's sum, looking one up is a read."""
+
 MONTHLY_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_revenue", "mrr", "arr")
 """The flows of the monthly convention (:func:`revlib.engine.rules._flows`) that the daily convention keeps as they
 are (its recurring revenue, and the revenue not booked yet, are spread by day here)."""
@@ -383,7 +387,13 @@ def month_first_day(month) -> np.ndarray:
     >>> month_first_day(np.array([0, 1, 12])).tolist()
     [0, 31, 365]
     """
-    return np.asarray(month, np.int64).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    month = np.asarray(month, np.int64)
+    if month.size > TABLE_FROM:
+        low, high = int(month.min()), int(month.max())
+        if high - low < month.size:  # many, over fewer months: each of those converted once, then looked up
+            return np.arange(low, high + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)[
+                month - low]
+    return month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
 def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, alike: _Alike):
