@@ -56,12 +56,15 @@ from __future__ import annotations
 import numpy as np
 
 from .book import Book, ramp_years
-from .grid import adder, spread, stable_order, sum_by
-from .customers import active_customers
+from .grid import adder, run_sums, spread, stable_order, sum_by
+from .customers import active_customers, in_service
 from .rules import Terms, _flows, _next_12_months
 
-CHUNK = 250_000
-"""Contracts whose billing periods are cut into months at one time (bounds memory, not the result)."""
+CHUNK = 50_000
+"""Contracts whose billing periods are cut into months at one time (bounds memory, not the result). Measured on
+the benchmark's book of 1,000,000 (``tests/benchmarks/days.py``, CPU time): about 15% faster than slices of 250,000,
+whose periods' arrays (megabytes each) are fresh pages to fault in slice after slice (three times the page faults);
+25,000 no faster."""
 
 SEPARATE_CHUNK = 5_000
 """Contracts scheduled row by row (ramp deals, and renewing contracts invoiced ahead) at one time (their grids stay
@@ -71,6 +74,10 @@ small: faster than larger slices)."""
 RANGES_FROM = 8
 """Whole months of billing periods are added as ranges by length of month (:func:`_add_whole_months`, a few passes
 over the grid for each length) when they are more than this many times the grid's cells, else one row each."""
+
+TABLE_FROM = 1_000
+"""More months than this, over fewer months from the first to the last, are converted to days through a table of
+those (:func:`month_first_day`): converting a month to a day is a calendar's sum, looking one up is a read."""
 
 MONTHLY_FLOWS = ("bookings_signed", "renewal_bookings", "billings", "services_revenue", "mrr", "arr")
 """The flows of the monthly convention (:func:`revlib.engine.rules._flows`) that the daily convention keeps as they
@@ -94,19 +101,21 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)
-    pooled = np.flatnonzero(~(ramp | ahead))
+    apart = ramp | ahead
+    pooled = np.flatnonzero(~apart)
     ahead = np.flatnonzero(ahead)
+    years = ramp_years(book, np.flatnonzero(ramp))
     within_year = _backlog_within_a_year(book, ahead)
     ahead, within_year = ahead[~within_year], ahead[within_year]
 
     # The pooled contracts: recurring revenue, and the next 12 months' of it from terms not booked yet.
-    recurring = np.zeros((groups, months), np.int64)
-    unbooked = np.zeros((groups, months), np.int64)
+    recurring, unbooked = _Sums(groups, months), _Sums(groups, months)
     for part, alike in _alike_slices(book, group, pooled, CHUNK):
         _add_revenue(recurring, unbooked, group[part[alike.first]], _invoice_periods(book, part, origin, months, alike))
+    recurring, unbooked = recurring.grid, unbooked.grid
     # Their other flows (those of the monthly convention) and services not booked yet, merged by their terms; then
     # the contracts row by row.
-    terms = Terms.of(book, pooled, group[pooled], origin).merged()
+    terms = Terms.merged_of(book, group, origin, np.flatnonzero(apart))
     flows = _flows(terms, groups, months, names=MONTHLY_FLOWS)
     _add_unbooked_services(unbooked, terms)
     unbooked = np.cumsum(unbooked, axis=1)
@@ -117,10 +126,9 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
                 ("recurring", "deferred", "unbilled", "backlog", "current")}
     _add_billed_ahead(book, group, within_year, origin, flows, separate)
     for index, is_ramp in ((np.flatnonzero(ramp), True), (ahead, False)):
-        years = ramp_years(book, index) if is_ramp else None
         if len(index):  # their MRR and ARR by group: ramp deals priced year by year, the others merged by terms
             terms = Terms.of(book, index, group[index], origin)
-            rates = _flows(terms if is_ramp else terms.merged(), groups, months, ramps=years,
+            rates = _flows(terms if is_ramp else terms.merged(), groups, months, ramps=years if is_ramp else None,
                            names=("mrr", "arr", "ramp_step"))
             for name in ("mrr", "arr", "ramp_step"):
                 flows[name] += rates[name]
@@ -130,8 +138,9 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
             each = _flows(Terms.of(book, part, rows, origin), len(part), months,
                           ramps=_ramp_slice(years, begin, begin + len(part)) if is_ramp else None,
                           names=SEPARATE_FLOWS)
-            earned = np.zeros((len(part), months), np.int64)
+            earned = _Sums(len(part), months)
             _add_revenue(earned, None, rows, (_term_periods if is_ramp else _ahead_periods)(book, part, origin, months))
+            earned = earned.grid
             add = adder(group[part])
             add(separate["recurring"], earned)
             for name in SEPARATE_FLOWS:
@@ -148,7 +157,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     out = {"bookings": flows["bookings_signed"] + flows["renewal_bookings"]}
     out.update((name, flows[name]) for name in ("renewal_bookings", "billings", "services_revenue", "mrr", "arr",
                                                 "ramp_step"))
-    out["customers"] = active_customers(book, group, groups, origin, months)
+    out["customers"] = active_customers(book, group, groups, origin, months, in_service(book, origin, months, years))
     flows = {"billings": pooled_flows["billings"], "services_revenue": pooled_flows["services_revenue"],
              "bookings": pooled_flows["bookings_signed"] + pooled_flows["renewal_bookings"]}
     earned = recurring + flows["services_revenue"]  # the pooled contracts'
@@ -207,15 +216,17 @@ def _add_billed_ahead(book: Book, group: np.ndarray, index: np.ndarray, origin: 
     if not len(index):
         return
     groups, months = separate["recurring"].shape
-    recurring = np.zeros((groups, months), np.int64)
+    recurring = _Sums(groups, months)
     # Each invoice is the revenue of the whole terms it covers (a term divides the period): the same amount every
     # period, as for a renewing contract whose term is its billing period (periods shared with those alike).
-    whole, whole_group = book.take(index), group[index]
+    whole, whole_group = book.take(index, text=False), group[index]  # the text columns are slow to copy
+    whole.start_day = book.start_day[index]  # (a day column is not text, but take leaves it out with them)
     whole.value = whole.period // whole.term * whole.value
     whole.term = whole.period.copy()
     for part, alike in _alike_slices(whole, whole_group, np.arange(len(index)), CHUNK):
         _add_revenue(recurring, None, whole_group[part[alike.first]],
                      _invoice_periods(whole, part, origin, months, alike))
+    recurring = recurring.grid
     terms = Terms.of(book, index, group[index], origin).merged()
     target, terms.group = terms.group, np.arange(len(terms.group), dtype=np.int64)
     each = _flows(terms, len(target), months, names=SEPARATE_FLOWS + ("mrr", "arr"))
@@ -327,7 +338,19 @@ class _Shares:
         part, days = np.asarray(part), np.asarray(days)
         each = self.pool[at] * (np.repeat(part, size) if part.ndim else part)
         each //= np.repeat(days, size) if days.ndim else days
-        return np.add.reduceat(each, starts)
+        return run_sums(each, size)
+
+    def shares(self, parts: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """:meth:`share` of every period for each of ``parts`` (alike for every period), as a (parts x periods)
+        array: each contract's amount is gathered once for them all."""
+        if self.single:
+            return parts[:, None] * self.pool[self.begin] // days
+        starts = np.cumsum(self.size) - self.size
+        at = np.repeat(self.begin - starts, self.size)  # as in share
+        at += np.arange(len(at), dtype=at.dtype)
+        each = parts[:, None] * self.pool[at]
+        each //= np.repeat(days, self.size)
+        return run_sums(each, self.size)
 
     def kinds(self, *columns) -> tuple[np.ndarray, np.ndarray]:
         """One period of each kind, on the same contracts and alike in ``columns`` (whole numbers from 0), as
@@ -365,7 +388,13 @@ def month_first_day(month) -> np.ndarray:
     >>> month_first_day(np.array([0, 1, 12])).tolist()
     [0, 31, 365]
     """
-    return np.asarray(month, np.int64).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    month = np.asarray(month, np.int64)
+    if month.size > TABLE_FROM:
+        low, high = int(month.min()), int(month.max())
+        if high - low < month.size:  # many, over fewer months: each of those converted once, then looked up
+            return np.arange(low, high + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)[
+                month - low]
+    return month.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
 def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, alike: _Alike):
@@ -380,8 +409,8 @@ def _invoice_periods(book: Book, index: np.ndarray, origin: int, months: int, al
     every_invoice = every * np.repeat(period, alike.size) // np.repeat(term, alike.size)
     every_last = every - np.repeat(count - 1, alike.size) * every_invoice
     pool = np.concatenate([every_invoice, every_last])
-    invoice = np.add.reduceat(every_invoice, alike.first)  # each one's contracts' invoices added
-    last_invoice = np.add.reduceat(every_last, alike.first)
+    invoice = run_sums(every_invoice, alike.size)  # each one's contracts' invoices added
+    last_invoice = run_sums(every_last, alike.size)
     terms = np.where(book.renews[index], np.maximum(0, -(-(months - start) // term)), 1)
     # Each term in the window: its contract, the month it starts and the month it is booked.
     owner, t = spread(terms, np.int32)
@@ -444,11 +473,11 @@ def _within(book, index, which, first, long, amount, booked, months, origin):
             table[1:].astype(first.dtype)[first] - first_day, amount, booked, length)
 
 
-def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> None:
-    """Each period's amount spread over its days, into ``target[rows[contract], month]``: rounded down to the
-    cent in each month it touches, the rest in its last month. With ``unbooked``, each month's revenue
+def _add_revenue(target: "_Sums", unbooked, rows: np.ndarray, periods) -> None:
+    """Each period's amount spread over its days, into ``target``'s cells (``rows[contract]``, month): rounded down
+    to the cent in each month it touches, the rest in its last month. With ``unbooked``, each month's revenue
     from a term not booked 12 months before it is placed 12 months before it, and each period's such revenue
-    is taken away in the month its term is booked (a running total taken later).
+    is taken away in the month its term is booked (a running total taken later). Both are :class:`_Sums`.
 
     A period is two amounts, its first month's share and the rest (its last month), and the whole months
     between, which earn the same cents for each length of month (28 to 31 days): so each length is one range
@@ -468,19 +497,19 @@ def _add_revenue(target: np.ndarray, unbooked, rows: np.ndarray, periods) -> Non
     more = np.flatnonzero(pieces > 2)
     late_middle = np.zeros(len(which), np.int64)
     if len(more):
-        by_length = int(pieces[more].sum()) - 2 * len(more) > RANGES_FROM * target.size  # else a row per month
+        by_length = int(pieces[more].sum()) - 2 * len(more) > RANGES_FROM * target.grid.size  # else a row per month
         middle, late_middle[more] = (_add_whole_months if by_length else _add_each_whole_month)(
             target, unbooked, group[more], first[more] + 1, last[more], amount.take(more), days[more],
             None if cut is None else cut[more], length)
         tail[more] -= middle
-    target += _Cells(target.shape, group, first).count(head)
-    target += _Cells(target.shape, group, last).count(tail)
+    _Cells(target, group, first).add(target, head)
+    _Cells(target, group, last).add(target, tail)
     if unbooked is not None:
         head = head * (first < cut)
         tail = tail * (last < cut)
-        unbooked += _Cells(unbooked.shape, group, first - 12).count(head)
-        unbooked += _Cells(unbooked.shape, group, last - 12).count(tail)
-        unbooked -= _Cells(unbooked.shape, group, booked).count(head + tail + late_middle)
+        _Cells(unbooked, group, first - 12).add(unbooked, head)
+        _Cells(unbooked, group, last - 12).add(unbooked, tail)
+        _Cells(unbooked, group, booked).add(unbooked, -(head + tail + late_middle))
 
 
 def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, length):
@@ -493,34 +522,31 @@ def _add_whole_months(target, unbooked, group, begin, stop, amount, days, cut, l
     total is kept in the months of that length only.
     """
     total, late = np.zeros(len(group), np.int64), np.zeros(len(group), np.int64)
-    ranges = [(target, _Cells(target.shape, group, begin), _Cells(target.shape, group, stop), 0)]
+    ranges = [(target, _Cells(target, group, begin), _Cells(target, group, stop), 0)]
     if unbooked is not None:
         upto = np.clip(cut, begin, stop)  # the months before it are not booked 12 months ahead
-        ranges.append((unbooked, _Cells(unbooked.shape, group, begin - 12), _Cells(unbooked.shape, group, upto - 12),
-                       12))
+        ranges.append((unbooked, _Cells(unbooked, group, begin - 12), _Cells(unbooked, group, upto - 12), 12))
+    steps = _Sums(*target.grid.shape)  # the difference grid, for each length and grid in turn
     kind, of_kind = amount.kinds(days)  # periods on the same contracts and days earn the same in a month
-    kinds, kind_days = amount.take(kind), days[kind]
-    for month_days in np.unique(length).tolist():
+    lengths = np.unique(length)
+    by_length = amount.take(kind).shares(lengths, days[kind])  # what each kind earns in a month of each length
+    for month_days, cents in zip(lengths.tolist(), by_length):
         is_length = length == month_days
         before = np.concatenate([[0], np.cumsum(is_length, dtype=np.int32)])  # months of this length before each
         count = before[stop] - before[begin]
         has = np.flatnonzero(count)
         if 2 * len(has) > len(count):  # most periods have a month of this length: take them all
             has = slice(None)
-            each = kinds.share(slice(None), month_days, kind_days)[of_kind]
-        else:  # only the kinds of the periods that have one
-            wanted = np.zeros(len(kind), bool)
-            wanted[of_kind[has]] = True
-            wanted = np.flatnonzero(wanted)
-            cents = np.zeros(len(kind), np.int64)
-            cents[wanted] = kinds.share(wanted, month_days, kind_days[wanted])
-            each = cents[of_kind[has]]
+        each = cents[of_kind[has]]
         total[has] += each * count[has]
         if unbooked is not None:
             late[has] += each * (before[upto[has]] - before[begin[has]])
-        for grid, starts, ends, shift in ranges:
-            steps = starts.take(has).count(each) - ends.take(has).count(each)
-            grid += np.cumsum(steps, axis=1) * is_length[shift:shift + grid.shape[1]]
+        for sums, starts, ends, shift in ranges:
+            steps.padded.fill(0)
+            starts.take(has).add(steps, each)
+            ends.take(has).add(steps, -each)
+            np.cumsum(steps.padded, axis=1, out=steps.padded)
+            sums.grid += steps.grid * is_length[shift:shift + sums.grid.shape[1]]
     return total, late
 
 
@@ -529,39 +555,45 @@ def _add_each_whole_month(target, unbooked, group, begin, stop, amount, days, cu
     (many groups, :data:`RANGES_FROM`), where a pass over the grid for each length of month would cost more."""
     count = stop - begin  # at least 1: the periods with a whole month between their first and last
     which, k = spread(count)
-    starts = np.cumsum(count) - count
     month = begin[which] + k
     cents = amount.share(which, length[month], days[which])
     each_group = group[which]
-    target += _Cells(target.shape, each_group, month).count(cents)
+    _Cells(target, each_group, month).add(target, cents)
     if unbooked is None:
-        return np.add.reduceat(cents, starts), np.zeros(len(group), np.int64)
+        return run_sums(cents, count), np.zeros(len(group), np.int64)
     cents_late = cents * (month < cut[which])
-    unbooked += _Cells(unbooked.shape, each_group, month - 12).count(cents_late)
-    return np.add.reduceat(cents, starts), np.add.reduceat(cents_late, starts)
+    _Cells(unbooked, each_group, month - 12).add(unbooked, cents_late)
+    return run_sums(cents, count), run_sums(cents_late, count)
+
+
+class _Sums:
+    """A (groups x months) grid of cents, ``grid``, that amounts are added into cell by cell (:class:`_Cells`),
+    with a column after its last month that takes the amounts past the grid (left out of ``grid``). Amounts are
+    added straight into it, slice after slice of a book: its cells are gone over once, not once for each amount."""
+
+    def __init__(self, groups: int, months: int):
+        self.padded = np.zeros((groups, months + 1), np.int64)
+        self.grid = self.padded[:, :months]
 
 
 class _Cells:
-    """The cells of a (groups x months) grid that amounts for ``group`` and ``month`` fall in (months past the grid
-    fall in a cell left out), found once for counting several amounts."""
+    """The cells of a grid of :class:`_Sums` that amounts for ``group`` and ``month`` fall in (months past the grid
+    in the column after it), found once for adding several amounts."""
 
-    def __init__(self, shape: tuple, group: np.ndarray, month: np.ndarray):
-        self.groups, self.months = groups, months = shape
-        self.size = groups * (months + 1) + (groups > 1)
-        self.cell = (np.minimum(month, months) if groups == 1 else np.where(
-            month < months, group * (months + 1) + month, groups * (months + 1))).astype(np.intp, copy=False)
+    def __init__(self, sums: _Sums, group: np.ndarray, month: np.ndarray):
+        groups, width = sums.padded.shape
+        cell = np.minimum(month, width - 1)
+        self.cell = (cell if groups == 1 else cell + group * width).astype(np.intp, copy=False)
 
     def take(self, rows) -> "_Cells":
         """The cells of the amounts at ``rows`` (positions, or a slice)."""
         if isinstance(rows, slice) and rows == slice(None):
             return self
         part = object.__new__(_Cells)
-        part.groups, part.months, part.size, part.cell = self.groups, self.months, self.size, self.cell[rows]
+        part.cell = self.cell[rows]
         return part
 
-    def count(self, cents: np.ndarray) -> np.ndarray:
-        """The (groups x months) sums of ``cents``, in whole cents (``numpy.add.at``: exact, and as fast as a
+    def add(self, sums: _Sums, cents: np.ndarray) -> None:
+        """Add ``cents`` into their cells of ``sums``, in whole cents (``numpy.add.at``: exact, and as fast as a
         float ``bincount`` here)."""
-        counted = np.zeros(self.size, np.int64)
-        np.add.at(counted, self.cell, cents)
-        return counted[:self.groups * (self.months + 1)].reshape(self.groups, self.months + 1)[:, :self.months]
+        np.add.at(sums.padded.reshape(-1), self.cell, cents)

@@ -306,7 +306,9 @@ def _chain_flows(days: _Days, w: np.ndarray, row: np.ndarray, chains: int, low: 
     next_month = days.calendar.first_day(first + origin + 1)
     periods = (piece, first - low, last - first + 1, p1 - p0, next_month - p0,
                daily._Shares.each(invoiced - credited), np.zeros(len(piece), np.int64), length)
-    daily._add_revenue(grids["recurring_revenue"], None, row, periods)  # (months past the block's: none)
+    recurring = daily._Sums(chains, width)
+    daily._add_revenue(recurring, None, row, periods)  # (months past the block's: none)
+    grids["recurring_revenue"] += recurring.grid
     return grids
 
 

@@ -161,6 +161,22 @@ def sum_by(ids: np.ndarray, amount: np.ndarray, size: int) -> np.ndarray:
     return total
 
 
+def run_sums(values: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """The sums of runs of ``values`` one after the other along the last axis, run k of ``size[k]`` values (each at
+    least 1): ``numpy.add.reduceat`` at each run's start, as the differences of one running total (several times
+    faster for runs of a few values). Exact in int64: what wraps around in the running total wraps back in the
+    differences.
+
+    >>> run_sums(np.array([5, 7, 1, 2]), np.array([2, 1, 1])).tolist()
+    [12, 1, 2]
+    """
+    last = np.cumsum(size) - 1
+    total = np.cumsum(values, axis=-1)
+    out = total[..., last]
+    out[..., 1:] -= total[..., last[:-1]]
+    return out
+
+
 def _whole_cents(amount) -> np.ndarray:
     """The amounts as aligned int64 in the machine's byte order: numpy 2's ``ufunc.at`` adds those in one pass,
     and any other kind (int32, say) some twenty times slower. Anything but whole numbers is passed as it is."""
