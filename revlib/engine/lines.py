@@ -430,9 +430,14 @@ def _invoices(L: Lines, x: np.ndarray, ahead: np.ndarray, events, group: np.ndar
     billed = np.zeros(len(x), np.int64)
     # stretches: the first, then the renewed terms that start before x
     more = np.where(~ahead & (x > f), -(-(x - f) // t0), 0)
-    owner, j = spread(1 + more) if more.any() else (np.arange(len(x)), np.zeros(len(x), np.int64))
-    ss = np.where(j == 0, a[owner], f[owner] + (j - 1) * t0[owner])
-    se = np.where(j == 0, f[owner], ss + t0[owner])
+    if more.any():
+        owner, j = spread(1 + more)
+        ss = np.where(j == 0, a[owner], f[owner] + (j - 1) * t0[owner])
+        se = np.where(j == 0, f[owner], ss + t0[owner])
+        value = np.where(j == 0, L.vs[owner], L.vt[owner])
+    else:  # each line's first stretch alone: its lines as they are
+        owner, j = ALL, np.zeros(len(x), np.int64)
+        ss, se, value = a, f, L.vs
     s0 = L.s0[owner]
     ts = s0 + t0[owner] * ((ss - s0) // t0[owner])
     po = p[owner]
@@ -440,12 +445,11 @@ def _invoices(L: Lines, x: np.ndarray, ahead: np.ndarray, events, group: np.ndar
     count = 1 + np.maximum(0, -(-(se - ts) // po) - first_anchor)
     count = np.where(ahead[owner], 0, count)
     anchor = ts + (first_anchor - 1) * po  # the billing date on or before the stretch's start
-    value = np.where(j == 0, L.vs[owner], L.vt[owner])
     ramp = (L.ramp_first >= 0)[owner]
     # At one price: the first invoice, for the rest of its period; then invoices alike every period; the last
     # for the rest of the stretch's value. Only those issued before x.
     one = np.flatnonzero(~ramp & (count > 0))
-    o, n, v, pp, anc, start = owner[one], count[one], value[one], po[one], anchor[one], ss[one]
+    o, n, v, pp, anc, start = one if owner is ALL else owner[one], count[one], value[one], po[one], anchor[one], ss[one]
     kept = np.where(x[o] > start, np.minimum(n, -(-(x[o] - anc) // pp)), 0)
     first_stretch = j[one] == 0  # the amounts of its invoices (Lines: worked out line by line)
     first = np.where(n == 1, v, np.where(first_stretch, L.bill_first[o], L.invoice_t[o]))
@@ -469,7 +473,7 @@ def _invoices(L: Lines, x: np.ndarray, ahead: np.ndarray, events, group: np.ndar
     if len(pick):
         stretch, i = spread(count[pick])
         stretch = pick[stretch]
-        o = owner[stretch]
+        o = stretch if owner is ALL else owner[stretch]
         begin = np.where(i == 0, ss[stretch], anchor[stretch] + i * po[stretch])
         end = np.minimum(anchor[stretch] + (i + 1) * po[stretch], se[stretch])
         amount = L.yearly(o, begin) * (end - begin) // 12

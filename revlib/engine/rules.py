@@ -151,7 +151,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         chain_rows, simple = chained(book)
         keep = np.flatnonzero(~chain_rows & (book.amends < 0))
         roots = np.flatnonzero(chain_rows)
-        book, group = book.take(keep, text=False), group[keep]
+        book, group = book.take(keep, text=False, links=False), group[keep]
         book.renews = book.renews & ~simple[keep]  # renewed by another contract right after the first term
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
