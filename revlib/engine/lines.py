@@ -26,6 +26,9 @@ from .grid import Events, factorize, spread, stable_order, sum_by
 BLOCK_CELLS = 4_000_000
 """Chains are added up this many (chain x month) cells at a time, to bound the memory a large book takes."""
 
+KEY_LIMIT = 2**62
+"""Lines are merged on a key of digits (one for each of their terms) below this; past it, renumbered as it goes."""
+
 ALL = slice(None)
 """Every line of a :class:`Lines`, as ``w``: each field as it is (a view), none gathered."""
 
@@ -157,10 +160,15 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     g -= origin
     followed = np.zeros(n, bool)  # cut by the next line
     followed[:-1] = chain[1:] == chain[:-1]
-    stop = np.repeat(book.stop[roots], count)
-    renewed = stop < NEVER
-    cut = followed | renewed
-    c = np.where(followed, _after(a), np.where(renewed, stop, NEVER // 2) - origin)
+    stop = book.stop[roots]
+    if (stop < NEVER).any():  # some renewed by a renewal contract: cut where it starts
+        stop = np.repeat(stop, count)
+        renewed = stop < NEVER
+        cut = followed | renewed
+        c = np.where(followed, _after(a), np.where(renewed, stop, NEVER // 2) - origin)
+    else:
+        cut = followed
+        c = np.where(followed, _after(a), NEVER // 2 - origin)
     gc = np.where(followed, _after(g), c)
     s0, t0 = np.repeat(a[first_line], count), np.repeat(term[first_line], count)
     price = book.first_price[rows]
@@ -364,22 +372,25 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
     cut, a, c, s0 = L.cut[w], L.a[w], L.c[w], L.s0[w]
     flags = cut + 2 * L.renews[w] + 4 * L.followed[w] + 8 * (np.sign(L.price[w]) + 1)
     # Months as offsets from the line's start (or its chain's, or its cut): the same terms, in fewer digits.
-    key = {"group": target[L.chain[w]], "a_s0": a - s0, "t0": L.t0[w], "a": a, "g_a": L.g[w] - a, "f_a": L.f[w] - a,
-           "c_a": np.where(cut, c - a, 0), "gc_c": np.where(cut, L.gc[w] - c, 0), "period": L.period[w],
-           "flags": flags, "fs_s0": L.first_signed[w] - s0, "ramp_first": L.ramp_first[w]}
+    one_group = not len(target) or target.min() == target.max()  # then a digit of one value: not gathered
+    key = {"group": target[:1] if one_group else target[L.chain[w]], "a_s0": a - s0, "t0": L.t0[w], "a": a,
+           "g_a": L.g[w] - a, "f_a": L.f[w] - a, "c_a": np.where(cut, c - a, 0), "gc_c": np.where(cut, L.gc[w] - c, 0),
+           "period": L.period[w], "flags": flags, "fs_s0": L.first_signed[w] - s0, "ramp_first": L.ramp_first[w]}
     ids, size, digits = np.zeros(len(cut), np.int64), 1, []
     for name, column in key.items():  # one number for each distinct key: digits while they fit in 62 bits
         column = np.asarray(column, np.int64)
         low = int(column.min()) if len(column) else 0
         span = (int(column.max()) - low + 1) if len(column) else 1
-        digits.append((name, low, span))
-        if span == 1:  # one value: no digit
-            continue
-        if size * span >= 2**62:  # then renumbered: the keys no longer read back
+        if span > 1 and size * span >= KEY_LIMIT:  # renumbered: then the keys no longer read back
             ids, present = factorize(ids, size)
             size, digits = len(present), None
+        if digits is not None:
+            digits.append((name, low, span))
+        if span == 1:  # one value: no digit
+            continue
         ids *= span
-        ids += column - low
+        ids += column
+        ids -= low
         size *= span
     ids, present = factorize(ids, size)
     count = len(present)
@@ -629,12 +640,16 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
         renewed = np.minimum(a[:soon, None] + ahead, stop[:soon, None])
         renewed -= L.f[line][:, None]
         np.maximum(renewed, 0, out=renewed)  # months renewed
-        t0 = L.t0[line][:, None]
-        terms = renewed // t0
-        renewed -= terms * t0
-        renewed *= L.mt[line][:, None]
-        terms *= L.vt[line][:, None]
-        renewed += terms
+        t0 = L.t0[line]
+        if t0.min() > renewed.max():  # all within their first renewed term
+            renewed *= L.mt[line][:, None]
+        else:
+            t0 = t0[:, None]
+            terms = renewed // t0
+            renewed -= terms * t0
+            renewed *= L.mt[line][:, None]
+            terms *= L.vt[line][:, None]
+            renewed += terms
         np.minimum(left[:soon], renewed, out=left[:soon])
     np.minimum(left[soon:], 0, out=left[soon:])  # the others renew not within them
     t = a[:, None] + (ahead - 13)  # the month ends

@@ -152,7 +152,8 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         keep = np.flatnonzero(~chain_rows & (book.amends < 0))
         roots = np.flatnonzero(chain_rows)
         book, group = book.take(keep, text=False, links=False), group[keep]
-        book.renews = book.renews & ~simple[keep]  # renewed by another contract right after the first term
+        if simple.any():  # renewed by another contract right after the first term: renewing no more
+            book.renews = book.renews & ~simple[keep]
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
