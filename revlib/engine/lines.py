@@ -99,20 +99,25 @@ class Lines:
         w = as_run(w)
         return Lines(**{name: getattr(self, name)[w] for name in LINE_FIELDS}, ramp_prices=self.ramp_prices)
 
-    def earned(self, w, t):
-        """The revenue line ``w`` earns (uncut) from its first month up to month ``t`` (not included), ``t >= a``."""
-        a, f, vs, vt, t0 = self.a[w], self.f[w], self.vs[w], self.vt[w], self.t0[w]
+    def earned(self, w, t, first_stretch=False):
+        """The revenue line ``w`` earns (uncut) from its first month up to month ``t`` (not included), ``t >= a``
+        (and ``t <= f`` if told ``first_stretch``: then what its first stretch earns, alone)."""
+        a, f, vs = self.a[w], self.f[w], self.vs[w]
         first = np.where(t >= f, vs, (t - a) * self.ms[w])
+        if first_stretch:
+            return first
+        vt, t0 = self.vt[w], self.t0[w]
         k = np.maximum(t - f, 0) // t0
         later = k * vt + (np.maximum(t - f, 0) - k * t0) * self.mt[w]
         return first + np.where(t > f, later, 0)
 
-    def unearned(self, w, c):
+    def unearned(self, w, c, earned_by_cut=None):
         """What line ``w``, cut at month ``c``, had booked and will not earn: its revenue from ``c`` to the end of
-        the stretch or term booked at ``c`` (nothing when ``c`` starts a term: that term was not booked)."""
+        the stretch or term booked at ``c`` (nothing when ``c`` starts a term: that term was not booked).
+        ``earned_by_cut``: ``earned(w, c)``, where known."""
         f, t0 = self.f[w], self.t0[w]
         booked_end = np.where(c <= f, f, f + t0 * (-(-(c - f) // t0)))
-        return self.earned(w, booked_end) - self.earned(w, c)
+        return self.earned(w, booked_end) - (self.earned(w, c) if earned_by_cut is None else earned_by_cut)
 
     def yearly(self, w, m):
         """The yearly price of line ``w`` in month ``m`` (a ramp's: the contract year of the chain's term)."""
@@ -295,7 +300,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     c = np.where(L.cut, np.maximum(L.c, a), a)
     earned_by_cut = L.earned(ALL, c)
     ev["billings"].add(group[cut], c[cut], (earned_by_cut - billed)[cut])
-    ev["bookings_signed"].add(group[cut], L.gc[cut], -L.unearned(ALL, c)[cut])
+    ev["bookings_signed"].add(group[cut], L.gc[cut], -L.unearned(ALL, c, earned_by_cut)[cut])
     # Cut by an amendment as a renewed term starts: the old price's renewal of that term is booked (as renewal)
     # and the amendment books the change from it (bookings in that month are the same either way).
     at = renewed_at_cut(L, ALL)
@@ -617,28 +622,32 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     follows = np.flatnonzero(np.r_[False, chain[1:] == chain[:-1]])  # amendments, by position in w
     new = w[follows]
     old = new - 1
-    a = L.a[new]
-    beyond_cut = L.vs[old] - L.earned(old, np.maximum(L.c[old], L.a[old]))  # cut within its first stretch
-    stop = np.maximum(np.where(L.cut[new], L.c[new], np.where(L.renews[new], months + 13, L.f[new])), a)
-    stretch_end = np.maximum(np.where(L.cut[new], np.minimum(L.c[new], L.f[new]), L.f[new]), a)
+    a, f, c, cut = L.a[new], L.f[new], L.c[new], L.cut[new]
+    beyond_cut = L.vs[old] - L.earned(old, np.maximum(L.c[old], L.a[old]), first_stretch=True)  # cut within it
+    stop = np.maximum(np.where(cut, c, np.where(L.renews[new], months + 13, f)), a)
+    stretch_end = np.maximum(np.where(cut, np.minimum(c, f), f), a)
     renewed_soon = (stop > stretch_end) & (stretch_end < a + 12)  # renewals within the 12 months: not booked
-    more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) + L.services[new] > beyond_cut)
+    beyond_cut -= L.services[new]  # less its services
+    more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) > beyond_cut)
     # Those renewed soon first: each part of the grids below a run of rows (a view).
     rows = np.concatenate([np.flatnonzero(more & renewed_soon), np.flatnonzero(more & ~renewed_soon)])
     soon = int(np.count_nonzero(more & renewed_soon))
-    beyond = beyond_cut[rows] - L.services[new[rows]]  # what the cut line had booked beyond the cut, less services
-    new, a, stop, stretch_end = new[rows], a[rows], stop[rows], stretch_end[rows]
+    new, a, f, stop, stretch_end, beyond = new[rows], a[rows], f[rows], stop[rows], stretch_end[rows], beyond_cut[rows]
     ahead = np.arange(1, 13)  # from each month end (the 12 before the amendment), the months 12 months after it
-    length, reach = L.f[new] - a, stretch_end - a
+    length, reach = f - a, stretch_end - a
     left = np.minimum(ahead, reach[:, None])  # months of its stretch before then
     left *= L.ms[new][:, None]  # what its stretch earns of them: its months' revenue ...
     ran = np.where(reach >= length, length, 13)  # ... or its value, once it has run its whole stretch
-    np.copyto(left, L.vs[new][:, None], where=ahead >= ran[:, None])
-    np.subtract(beyond[:, None], left, out=left)  # (what the cut line had booked beyond the cut) less that
+    whole = np.flatnonzero(ran <= 12)
+    if len(whole):
+        part = left[whole]
+        np.copyto(part, L.vs[new[whole]][:, None], where=ahead >= ran[whole][:, None])
+        left[whole] = part
+    np.subtract(beyond[:, None], left, out=left)  # booked beyond the cut (less services), less that
     if soon:  # renewed from the end of its first stretch (not cut before: it renews soon)
         line = new[:soon]
         renewed = np.minimum(a[:soon, None] + ahead, stop[:soon, None])
-        renewed -= L.f[line][:, None]
+        renewed -= f[:soon, None]
         np.maximum(renewed, 0, out=renewed)  # months renewed
         t0 = L.t0[line]
         if t0.min() > renewed.max():  # all within their first renewed term
