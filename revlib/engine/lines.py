@@ -234,7 +234,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     """The figures of lines ``w`` (a run of whole chains, ``target`` the group of each, from the first):
     the flows by group, (groups x months) grids in cents; what each chain books, bills and earns, (chains x
     months) grids (none unless ``rows``); and the chains' spans of months in service (chain, first month,
-    month after the last)."""
+    month after the last; None unless ``rows``)."""
     from .rules import Terms, billings, ramp_steps, recurring_revenue, renewal_bookings, run_rates, signed_bookings
 
     L = lines.sub(w)  # each field read once (a view where w is a run): lines 0, 1, ... of their own
@@ -333,6 +333,8 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
             ramp_steps(ev["ramp_step"], terms, months, ramps)
             ev["ramp_step"].add(group[pick], L.f[lw], L.yearly(lw, L.f[lw]) - L.yearly(lw, L.f[lw] - 1))
 
+    if not rows:
+        return {name: both.pooled.grid() for name, both in ev.items()}, {}, None
     # Months in service: a line at a price from its start to its cut (for good, if it renews uncut); a ramp's
     # years at a price, month by month.
     flat = ~ramp_line & ~free
