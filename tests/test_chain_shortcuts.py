@@ -9,13 +9,14 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from revlib import Contract
 from revlib.engine import Book
 from revlib.engine.grid import factorize
-from revlib.engine.lines import chain_figures, falling, lines_of, merged, unbooked, windowed
+from revlib.engine.lines import LINE_FIELDS, chain_figures, falling, lines_of, merged, unbooked, windowed
 from revlib.engine.rules import chained
 from strategies import _month, contracts
 from test_properties import agrees_with_reference
@@ -179,6 +180,31 @@ def test_merged_lines_have_the_flows_of_the_lines_they_merge(book, groups, month
         assert merged_flows[name].tolist() == grid.tolist(), name
     assert (unbooked(one, merged_every, one_target, groups, months).tolist()
             == unbooked(lines, every, target, groups, months).tolist())
+
+
+@settings(max_examples=200, deadline=None)
+@given(chains_on_shared_terms(), st.integers(1, 3), st.sampled_from([2**6, 2**12, 2**20]), st.randoms())
+def test_merged_lines_read_back_from_their_keys_are_those_renumbered(book, groups, limit, random):
+    """``merged`` reads each merged line's terms back from its key (its digits), unless the key outgrows
+    ``KEY_LIMIT`` and is renumbered as it goes, when it reads them from a line it merges: either way the same
+    lines, every field."""
+    b = Book.of(book)
+    roots = np.flatnonzero(chained(b)[0])
+    lines = lines_of(b, roots, int(b.signed.min()) - 13)
+    target = np.array([random.randrange(groups) for _ in roots], np.int64)
+    every = np.arange(len(lines.chain))
+    read_back, read_back_target = merged(lines, every, target)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("revlib.engine.lines.KEY_LIMIT", limit)
+        renumbered, renumbered_target = merged(lines, every, target)
+    assert read_back_target.tolist() == renumbered_target.tolist()
+    for name in LINE_FIELDS:
+        if name in ("row", "c", "gc"):  # any line's row; the cut's months read only where cut
+            continue
+        assert getattr(read_back, name).tolist() == getattr(renumbered, name).tolist(), name
+    cut = read_back.cut
+    assert read_back.c[cut].tolist() == renumbered.c[cut].tolist()
+    assert read_back.gc[cut].tolist() == renumbered.gc[cut].tolist()
 
 
 @settings(max_examples=200, deadline=None)

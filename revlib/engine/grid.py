@@ -99,6 +99,14 @@ class Events:
         if not strides:
             yield slice(None), running_totals, []
             return
+        if len(strides) == 1 and len(strides[0]) and strides[0].min() > 0:  # one stride each: a few of them, ...
+            stride = np.where(strides[0] >= self.months, 0, strides[0])
+            there = np.flatnonzero(np.bincount(stride)).tolist()
+            if len(there) <= 8:  # ... each a pattern
+                for each in there:
+                    pick = slice(None) if len(there) == 1 else np.flatnonzero(stride == each)
+                    yield pick, running_totals + (each == 1), [each] if each > 1 else []
+                return
         stack = np.stack(strides, axis=1)
         stack = np.where(stack >= self.months, 0, stack)
         if len(stack) and (stack == stack[0]).all():  # all alike: one pattern

@@ -26,6 +26,12 @@ from .grid import Events, factorize, spread, stable_order, sum_by
 BLOCK_CELLS = 4_000_000
 """Chains are added up this many (chain x month) cells at a time, to bound the memory a large book takes."""
 
+KEY_LIMIT = 2**62
+"""Lines are merged on a key of digits (one for each of their terms) below this; past it, renumbered as it goes."""
+
+ALL = slice(None)
+"""Every line of a :class:`Lines`, as ``w``: each field as it is (a view), none gathered."""
+
 
 def chained(book) -> tuple[np.ndarray, np.ndarray]:
     """Which contracts the engine schedules as chains of lines (amended, or renewed by a ``renewal_of`` row
@@ -87,20 +93,31 @@ class Lines:
     invoice_t: np.ndarray
     ramp_prices: np.ndarray
 
-    def earned(self, w, t):
-        """The revenue line ``w`` earns (uncut) from its first month up to month ``t`` (not included), ``t >= a``."""
-        a, f, vs, vt, t0 = self.a[w], self.f[w], self.vs[w], self.vt[w], self.t0[w]
+    def sub(self, w) -> "Lines":
+        """Lines ``w`` (positions, in order) as lines of their own: each field read once, a view where ``w`` is a
+        run of lines."""
+        w = as_run(w)
+        return Lines(**{name: getattr(self, name)[w] for name in LINE_FIELDS}, ramp_prices=self.ramp_prices)
+
+    def earned(self, w, t, first_stretch=False):
+        """The revenue line ``w`` earns (uncut) from its first month up to month ``t`` (not included), ``t >= a``
+        (and ``t <= f`` if told ``first_stretch``: then what its first stretch earns, alone)."""
+        a, f, vs = self.a[w], self.f[w], self.vs[w]
         first = np.where(t >= f, vs, (t - a) * self.ms[w])
+        if first_stretch:
+            return first
+        vt, t0 = self.vt[w], self.t0[w]
         k = np.maximum(t - f, 0) // t0
         later = k * vt + (np.maximum(t - f, 0) - k * t0) * self.mt[w]
         return first + np.where(t > f, later, 0)
 
-    def unearned(self, w, c):
+    def unearned(self, w, c, earned_by_cut=None):
         """What line ``w``, cut at month ``c``, had booked and will not earn: its revenue from ``c`` to the end of
-        the stretch or term booked at ``c`` (nothing when ``c`` starts a term: that term was not booked)."""
+        the stretch or term booked at ``c`` (nothing when ``c`` starts a term: that term was not booked).
+        ``earned_by_cut``: ``earned(w, c)``, where known."""
         f, t0 = self.f[w], self.t0[w]
         booked_end = np.where(c <= f, f, f + t0 * (-(-(c - f) // t0)))
-        return self.earned(w, booked_end) - self.earned(w, c)
+        return self.earned(w, booked_end) - (self.earned(w, c) if earned_by_cut is None else earned_by_cut)
 
     def yearly(self, w, m):
         """The yearly price of line ``w`` in month ``m`` (a ramp's: the contract year of the chain's term)."""
@@ -110,6 +127,18 @@ class Lines:
             return self.price[w] + 0 * m
         return np.where(self.ramp_first[w] >= 0, self.ramp_prices[np.clip(at, 0, len(self.ramp_prices) - 1)],
                         self.price[w])
+
+
+LINE_FIELDS = tuple(f.name for f in fields(Lines) if f.name != "ramp_prices")
+"""The fields of :class:`Lines` with an entry per line."""
+
+
+def as_run(w):
+    """Positions ``w`` (increasing) as a slice where they are a run (reading a slice copies nothing), else as
+    they are."""
+    if isinstance(w, slice) or not len(w) or w[-1] - w[0] + 1 != len(w):
+        return w
+    return slice(int(w[0]), int(w[-1]) + 1)
 
 
 def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
@@ -131,15 +160,21 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
     rows[first_line] = roots
     rows[of + np.arange(len(of)) + 1] = amendments
     chain = np.repeat(np.arange(len(roots)), count)
-    a, g, term = book.start[rows] - origin, book.signed[rows] - origin, book.term[rows]
+    a, g, term = book.start[rows], book.signed[rows], book.term[rows]
+    a -= origin
+    g -= origin
     followed = np.zeros(n, bool)  # cut by the next line
     followed[:-1] = chain[1:] == chain[:-1]
-    following = np.minimum(np.arange(n) + 1, n - 1)
-    stop = np.repeat(book.stop[roots], count)
-    renewed = stop < NEVER
-    cut = followed | renewed
-    c = np.where(followed, a[following], np.where(renewed, stop, NEVER // 2) - origin)
-    gc = np.where(followed, g[following], c)
+    stop = book.stop[roots]
+    if (stop < NEVER).any():  # some renewed by a renewal contract: cut where it starts
+        stop = np.repeat(stop, count)
+        renewed = stop < NEVER
+        cut = followed | renewed
+        c = np.where(followed, _after(a), np.where(renewed, stop, NEVER // 2) - origin)
+    else:
+        cut = followed
+        c = np.where(followed, _after(a), NEVER // 2 - origin)
+    gc = np.where(followed, _after(g), c)
     s0, t0 = np.repeat(a[first_line], count), np.repeat(term[first_line], count)
     price = book.first_price[rows]
     is_ramp = np.array([int(r) in book.ramps for r in rows.tolist()], bool) if book.ramps else np.zeros(n, bool)
@@ -160,6 +195,16 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
                  followed=followed, first_signed=np.repeat(g[first_line], count), ms=vs // length,
                  mt=vt // t0, mrr=round_half_up(price, 12), bill_first=vs * (np.minimum(anchor + p, f) - a) // length,
                  bill_alike=vs * p // length, invoice_t=vt * np.minimum(p, t0) // t0, ramp_prices=ramp_prices)
+
+
+def _before(x: np.ndarray) -> np.ndarray:
+    """Each line's ``x`` of the line before it (the first line's own)."""
+    return np.concatenate([x[:1], x[:-1]])
+
+
+def _after(x: np.ndarray) -> np.ndarray:
+    """Each line's ``x`` of the line after it (the last line's own)."""
+    return np.concatenate([x[1:], x[-1:]])
 
 
 class _Both:
@@ -189,36 +234,36 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     """The figures of lines ``w`` (a run of whole chains, ``target`` the group of each, from the first):
     the flows by group, (groups x months) grids in cents; what each chain books, bills and earns, (chains x
     months) grids (none unless ``rows``); and the chains' spans of months in service (chain, first month,
-    month after the last)."""
+    month after the last; None unless ``rows``)."""
     from .rules import Terms, billings, ramp_steps, recurring_revenue, renewal_bookings, run_rates, signed_bookings
 
-    L = lines
-    base = L.chain[w[0]] if len(w) else 0
-    group = L.chain[w] - base
+    L = lines.sub(w)  # each field read once (a view where w is a run): lines 0, 1, ... of their own
+    base = L.chain[0] if len(L.chain) else 0
+    group = L.chain - base
     chains = len(target)
     each = {name: Events(chains, months if width is None else width) for name in ("booked", "billed", "earned")
             if rows and (billed or name != "billed")}
     first = np.zeros(len(target), np.int64) if first is None else first
     ev = {name: _Both(Events(groups, months), each.get(ON_EACH.get(name)), target, first) for name in FLOWS}
-    ahead, free, x, tail = line_reach(L, w, months)
-    a, f = L.a[w], L.f[w]
-    ramp_line = L.ramp_first[w] >= 0
+    ahead, free, x, tail = line_reach(L, ALL, months)
+    a, f = L.a, L.f
+    ramp_line = L.ramp_first >= 0
 
     # Signed: the stretch's value and services; services billed and earned in the first month.
-    ev["bookings_signed"].add(group, L.g[w], L.vs[w] + L.services[w])
-    ev["billings"].add(group, a, L.services[w])
-    ev["services_revenue"].add(group, a, L.services[w])
+    ev["bookings_signed"].add(group, L.g, L.vs + L.services)
+    ev["billings"].add(group, a, L.services)
+    ev["services_revenue"].add(group, a, L.services)
 
     # Over the finite part: revenue, run rates and renewal bookings, as levels and repeats (a line at one price),
     # or month by month (a ramp).
     level = ~ramp_line & ~free
-    g, a1, x1, f1, t0 = group[level], a[level], x[level], f[level], L.t0[w][level]
-    vs, vt, price, ms, mt = L.vs[w][level], L.vt[w][level], L.price[w][level], L.ms[w][level], L.mt[w][level]
+    g, a1, x1, f1, t0 = group[level], a[level], x[level], f[level], L.t0[level]
+    vs, vt, price, ms, mt = L.vs[level], L.vt[level], L.price[level], L.ms[level], L.mt[level]
     ev["recurring_revenue"].add(g, a1, ms, running_totals=1)
     ev["recurring_revenue"].add(g, np.minimum(f1, x1), -ms, running_totals=1)
     ends = f1 - 1 < x1
     ev["recurring_revenue"].add(g[ends], (f1 - 1)[ends], (vs - (f1 - a1) * ms)[ends])
-    for amount, name in ((price, "arr"), (L.mrr[w][level], "mrr")):
+    for amount, name in ((price, "arr"), (L.mrr[level], "mrr")):
         ev[name].add(g, a1, amount, running_totals=1)
         ev[name].add(g, x1, -amount, running_totals=1)
     on = x1 > f1  # renewed terms before the cut
@@ -234,7 +279,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
 
     count = np.where(ramp_line & ~free, np.maximum(x - a, 0), 0)
     which, k = spread(count)
-    line = w[which]
+    line = which
     m = a[which] + k
     revenue = L.earned(line, m + 1) - L.earned(line, m)
     ev["recurring_revenue"].add(group[which], m, revenue)
@@ -248,26 +293,26 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     ev["renewal_bookings"].add(group[which][renewal], m[renewal], L.vt[line][renewal])
 
     # Invoices, period by period.
-    billed = _invoices(L, w, x, ahead, ev["billings"], group)
+    billed = _invoices(L, x, ahead, ev["billings"], group)
 
     # The cut: what was billed trued up to what was earned; what was booked and will not be earned, taken off.
-    cut = L.cut[w] & ~free
-    c = np.where(L.cut[w], np.maximum(L.c[w], a), a)
-    earned_by_cut = L.earned(w, c)
+    cut = L.cut & ~free
+    c = np.where(L.cut, np.maximum(L.c, a), a)
+    earned_by_cut = L.earned(ALL, c)
     ev["billings"].add(group[cut], c[cut], (earned_by_cut - billed)[cut])
-    ev["bookings_signed"].add(group[cut], L.gc[w][cut], -L.unearned(w, c)[cut])
+    ev["bookings_signed"].add(group[cut], L.gc[cut], -L.unearned(ALL, c, earned_by_cut)[cut])
     # Cut by an amendment as a renewed term starts: the old price's renewal of that term is booked (as renewal)
     # and the amendment books the change from it (bookings in that month are the same either way).
-    at = renewed_at_cut(L, w)
-    ev["renewal_bookings"].add(group[at], L.gc[w][at], L.vt[w][at])
-    ev["bookings_signed"].add(group[at], L.gc[w][at], -L.vt[w][at])
+    at = renewed_at_cut(L, ALL)
+    ev["renewal_bookings"].add(group[at], L.gc[at], L.vt[at])
+    ev["bookings_signed"].add(group[at], L.gc[at], -L.vt[at])
 
     # What renews after the first stretch, uncut: renewing terms from the stretch's end, booked as renewals.
     for ramp in (False, True):
         pick = np.flatnonzero(tail & (ramp_line == ramp))
         if not len(pick):
             continue
-        lw = w[pick]
+        lw = pick
         vt, p = L.vt[lw], L.period[lw]
         price = L.price[lw]
         terms = Terms(group=group[pick], start=L.f[lw], signed=L.f[lw], term=L.t0[lw], period=p,
@@ -288,6 +333,8 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
             ramp_steps(ev["ramp_step"], terms, months, ramps)
             ev["ramp_step"].add(group[pick], L.f[lw], L.yearly(lw, L.f[lw]) - L.yearly(lw, L.f[lw] - 1))
 
+    if not rows:
+        return {name: both.pooled.grid() for name, both in ev.items()}, {}, None
     # Months in service: a line at a price from its start to its cut (for good, if it renews uncut); a ramp's
     # years at a price, month by month.
     flat = ~ramp_line & ~free
@@ -296,7 +343,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
     paying = yearly > 0
     spans.append((group[which][paying], m[paying], m[paying] + 1))
     for i in np.flatnonzero(tail & ramp_line).tolist():  # rare: a ramp amendment renewing uncut
-        li, t0 = int(w[i]), int(L.t0[w[i]])
+        li, t0 = i, int(L.t0[i])
         prices = L.ramp_prices[L.ramp_first[li]:L.ramp_first[li] + ramp_years(t0)]
         for shift in range(int(f[i]), months, t0):
             for y, price in enumerate(prices.tolist()):
@@ -328,36 +375,54 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
     Only what adds up line by line holds for the merged lines: their flows (:func:`chain_figures` without rows)
     and what is not booked yet (:func:`unbooked`); nothing clipped chain by chain."""
     L = lines
-    if len(w) and w[-1] - w[0] + 1 == len(w):  # a run of lines: read in place
-        w = slice(int(w[0]), int(w[-1]) + 1)
-    cut = L.cut[w]
+    w = as_run(w)  # a run of lines: read in place
+    cut, a, c, s0 = L.cut[w], L.a[w], L.c[w], L.s0[w]
     flags = cut + 2 * L.renews[w] + 4 * L.followed[w] + 8 * (np.sign(L.price[w]) + 1)
-    a, c, s0 = L.a[w], L.c[w], L.s0[w]
     # Months as offsets from the line's start (or its chain's, or its cut): the same terms, in fewer digits.
-    key = [target[L.chain[w]], a - s0, L.t0[w], a, L.g[w] - a, L.f[w] - a, np.where(cut, c - a, 0),
-           np.where(cut, L.gc[w] - c, 0), L.period[w], flags, L.first_signed[w] - s0, L.ramp_first[w]]
-    ids, size = np.zeros(len(cut), np.int64), 1
-    for column in key:  # one number for each distinct key: digits while they fit in 62 bits, then renumbered
+    one_group = not len(target) or target.min() == target.max()  # then a digit of one value: not gathered
+    key = {"group": target[:1] if one_group else target[L.chain[w]], "a_s0": a - s0, "t0": L.t0[w], "a": a,
+           "g_a": L.g[w] - a, "f_a": L.f[w] - a, "c_a": np.where(cut, c - a, 0), "gc_c": np.where(cut, L.gc[w] - c, 0),
+           "period": L.period[w], "flags": flags, "fs_s0": L.first_signed[w] - s0, "ramp_first": L.ramp_first[w]}
+    ids, size, digits = np.zeros(len(cut), np.int64), 1, []
+    for name, column in key.items():  # one number for each distinct key: digits while they fit in 62 bits
         column = np.asarray(column, np.int64)
         low = int(column.min()) if len(column) else 0
         span = (int(column.max()) - low + 1) if len(column) else 1
+        if span > 1 and size * span >= KEY_LIMIT:  # renumbered: then the keys no longer read back
+            ids, present = factorize(ids, size)
+            size, digits = len(present), None
+        if digits is not None:
+            digits.append((name, low, span))
         if span == 1:  # one value: no digit
             continue
-        if size * span >= 2**62:
-            ids, present = factorize(ids, size)
-            size = len(present)
         ids *= span
-        ids += column - low
+        ids += column
+        ids -= low
         size *= span
     ids, present = factorize(ids, size)
     count = len(present)
     rep = np.empty(count, np.int64)
     rep[ids] = np.arange(len(L.chain))[w]  # a line of each merged line: any, they differ only where nothing reads them
     amounts = ("vs", "vt", "services", "price", "ms", "mt", "mrr", "bill_first", "bill_alike", "invoice_t")
-    out = {name: sum_by(ids, getattr(L, name)[w], count) if name in amounts else getattr(L, name)[rep]
-           for name in (f.name for f in fields(Lines) if f.name != "ramp_prices")}
+    out = {name: sum_by(ids, getattr(L, name)[w], count) for name in amounts}
+    if digits is None:
+        out.update({name: getattr(L, name)[rep] for name in LINE_FIELDS if name not in amounts})
+        group = target[L.chain[rep]]
+    else:  # each merged line's terms read back from its key (no line gathered)
+        terms, rest = {}, present
+        for name, low, span in reversed(digits):
+            digit = 0
+            if span > 1:
+                rest, digit = np.divmod(rest, span)
+            terms[name] = digit + low + np.zeros(count, np.int64)
+        a, s0, cut = terms["a"], terms["a"] - terms["a_s0"], terms["flags"] & 1 > 0
+        c = np.where(cut, a + terms["c_a"], NEVER // 2)  # uncut: never read
+        out.update(row=L.row[rep], s0=s0, t0=terms["t0"], a=a, g=a + terms["g_a"], f=a + terms["f_a"], c=c,
+                   gc=c + terms["gc_c"], cut=cut, renews=terms["flags"] & 2 > 0, period=terms["period"],
+                   ramp_first=terms["ramp_first"], followed=terms["flags"] & 4 > 0, first_signed=s0 + terms["fs_s0"])
+        group = terms["group"]
     out["chain"] = np.arange(count, dtype=np.int64)
-    return Lines(**out, ramp_prices=L.ramp_prices), target[L.chain[rep]]
+    return Lines(**out, ramp_prices=L.ramp_prices), group
 
 
 def renewed_at_cut(L: Lines, w: np.ndarray) -> np.ndarray:
@@ -368,8 +433,8 @@ def renewed_at_cut(L: Lines, w: np.ndarray) -> np.ndarray:
     return L.followed[w] & L.renews[w] & (c >= f) & ((c - f) % L.t0[w] == 0)
 
 
-def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray, events, group: np.ndarray) -> np.ndarray:
-    """Add to ``events`` every invoice of lines ``w`` (in ``group``) issued before ``x``; return what each line
+def _invoices(L: Lines, x: np.ndarray, ahead: np.ndarray, events, group: np.ndarray) -> np.ndarray:
+    """Add to ``events`` every invoice of lines ``L`` (in ``group``) issued before ``x``; return what each line
     is invoiced in all.
 
     Within a stretch (the line's first, then each renewed term) invoices fall on the billing period starts of
@@ -379,30 +444,34 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray, events,
     period. A line that renews on terms shorter than its billing period is invoiced every period from the
     chain's start, for the revenue each period covers.
     """
-    a, f, t0, p = L.a[w], L.f[w], L.t0[w], L.period[w]
-    billed = np.zeros(len(w), np.int64)
+    a, f, t0, p = L.a, L.f, L.t0, L.period
+    billed = np.zeros(len(x), np.int64)
     # stretches: the first, then the renewed terms that start before x
     more = np.where(~ahead & (x > f), -(-(x - f) // t0), 0)
-    owner, j = spread(1 + more) if more.any() else (np.arange(len(w)), np.zeros(len(w), np.int64))
-    ss = np.where(j == 0, a[owner], f[owner] + (j - 1) * t0[owner])
-    se = np.where(j == 0, f[owner], ss + t0[owner])
-    s0 = L.s0[w][owner]
+    if more.any():
+        owner, j = spread(1 + more)
+        ss = np.where(j == 0, a[owner], f[owner] + (j - 1) * t0[owner])
+        se = np.where(j == 0, f[owner], ss + t0[owner])
+        value = np.where(j == 0, L.vs[owner], L.vt[owner])
+    else:  # each line's first stretch alone: its lines as they are
+        owner, j = ALL, np.zeros(len(x), np.int64)
+        ss, se, value = a, f, L.vs
+    s0 = L.s0[owner]
     ts = s0 + t0[owner] * ((ss - s0) // t0[owner])
     po = p[owner]
     first_anchor = (ss - ts) // po + 1
     count = 1 + np.maximum(0, -(-(se - ts) // po) - first_anchor)
     count = np.where(ahead[owner], 0, count)
     anchor = ts + (first_anchor - 1) * po  # the billing date on or before the stretch's start
-    value = np.where(j == 0, L.vs[w][owner], L.vt[w][owner])
-    ramp = (L.ramp_first[w] >= 0)[owner]
+    ramp = (L.ramp_first >= 0)[owner]
     # At one price: the first invoice, for the rest of its period; then invoices alike every period; the last
     # for the rest of the stretch's value. Only those issued before x.
     one = np.flatnonzero(~ramp & (count > 0))
-    o, n, v, pp, anc, start = owner[one], count[one], value[one], po[one], anchor[one], ss[one]
+    o, n, v, pp, anc, start = one if owner is ALL else owner[one], count[one], value[one], po[one], anchor[one], ss[one]
     kept = np.where(x[o] > start, np.minimum(n, -(-(x[o] - anc) // pp)), 0)
     first_stretch = j[one] == 0  # the amounts of its invoices (Lines: worked out line by line)
-    first = np.where(n == 1, v, np.where(first_stretch, L.bill_first[w][o], L.invoice_t[w][o]))
-    alike = np.where(first_stretch, L.bill_alike[w][o], L.invoice_t[w][o])
+    first = np.where(n == 1, v, np.where(first_stretch, L.bill_first[o], L.invoice_t[o]))
+    alike = np.where(first_stretch, L.bill_alike[o], L.invoice_t[o])
     between = np.maximum(np.minimum(kept, n - 1) - 1, 0)  # invoices alike issued
     last = v - first - (n - 2) * alike
     has_last = (n >= 2) & (kept == n)
@@ -416,35 +485,35 @@ def _invoices(L: Lines, w: np.ndarray, x: np.ndarray, ahead: np.ndarray, events,
         events.add(group[o][at], (anc + (1 + between) * pp)[at], -alike[at], every=every)
     events.add(group[o][has_last], (anc + (n - 1) * pp)[has_last], last[has_last])
     billed += np.bincount(o, weights=np.where(kept > 0, first, 0) + between * alike + np.where(has_last, last, 0),
-                          minlength=len(w)).astype(np.int64)
+                          minlength=len(x)).astype(np.int64)
     # Ramps: invoice by invoice, each the year's price for its months.
     pick = np.flatnonzero(ramp & (count > 0))
     if len(pick):
         stretch, i = spread(count[pick])
         stretch = pick[stretch]
-        o = owner[stretch]
+        o = stretch if owner is ALL else owner[stretch]
         begin = np.where(i == 0, ss[stretch], anchor[stretch] + i * po[stretch])
         end = np.minimum(anchor[stretch] + (i + 1) * po[stretch], se[stretch])
-        amount = L.yearly(w[o], begin) * (end - begin) // 12
+        amount = L.yearly(o, begin) * (end - begin) // 12
         last = np.cumsum(count[pick]) - 1
         others = np.bincount(stretch, weights=amount, minlength=len(count)).astype(np.int64)[pick] - amount[last]
         amount[last] = value[pick] - others
         keep = begin < x[o]
         events.add(group[o][keep], begin[keep], amount[keep])
-        billed += np.bincount(o[keep], weights=amount[keep], minlength=len(w)).astype(np.int64)
+        billed += np.bincount(o[keep], weights=amount[keep], minlength=len(x)).astype(np.int64)
     # renewing on terms shorter than the billing period: every period from the chain's start
     lines = np.flatnonzero(ahead)
     if len(lines):
-        s0, pa = L.s0[w][lines], p[lines]
+        s0, pa = L.s0[lines], p[lines]
         first_anchor = (a[lines] - s0) // pa + 1
         n = 1 + np.maximum(0, -(-(x[lines] - s0) // pa) - first_anchor)
         which, i = spread(n)
         at = np.where(i == 0, a[lines][which], s0[which] + (first_anchor[which] + i - 1) * pa[which])
         until = s0[which] + (first_anchor[which] + i) * pa[which]
-        lw = w[lines][which]
+        lw = lines[which]
         amount = L.earned(lw, until) - L.earned(lw, at)
         events.add(group[lines[which]], at, amount)
-        billed += np.bincount(lines[which], weights=amount, minlength=len(w)).astype(np.int64)
+        billed += np.bincount(lines[which], weights=amount, minlength=len(x)).astype(np.int64)
     return billed
 
 
@@ -468,11 +537,10 @@ def falling(lines: Lines, chains: int) -> np.ndarray:
     last_month = L.vs - (np.maximum(L.f - L.a, 1) - 1) * monthly
     first = np.r_[True, L.chain[1:] != L.chain[:-1]]
     last = np.r_[L.chain[1:] != L.chain[:-1], True]
-    before, after = np.maximum(np.arange(n) - 1, 0), np.minimum(np.arange(n) + 1, n - 1)
     ok = ~L.renews & (L.ramp_first < 0)
-    ok &= np.where(first, L.g <= L.a, (L.g == L.a) & (L.services == 0) & (L.f == L.f[before])
-                   & (L.a >= L.a[before]) & (monthly <= monthly[before]) & (last_month <= last_month[before]))
-    ok &= np.where(last, ~L.cut, L.cut & (L.gc == L.c) & (L.c == L.a[after]))
+    ok &= np.where(first, L.g <= L.a, (L.g == L.a) & (L.services == 0) & (L.f == _before(L.f))
+                   & (L.a >= _before(L.a)) & (monthly <= _before(monthly)) & (last_month <= _before(last_month)))
+    ok &= np.where(last, ~L.cut, L.cut & (L.gc == L.c) & (L.c == _after(L.a)))
     out = np.ones(chains, bool)
     out[L.chain[~ok]] = False
     return out
@@ -497,10 +565,9 @@ def windowed(lines: Lines, chains: int) -> np.ndarray:
         return np.zeros(chains, bool)
     first = np.r_[True, L.chain[1:] != L.chain[:-1]]
     last = np.r_[L.chain[1:] != L.chain[:-1], True]
-    before, after = np.maximum(np.arange(n) - 1, 0), np.minimum(np.arange(n) + 1, n - 1)
     ok = (L.ramp_first < 0) & ~(L.renews & (L.period > L.t0))
-    ok &= np.where(first, L.g <= L.a, (L.g == L.a) & (L.services == 0) & (first[before] | (L.a - L.a[before] >= 12)))
-    ok &= ~L.cut | ((L.gc == L.c) & (L.c <= L.f) & (last | (L.c == L.a[after])))
+    ok &= np.where(first, L.g <= L.a, (L.g == L.a) & (L.services == 0) & (_before(first) | (L.a - _before(L.a) >= 12)))
+    ok &= ~L.cut | ((L.gc == L.c) & (L.c <= L.f) & (last | (L.c == _after(L.a))))
     out = np.ones(chains, bool)
     out[L.chain[~ok]] = False
     return out
@@ -513,24 +580,25 @@ def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, month
     starts. Before an amendment is signed that is not so: :func:`window_cells` makes up the difference."""
     from .rules import Terms, unbooked_revenue
 
-    L = lines
+    L = lines.sub(w)
     events = Events(groups, months)
-    chain = L.chain[w]
-    a, f, vs = L.a[w], L.f[w], L.vs[w]
-    end = np.where(L.cut[w], np.minimum(L.c[w], f), f)
+    chain = L.chain
+    a, f, vs = L.a, L.f, L.vs
+    end = np.where(L.cut, np.minimum(L.c, f), f)
     length = np.maximum(f - a, 1)
-    monthly = np.where(end > a, L.ms[w], 0)
+    monthly = np.where(end > a, L.ms, 0)
     last = np.where(end == f, vs - (length - 1) * monthly, monthly)
     term = np.maximum(end - a, 1)
-    zeros = np.zeros(len(w), np.int64)
-    unbooked_revenue(events, Terms(group=target[chain], start=a, signed=L.first_signed[w], term=term, period=term,
-                                   renews=np.zeros(len(w), bool), value=monthly * (term - 1) + np.where(end > a, last, 0),
-                                   services=L.services[w], monthly=monthly, invoice=zeros, mrr=zeros, arr=zeros))
-    tail = np.flatnonzero(~L.cut[w] & L.renews[w] & (L.price[w] > 0) & (f < months))
-    vt, t0 = L.vt[w][tail], L.t0[w][tail]
+    zeros = np.zeros(len(chain), np.int64)
+    value = monthly * (term - 1) + np.where(end > a, last, 0)
+    unbooked_revenue(events, Terms(group=target[chain], start=a, signed=L.first_signed, term=term, period=term,
+                                   renews=np.zeros(len(chain), bool), value=value,
+                                   services=L.services, monthly=monthly, invoice=zeros, mrr=zeros, arr=zeros))
+    tail = np.flatnonzero(~L.cut & L.renews & (L.price > 0) & (f < months))
+    vt, t0 = L.vt[tail], L.t0[tail]
     zeros = np.zeros(len(tail), np.int64)
     unbooked_revenue(events, Terms(group=target[chain[tail]], start=f[tail], signed=f[tail], term=t0, period=t0,
-                                   renews=np.ones(len(tail), bool), value=vt, services=zeros, monthly=L.mt[w][tail],
+                                   renews=np.ones(len(tail), bool), value=vt, services=zeros, monthly=L.mt[tail],
                                    invoice=zeros, mrr=zeros, arr=zeros))
     return events.grid()
 
@@ -556,30 +624,49 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     follows = np.flatnonzero(np.r_[False, chain[1:] == chain[:-1]])  # amendments, by position in w
     new = w[follows]
     old = new - 1
-    a = L.a[new]
-    beyond_cut = L.vs[old] - L.earned(old, np.maximum(L.c[old], L.a[old]))  # cut within its first stretch
-    stop = np.maximum(np.where(L.cut[new], L.c[new], np.where(L.renews[new], months + 13, L.f[new])), a)
-    stretch_end = np.maximum(np.where(L.cut[new], np.minimum(L.c[new], L.f[new]), L.f[new]), a)
+    a, f, c, cut = L.a[new], L.f[new], L.c[new], L.cut[new]
+    beyond_cut = L.vs[old] - L.earned(old, np.maximum(L.c[old], L.a[old]), first_stretch=True)  # cut within it
+    stop = np.maximum(np.where(cut, c, np.where(L.renews[new], months + 13, f)), a)
+    stretch_end = np.maximum(np.where(cut, np.minimum(c, f), f), a)
     renewed_soon = (stop > stretch_end) & (stretch_end < a + 12)  # renewals within the 12 months: not booked
-    more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) + L.services[new] > beyond_cut)
-    new, a, stop, stretch_end = new[more], a[more], stop[more], stretch_end[more]
+    beyond_cut -= L.services[new]  # less its services
+    more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) > beyond_cut)
+    # Those renewed soon first: each part of the grids below a run of rows (a view).
+    rows = np.concatenate([np.flatnonzero(more & renewed_soon), np.flatnonzero(more & ~renewed_soon)])
+    soon = int(np.count_nonzero(more & renewed_soon))
+    new, a, f, stop, stretch_end, beyond = new[rows], a[rows], f[rows], stop[rows], stretch_end[rows], beyond_cut[rows]
     ahead = np.arange(1, 13)  # from each month end (the 12 before the amendment), the months 12 months after it
-    length, vs = (L.f[new] - a)[:, None], L.vs[new][:, None]
-    within = np.minimum(ahead, (stretch_end - a)[:, None])  # months of its stretch before then
-    left = np.where(within >= length, vs, within * L.ms[new][:, None])  # what its stretch earns of them
-    np.subtract((beyond_cut[more] - L.services[new])[:, None], left, out=left)  # (and its services) less
-    renewals = np.zeros_like(left)
-    soon = np.flatnonzero(renewed_soon[more])
-    if len(soon):  # renewed from the end of its first stretch (not cut before: it renews soon)
-        line = new[soon][:, None]
-        reach = a[soon][:, None] + ahead
-        renewed = np.maximum(np.minimum(reach, stop[soon][:, None]) - L.f[line], 0)  # months renewed
-        terms = renewed // L.t0[line]
-        renewals[soon] = terms * L.vt[line] + (renewed - terms * L.t0[line]) * L.mt[line]
+    length, reach = f - a, stretch_end - a
+    left = np.minimum(ahead, reach[:, None])  # months of its stretch before then
+    left *= L.ms[new][:, None]  # what its stretch earns of them: its months' revenue ...
+    ran = np.where(reach >= length, length, 13)  # ... or its value, once it has run its whole stretch
+    whole = np.flatnonzero(ran <= 12)
+    if len(whole):
+        part = left[whole]
+        np.copyto(part, L.vs[new[whole]][:, None], where=ahead >= ran[whole][:, None])
+        left[whole] = part
+    np.subtract(beyond[:, None], left, out=left)  # booked beyond the cut (less services), less that
+    if soon:  # renewed from the end of its first stretch (not cut before: it renews soon)
+        line = new[:soon]
+        renewed = np.minimum(a[:soon, None] + ahead, stop[:soon, None])
+        renewed -= f[:soon, None]
+        np.maximum(renewed, 0, out=renewed)  # months renewed
+        t0 = L.t0[line]
+        if t0.min() > renewed.max():  # all within their first renewed term
+            renewed *= L.mt[line][:, None]
+        else:
+            t0 = t0[:, None]
+            terms = renewed // t0
+            renewed -= terms * t0
+            renewed *= L.mt[line][:, None]
+            terms *= L.vt[line][:, None]
+            renewed += terms
+        np.minimum(left[:soon], renewed, out=left[:soon])
+    np.minimum(left[soon:], 0, out=left[soon:])  # the others renew not within them
     t = a[:, None] + (ahead - 13)  # the month ends
     inside = (t >= L.first_signed[new][:, None]) & (t < months - 12)
-    cells = (target[L.chain[new]] * months)[:, None] + t
-    return cells[inside], np.minimum(left, renewals, out=left)[inside]
+    t += (target[L.chain[new]] * months)[:, None]
+    return t[inside], left[inside]
 
 
 def _add_flows(flows: dict, balances: dict, pooled: dict) -> None:
@@ -620,13 +707,13 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         renumber[order] = np.arange(len(order))
         lines.chain = renumber[lines.chain]
         moved = np.argsort(lines.chain, kind="stable")  # each chain's lines together, still in order
-        for name in (f.name for f in fields(Lines) if f.name != "ramp_prices"):
+        for name in LINE_FIELDS:
             setattr(lines, name, getattr(lines, name)[moved])
     spans = []
     if shorts:  # their flows; their current backlog, the next 12 months' revenue less what is not booked yet,
         # and in the 12 months before each amendment of a windowed chain, what it is beyond that. The flows and
         # what is not booked add up line by line: lines on the same terms are merged first.
-        w = np.arange(np.searchsorted(lines.chain, shorts))
+        w = slice(0, int(np.searchsorted(lines.chain, shorts)))  # their lines, the first
         target = group[roots[:shorts]]
         _, free, x, tail = line_reach(lines, w, months)  # months in service: no ramp is falling or windowed
         spans.append(joined(roots[lines.chain[w][~free]], lines.a[w][~free], np.where(tail, months, x)[~free]))
@@ -636,7 +723,7 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         _add_flows(flows, balances, pooled)
         balances["current"] += (_next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
                                 - unbooked(one, every, one_target, groups, months))
-        windows = w[~fall[lines.chain[w]]]  # a falling chain's amendments add nothing (see window_cells)
+        windows = np.flatnonzero(~fall[lines.chain[w]])  # a falling chain's amendments add nothing (window_cells)
         cells, amount = window_cells(lines, windows, target, months)
         balances["current"] += sum_by(cells, amount, groups * months).reshape(groups, months)
     step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span

@@ -157,8 +157,9 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         chain_rows, simple = chained(book)
         keep = np.flatnonzero(~chain_rows & (book.amends < 0))
         roots = np.flatnonzero(chain_rows)
-        book, group = book.take(keep, text=False), group[keep]
-        book.renews = book.renews & ~simple[keep]  # renewed by another contract right after the first term
+        book, group = book.take(keep, text=False, links=False), group[keep]
+        if simple.any():  # renewed by another contract right after the first term: renewing no more
+            book.renews = book.renews & ~simple[keep]
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
     ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
@@ -197,6 +198,7 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     who, first, stop = in_service(book, origin, months, years)
     chains_ahead = None
     if roots is not None:
+        del book, ramp, ahead  # the rows taken: their memory free for the chains'
         who = keep[who]
         if len(roots):
             chains_ahead = np.zeros(owed.shape, np.int64)  # the chains' deferred revenue beyond their backlog
