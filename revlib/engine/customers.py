@@ -19,21 +19,26 @@ def active_customers(book: Book, group: np.ndarray, groups: int, origin: int, mo
     Each customer's months in service are the bits of a 64-bit mask (64 months at a
     time): the masks of its contracts are OR-ed together, then each bit is counted.
     ``spans`` (book row, first month, month after the last) are the months in service,
-    if known (:func:`in_service` otherwise).
+    if known (:func:`in_service` otherwise): three arrays, or a list of such parts (not joined first).
     """
     counts = np.zeros((groups, months), np.int64)
-    who, first, stop = in_service(book, origin, months) if spans is None else spans
-    if not len(who):
+    parts = [in_service(book, origin, months)] if spans is None else spans if isinstance(spans, list) else [spans]
+    parts = [part for part in parts if len(part[0])]
+    if not parts:
         return counts
     customers = int(book.customer_code.max()) + 1
     if groups == 1:  # one group: each customer's own number (one with no span has no bit set)
-        ids, rows = book.customer_code[who], np.zeros(customers, np.int64)
+        rows = np.zeros(customers, np.int64)
+        keyed = [(book.customer_code[who], first, stop) for who, first, stop in parts]
     else:
+        who, first, stop = (np.concatenate(x) for x in zip(*parts)) if len(parts) > 1 else parts[0]
         ids, keys = factorize(group[who] * customers + book.customer_code[who], groups * customers)
         rows = keys // customers  # each key's group, in order (the keys are sorted)
+        keyed = [(ids, first, stop)]
     for block in range(0, months, 64):
         mask = np.zeros(len(rows), np.uint64)
-        np.bitwise_or.at(mask, ids, _months_bits(first, stop, block))
+        for ids, first, stop in keyed:
+            np.bitwise_or.at(mask, ids, _months_bits(first, stop, block))
         _count_bits(mask, rows, counts[:, block:block + 64])
     return counts
 
@@ -48,10 +53,11 @@ def _months_bits(first: np.ndarray, stop: np.ndarray, block: int) -> np.ndarray:
     return bits
 
 
-def in_service(book: Book, origin: int, months: int, ramps=None):
+def in_service(book: Book, origin: int, months: int, ramps=None, left_out=None):
     """Spans of months with recurring revenue: contract index, first month, month after the last.
 
-    ``ramps``: :func:`revlib.engine.book.ramp_years` of the book's ramp deals in order, where already known.
+    ``ramps``: :func:`revlib.engine.book.ramp_years` of the book's ramp deals in order (those not ``left_out``),
+    where already known. ``left_out``: a mask of rows given no span (the rows of chains, worked out apart).
     """
     # Contracts at one price: one span each, from the start to the end of the term (or of the grid, if it renews).
     first = book.start - origin
@@ -65,10 +71,14 @@ def in_service(book: Book, origin: int, months: int, ramps=None):
     plain = first < stop
     plain &= book.first_price > 0
     plain[list(book.ramps)] = False
+    if left_out is not None:
+        plain &= ~left_out
     spans = [(np.flatnonzero(plain), first[plain], stop[plain])]
-    if book.ramps:
+    index = np.array(sorted(book.ramps), np.int64)
+    if left_out is not None:
+        index = index[~left_out[index]]
+    if len(index):
         start = first
-        index = np.array(sorted(book.ramps), np.int64)
         _, owner, year, prices = ramp_years(book, index) if ramps is None else ramps
         owner = index[owner]
         free_year = np.zeros(len(book), bool)

@@ -29,21 +29,32 @@ class Events:
         level that grows by the amount every month. Each stride in ``every`` repeats the
         amount every that many months from there on.
         """
+        one = self.groups == 1  # every event in group 0: no group kept (None)
         group, month, amount = np.broadcast_arrays(
-            np.asarray(group, np.int64), np.asarray(month, np.int64), np.asarray(amount, np.int64)
+            np.asarray(0 if one else group, np.int64), np.asarray(month, np.int64), np.asarray(amount, np.int64)
         )
         keep = (amount != 0) & (month < self.months)
         if not keep.any():
             return
+        if keep.all():  # each kept: copied as it is (several times faster than picked by a mask)
+            strides = [np.array(np.broadcast_to(np.asarray(s, np.int64), month.shape)) for s in every]
+            self.parts.append((None if one else np.array(group), np.array(month), np.array(amount), running_totals,
+                               strides))
+            return
         strides = [np.broadcast_to(np.asarray(s, np.int64), month.shape)[keep] for s in every]
-        self.parts.append((group[keep], month[keep], amount[keep], running_totals, strides))
+        self.parts.append((None if one else group[keep], month[keep], amount[keep], running_totals, strides))
 
     def include(self, other: "Events", sign: int = 1, rows: np.ndarray | None = None) -> None:
         """Add ``other``'s events (of as many months) to these, each amount times ``sign`` (1 or -1), and each
         group ``g`` of ``other`` as group ``rows[g]`` here (where ``rows`` is given)."""
         for group, month, amount, running_totals, strides in other.parts:
-            self.parts.append((group if rows is None else rows[group], month, -amount if sign < 0 else amount,
-                               running_totals, strides))
+            if self.groups == 1:
+                group = None
+            elif group is None:  # other's one group
+                group = np.full(len(month), 0 if rows is None else rows[0], np.int64)
+            elif rows is not None:
+                group = rows[group]
+            self.parts.append((group, month, -amount if sign < 0 else amount, running_totals, strides))
 
     def grid(self, scratch: np.ndarray | None = None) -> np.ndarray:
         """The (groups x months) totals, in cents.
@@ -58,27 +69,32 @@ class Events:
         alike: dict[tuple, list] = {}
         for group, month, amount, running_totals, strides in self.parts:
             for pick, totals_here, repeats in self._patterns(running_totals, strides):
-                alike.setdefault((totals_here, tuple(repeats)), []).append((group[pick], month[pick], amount[pick]))
+                alike.setdefault((totals_here, tuple(repeats)), []).append(
+                    (None if group is None else group[pick], month[pick], amount[pick]))
         total = np.zeros((self.groups, self.months), np.int64)
         running = any(totals_here for totals_here, _ in alike)
         for totals_here, repeats in sorted(alike, key=lambda pattern: pattern[0] == 0):  # the running ones first
             if running and not totals_here:
                 np.cumsum(total, axis=1, out=total)
                 running = False
-            group, month, amount = (np.concatenate(column) for column in zip(*alike[totals_here, repeats]))
+            parts = alike[totals_here, repeats]  # each placed as it is (not joined into one first: less to copy)
             if not repeats and totals_here <= 1:
-                place(total, group, month, amount)
+                for group, month, amount in parts:
+                    place(total, group, month, amount)
                 continue
             rows = None
             if self.groups > 1:
-                compact, present = pd.factorize(group)
+                compact, present = pd.factorize(np.concatenate([group for group, _, _ in parts]))
                 if 2 * len(present) <= self.groups:  # few groups: repeated on their rows only
-                    group, rows = compact, present
+                    ends = np.cumsum([len(month) for _, month, _ in parts])[:-1]
+                    parts = [(group, month, amount) for group, (_, month, amount) in zip(np.split(compact, ends), parts)]
+                    rows = present
             if scratch is None:
                 scratch = np.empty_like(total)
             cells = scratch[:self.groups if rows is None else len(rows)]
             cells.fill(0)
-            place(cells, group, month, amount)
+            for group, month, amount in parts:
+                place(cells, group, month, amount)
             for stride in repeats:
                 repeat_every(cells, stride)
             for _ in range(totals_here - 1):
@@ -133,8 +149,9 @@ class Events:
 
 
 def place(cells: np.ndarray, group, month, amount) -> None:
-    """Add each amount into its (group, month) cell of ``cells`` (a C-ordered grid), exactly in cents."""
-    np.add.at(cells.reshape(-1), group * cells.shape[1] + month, _whole_cents(amount))
+    """Add each amount into its (group, month) cell of ``cells`` (a C-ordered grid), exactly in cents (``group``
+    None: all in the first row)."""
+    np.add.at(cells.reshape(-1), month if group is None else group * cells.shape[1] + month, _whole_cents(amount))
 
 
 def repeat_every(cells: np.ndarray, stride: int) -> None:

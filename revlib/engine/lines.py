@@ -21,7 +21,7 @@ import numpy as np
 
 from ..contract import ramp_years, recurring_value, round_half_up
 from ..links import NEVER
-from .grid import Events, factorize, spread, stable_order, sum_by
+from .grid import Events, factorize, place, spread, stable_order, sum_by
 
 BLOCK_CELLS = 4_000_000
 """Chains are added up this many (chain x month) cells at a time, to bound the memory a large book takes."""
@@ -106,10 +106,13 @@ class Lines:
         first = np.where(t >= f, vs, (t - a) * self.ms[w])
         if first_stretch:
             return first
-        vt, t0 = self.vt[w], self.t0[w]
-        k = np.maximum(t - f, 0) // t0
-        later = k * vt + (np.maximum(t - f, 0) - k * t0) * self.mt[w]
-        return first + np.where(t > f, later, 0)
+        past = np.maximum(t - f, 0)  # months renewed
+        if not past.any():  # none past its first stretch
+            return first
+        t0 = self.t0[w]
+        k = past // t0
+        past -= k * t0
+        return first + k * self.vt[w] + past * self.mt[w]
 
     def unearned(self, w, c, earned_by_cut=None):
         """What line ``w``, cut at month ``c``, had booked and will not earn: its revenue from ``c`` to the end of
@@ -256,7 +259,7 @@ def chain_figures(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, 
 
     # Over the finite part: revenue, run rates and renewal bookings, as levels and repeats (a line at one price),
     # or month by month (a ramp).
-    level = ~ramp_line & ~free
+    level = as_run(np.flatnonzero(~ramp_line & ~free))  # a slice where they are a run (as merged lines often are)
     g, a1, x1, f1, t0 = group[level], a[level], x[level], f[level], L.t0[level]
     vs, vt, price, ms, mt = L.vs[level], L.vt[level], L.price[level], L.ms[level], L.mt[level]
     ev["recurring_revenue"].add(g, a1, ms, running_totals=1)
@@ -380,9 +383,11 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
     flags = cut + 2 * L.renews[w] + 4 * L.followed[w] + 8 * (np.sign(L.price[w]) + 1)
     # Months as offsets from the line's start (or its chain's, or its cut): the same terms, in fewer digits.
     one_group = not len(target) or target.min() == target.max()  # then a digit of one value: not gathered
-    key = {"group": target[:1] if one_group else target[L.chain[w]], "a_s0": a - s0, "t0": L.t0[w], "a": a,
-           "g_a": L.g[w] - a, "f_a": L.f[w] - a, "c_a": np.where(cut, c - a, 0), "gc_c": np.where(cut, L.gc[w] - c, 0),
-           "period": L.period[w], "flags": flags, "fs_s0": L.first_signed[w] - s0, "ramp_first": L.ramp_first[w]}
+    # The flags first (after the group): in one group the cancellations' merged lines are then a run (read in place).
+    key = {"group": target[:1] if one_group else target[L.chain[w]], "flags": flags, "a_s0": a - s0, "t0": L.t0[w],
+           "a": a, "g_a": L.g[w] - a, "f_a": L.f[w] - a, "c_a": np.where(cut, c - a, 0),
+           "gc_c": np.where(cut, L.gc[w] - c, 0), "period": L.period[w], "fs_s0": L.first_signed[w] - s0,
+           "ramp_first": L.ramp_first[w]}
     ids, size, digits = np.zeros(len(cut), np.int64), 1, []
     for name, column in key.items():  # one number for each distinct key: digits while they fit in 62 bits
         column = np.asarray(column, np.int64)
@@ -411,10 +416,11 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
     else:  # each merged line's terms read back from its key (no line gathered)
         terms, rest = {}, present
         for name, low, span in reversed(digits):
-            digit = 0
             if span > 1:
                 rest, digit = np.divmod(rest, span)
-            terms[name] = digit + low + np.zeros(count, np.int64)
+                terms[name] = digit + low if low else digit
+            else:  # one value
+                terms[name] = np.full(count, low, np.int64)
         a, s0, cut = terms["a"], terms["a"] - terms["a_s0"], terms["flags"] & 1 > 0
         c = np.where(cut, a + terms["c_a"], NEVER // 2)  # uncut: never read
         out.update(row=L.row[rep], s0=s0, t0=terms["t0"], a=a, g=a + terms["g_a"], f=a + terms["f_a"], c=c,
@@ -447,8 +453,9 @@ def _invoices(L: Lines, x: np.ndarray, ahead: np.ndarray, events, group: np.ndar
     a, f, t0, p = L.a, L.f, L.t0, L.period
     billed = np.zeros(len(x), np.int64)
     # stretches: the first, then the renewed terms that start before x
-    more = np.where(~ahead & (x > f), -(-(x - f) // t0), 0)
-    if more.any():
+    renewed = ~ahead & (x > f)
+    if renewed.any():
+        more = np.where(renewed, -(-(x - f) // t0), 0)
         owner, j = spread(1 + more)
         ss = np.where(j == 0, a[owner], f[owner] + (j - 1) * t0[owner])
         se = np.where(j == 0, f[owner], ss + t0[owner])
@@ -466,26 +473,32 @@ def _invoices(L: Lines, x: np.ndarray, ahead: np.ndarray, events, group: np.ndar
     ramp = (L.ramp_first >= 0)[owner]
     # At one price: the first invoice, for the rest of its period; then invoices alike every period; the last
     # for the rest of the stretch's value. Only those issued before x.
-    one = np.flatnonzero(~ramp & (count > 0))
-    o, n, v, pp, anc, start = one if owner is ALL else owner[one], count[one], value[one], po[one], anchor[one], ss[one]
-    kept = np.where(x[o] > start, np.minimum(n, -(-(x[o] - anc) // pp)), 0)
+    one = as_run(np.flatnonzero(~ramp & (count > 0)))  # a slice where they are a run: each field read in place
+    o = one if owner is ALL else owner[one]
+    n, v, pp, anc, start, xo, go = count[one], value[one], po[one], anchor[one], ss[one], x[o], group[o]
+    kept = np.where(xo > start, np.minimum(n, -(-(xo - anc) // pp)), 0)
     first_stretch = j[one] == 0  # the amounts of its invoices (Lines: worked out line by line)
     first = np.where(n == 1, v, np.where(first_stretch, L.bill_first[o], L.invoice_t[o]))
     alike = np.where(first_stretch, L.bill_alike[o], L.invoice_t[o])
     between = np.maximum(np.minimum(kept, n - 1) - 1, 0)  # invoices alike issued
     last = v - first - (n - 2) * alike
     has_last = (n >= 2) & (kept == n)
-    events.add(group[o], start, np.where(kept > 0, first, 0))
+    issued = np.where(kept > 0, first, 0)
+    events.add(go, start, issued)
     alikes = np.flatnonzero(between > 0)
     periods = np.flatnonzero(np.bincount(pp[alikes])) if len(alikes) else ()
     for period in periods if len(periods) <= 8 else (None,):  # a few periods: each repeated alike, one by one
         at = alikes if period is None else alikes[pp[alikes] == period]
         every = (pp[at] if period is None else int(period),)
-        events.add(group[o][at], (anc + pp)[at], alike[at], every=every)
-        events.add(group[o][at], (anc + (1 + between) * pp)[at], -alike[at], every=every)
-    events.add(group[o][has_last], (anc + (n - 1) * pp)[has_last], last[has_last])
-    billed += np.bincount(o, weights=np.where(kept > 0, first, 0) + between * alike + np.where(has_last, last, 0),
-                          minlength=len(x)).astype(np.int64)
+        events.add(go[at], (anc + pp)[at], alike[at], every=every)
+        events.add(go[at], (anc + (1 + between) * pp)[at], -alike[at], every=every)
+    events.add(go[has_last], (anc + (n - 1) * pp)[has_last], last[has_last])
+    issued += between * alike
+    issued += np.where(has_last, last, 0)
+    if isinstance(o, slice):  # each line once
+        billed[o] += issued
+    else:
+        billed += np.bincount(o, weights=issued, minlength=len(x)).astype(np.int64)
     # Ramps: invoice by invoice, each the year's price for its months.
     pick = np.flatnonzero(ramp & (count > 0))
     if len(pick):
@@ -603,11 +616,11 @@ def unbooked(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, month
     return events.grid()
 
 
-def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
+def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, groups: int, months: int) -> np.ndarray:
     """For lines ``w`` (whole falling or windowed chains, ``target`` the group of each chain by its number), in
     the 12 months before each amendment takes effect (from the chain's signing): what its current backlog is
-    beyond the next 12 months' revenue less what :func:`unbooked` takes out, as (cell: group x ``months`` +
-    month, cents).
+    beyond the next 12 months' revenue less what :func:`unbooked` takes out, added up in a (groups x months)
+    grid of cents.
 
     There the line in effect is known and the amendment is not: what is booked and not earned is that line's
     revenue up to the end of its first stretch, and the current backlog is the least of that and the next 12
@@ -618,8 +631,9 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     beyond the cut (a downgrade or a cancellation: every amendment of a falling chain) and does not renew
     within them; only the others are worked out, month by month."""
     L = lines
+    grid = np.zeros((groups, months), np.int64)
     if len(w) < 2:
-        return (np.zeros(0, np.int64),) * 2
+        return grid
     chain = L.chain[w]
     follows = np.flatnonzero(np.r_[False, chain[1:] == chain[:-1]])  # amendments, by position in w
     new = w[follows]
@@ -631,42 +645,44 @@ def window_cells(lines: Lines, w: np.ndarray, target: np.ndarray, months: int):
     renewed_soon = (stop > stretch_end) & (stretch_end < a + 12)  # renewals within the 12 months: not booked
     beyond_cut -= L.services[new]  # less its services
     more = renewed_soon | (L.earned(new, np.minimum(a + 12, stop)) > beyond_cut)
+    more &= a < months  # else all 12 months at or past the grid's last 12, where nothing is added
     # Those renewed soon first: each part of the grids below a run of rows (a view).
     rows = np.concatenate([np.flatnonzero(more & renewed_soon), np.flatnonzero(more & ~renewed_soon)])
     soon = int(np.count_nonzero(more & renewed_soon))
     new, a, f, stop, stretch_end, beyond = new[rows], a[rows], f[rows], stop[rows], stretch_end[rows], beyond_cut[rows]
-    ahead = np.arange(1, 13)  # from each month end (the 12 before the amendment), the months 12 months after it
+    # A (12 x amendments) grid: row j - 1 for the month end j months before the amendment takes effect (the
+    # months 12 months after it); each row a run of amendments (numpy's loops then run along them).
+    ahead = np.arange(1, 13)[:, None]
     length, reach = f - a, stretch_end - a
-    left = np.minimum(ahead, reach[:, None])  # months of its stretch before then
-    left *= L.ms[new][:, None]  # what its stretch earns of them: its months' revenue ...
-    ran = np.where(reach >= length, length, 13)  # ... or its value, once it has run its whole stretch
-    whole = np.flatnonzero(ran <= 12)
-    if len(whole):
-        part = left[whole]
-        np.copyto(part, L.vs[new[whole]][:, None], where=ahead >= ran[whole][:, None])
-        left[whole] = part
-    np.subtract(beyond[:, None], left, out=left)  # booked beyond the cut (less services), less that
+    ms = L.ms[new]
+    left = np.minimum(ahead, np.minimum(reach, length))  # months of its stretch before then
+    left *= ms  # what its stretch earns of them: its months' revenue, ...
+    ran = np.where(reach >= length, length, 13)  # ... and its last month's extra once it has run its whole stretch
+    left += (ahead >= ran) * (L.vs[new] - ms * length)  # (arithmetic, several times faster here than np.where)
+    np.subtract(beyond, left, out=left)  # booked beyond the cut (less services), less that
     if soon:  # renewed from the end of its first stretch (not cut before: it renews soon)
         line = new[:soon]
-        renewed = np.minimum(a[:soon, None] + ahead, stop[:soon, None])
-        renewed -= f[:soon, None]
+        renewed = np.minimum(a[:soon] + ahead, stop[:soon])
+        renewed -= f[:soon]
         np.maximum(renewed, 0, out=renewed)  # months renewed
         t0 = L.t0[line]
         if t0.min() > renewed.max():  # all within their first renewed term
-            renewed *= L.mt[line][:, None]
+            renewed *= L.mt[line]
         else:
-            t0 = t0[:, None]
             terms = renewed // t0
             renewed -= terms * t0
-            renewed *= L.mt[line][:, None]
-            terms *= L.vt[line][:, None]
+            renewed *= L.mt[line]
+            terms *= L.vt[line]
             renewed += terms
-        np.minimum(left[:soon], renewed, out=left[:soon])
-    np.minimum(left[soon:], 0, out=left[soon:])  # the others renew not within them
-    t = a[:, None] + (ahead - 13)  # the month ends
-    inside = (t >= L.first_signed[new][:, None]) & (t < months - 12)
-    t += (target[L.chain[new]] * months)[:, None]
-    return t[inside], left[inside]
+        np.minimum(left[:, :soon], renewed, out=left[:, :soon])
+    np.minimum(left[:, soon:], 0, out=left[:, soon:])  # the others renew not within them
+    # Row k is month a - 12 + k: counted from the chain's signing, and before the grid's last 12 months.
+    k = ahead - 1
+    left *= (k >= L.first_signed[new] - a + 12) & (k < months - a)
+    group = target[L.chain[new]] if target.any() else None  # None: every line in group 0
+    for row in range(12):  # a < months: each amendment's 12 months within the grid
+        place(grid, group, a + (row - 12), left[row])
+    return grid
 
 
 def _add_flows(flows: dict, balances: dict, pooled: dict) -> None:
@@ -717,15 +733,17 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         target = group[roots[:shorts]]
         _, free, x, tail = line_reach(lines, w, months)  # months in service: no ramp is falling or windowed
         spans.append(joined(roots[lines.chain[w][~free]], lines.a[w][~free], np.where(tail, months, x)[~free]))
+        windows = np.flatnonzero(~fall[lines.chain[w]])  # a falling chain's amendments add nothing (window_cells)
+        balances["current"] += window_cells(lines, windows, target, groups, months)
+        del free, x, tail, windows
         one, one_target = merged(lines, w, target)
+        if shorts == len(roots):  # no chain left for the blocks below: the lines' memory free for what follows
+            del lines
         every = np.arange(len(one.chain))
         pooled, _, _ = chain_figures(one, every, one_target, groups, months, rows=False)
         _add_flows(flows, balances, pooled)
         balances["current"] += (_next_12_months(pooled["recurring_revenue"] + pooled["services_revenue"])
                                 - unbooked(one, every, one_target, groups, months))
-        windows = np.flatnonzero(~fall[lines.chain[w]])  # a falling chain's amendments add nothing (window_cells)
-        cells, amount = window_cells(lines, windows, target, months)
-        balances["current"] += sum_by(cells, amount, groups * months).reshape(groups, months)
     step = max(1, BLOCK_CELLS // max(months, 1))  # chains that fit a block however many months they span
     lo = shorts
     while lo < len(roots):  # blocks of chains, each at most BLOCK_CELLS (chain x month) cells over its own months

@@ -8,7 +8,7 @@ counted from the grid's first month (``origin``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -112,18 +112,23 @@ def _merged(keys: list, amount, left_out=None) -> dict | None:
     :data:`MERGE_KEYS`), each amount of :data:`MERGE_AMOUNTS` (``amount(name)``, a column) added up; the rows at
     positions ``left_out`` not counted. None when nothing merges, or the keys' combinations are too many to number.
     """
-    lows = [int(c.min()) for c in keys]
-    sizes = [int(c.max()) - low + 1 for c, low in zip(keys, lows)]
+    left = 0 if left_out is None else len(left_out)
+    group, start, signed, *others = keys
+    # The signing as months before the start (most are signed as they start: fewer codes), the first digit: worked
+    # out in the code's own memory (no other array of the book's length is made).
+    code = np.subtract(start, signed, dtype=np.int64)
+    digits = [code, group, start, *others]
+    lows = [int(c.min()) for c in digits]
+    sizes = [int(c.max()) - low + 1 for c, low in zip(digits, lows)]
     size = math.prod(sizes)
     if size >= 2**62:
         return None
-    code = np.zeros(len(keys[0]), np.int64)
-    for column, low, each in zip(keys, lows, sizes):
+    code -= lows[0]
+    for column, low, each in zip(digits[1:], lows[1:], sizes[1:]):
         if each > 1:  # one value (as of one group) adds nothing to the code
-            code *= each  # in place: no other array of the book's length is made
+            code *= each  # in place
             code -= low
             code += column
-    left = 0 if left_out is None else len(left_out)
     if left:
         code[left_out] = size  # numbered last, then dropped
     ids, rest = factorize(code, size + (left > 0))
@@ -132,10 +137,12 @@ def _merged(keys: list, amount, left_out=None) -> dict | None:
         return None
     fields = {}
     rest = rest[:kept]
-    for name, low, each in reversed(list(zip(MERGE_KEYS, lows, sizes))):
+    names = ("lag", "group", "start", "term", "period", "renews")  # the digits' order
+    for name, low, each in reversed(list(zip(names, lows, sizes))):
         rest, digit = np.divmod(rest, each)
         fields[name] = digit + low
     fields["renews"] = fields["renews"].astype(bool)
+    fields["signed"] = fields["start"] - fields.pop("lag")
     for name in MERGE_AMOUNTS:
         fields[name] = sum_by(ids, amount(name), kept + (left > 0))[:kept]
     return fields
@@ -152,20 +159,23 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     one's deferred and unbilled revenue are clipped on their own and its backlog is
     at least its deferred revenue.
     """
-    full, full_group, roots = book, group, None
+    full, full_group, roots, lines = book, group, None, None
     if book.has_links:  # amended contracts, and contracts renewed by another row, as chains of lines
         chain_rows, simple = chained(book)
-        keep = np.flatnonzero(~chain_rows & (book.amends < 0))
         roots = np.flatnonzero(chain_rows)
-        book, group = book.take(keep, text=False, links=False), group[keep]
+        lines = chain_rows | (book.amends >= 0)  # the chains' rows: left out of the single contracts' rules
         if simple.any():  # renewed by another contract right after the first term: renewing no more
-            book.renews = book.renews & ~simple[keep]
+            book = replace(book, renews=book.renews & ~simple)
     ramp = np.zeros(len(book), bool)
     ramp[list(book.ramps)] = True
-    ahead = ~ramp & book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
+    ahead = book.renews & (book.period > book.term)  # may be invoiced beyond what is booked
+    ahead &= ~ramp
+    if lines is not None:
+        ramp &= ~lines
+        ahead &= ~lines
     scratch = np.empty((groups, months), np.int64)  # lent to every grid worked out here, one after the other
-    years = ramp_years(book, np.flatnonzero(ramp)) if book.ramps else None
-    flows, parts = _book_flows(book, group, groups, origin, months, ramp, ahead, years, scratch)
+    years = ramp_years(book, np.flatnonzero(ramp)) if ramp.any() else None
+    flows, parts = _book_flows(book, group, groups, origin, months, ramp, ahead, years, scratch, lines)
     owed = flows["billings"] - flows["recurring_revenue"]
     owed -= flows["services_revenue"]
     np.cumsum(owed, axis=1, out=owed)  # with the balances of the rows clipped on their own as they are: below
@@ -195,11 +205,11 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
     current = _next_12_months(out["revenue"], scratch)
     current -= flows["unbooked"]
     _add_rows(current, beyond)
-    who, first, stop = in_service(book, origin, months, years)
+    who, first, stop = in_service(book, origin, months, years, lines)
+    spans = [(who, first, stop)]  # months in service, counted part by part (active_customers)
     chains_ahead = None
     if roots is not None:
-        del book, ramp, ahead  # the rows taken: their memory free for the chains'
-        who = keep[who]
+        del book, ramp, ahead, lines
         if len(roots):
             chains_ahead = np.zeros(owed.shape, np.int64)  # the chains' deferred revenue beyond their backlog
             # Each chain's balances are clipped on its own: deferred and unbilled revenue, and its backlog is
@@ -208,9 +218,8 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
             chain_flows = {name: out[name] for name in ("bookings", "renewal_bookings", "billings",
                                                         "recurring_revenue", "services_revenue", "mrr", "arr",
                                                         "ramp_step")}
-            spans = add_chains(full, roots, full_group, origin, months, chain_flows, balances)
+            spans.append(add_chains(full, roots, full_group, origin, months, chain_flows, balances))
             out["revenue"] = out["recurring_revenue"] + out["services_revenue"]
-            who, first, stop = (np.concatenate([x, y]) for x, y in zip((who, first, stop), spans))
         out["renewal_bookings"] += renewal_parts(full, full_group, groups, origin, months)
     out["deferred_revenue"] = owed  # summed over contracts where positive: never netted with unbilled
     out["unbilled_revenue"] = unbilled
@@ -223,12 +232,12 @@ def figures(book: Book, group: np.ndarray, groups: int, origin: int, months: int
         backlog += chains_ahead
     out["backlog"] = backlog
     out["current_backlog"] = current
-    out["customers"] = active_customers(full, full_group, groups, origin, months, (who, first, stop))
+    out["customers"] = active_customers(full, full_group, groups, origin, months, spans)
     return out
 
 
 def _book_flows(book: Book, group: np.ndarray, groups: int, origin: int, months: int, ramp: np.ndarray,
-                ahead: np.ndarray, years, scratch: np.ndarray) -> tuple[dict, list]:
+                ahead: np.ndarray, years, scratch: np.ndarray, lines: np.ndarray | None = None) -> tuple[dict, list]:
     """The flows of every contract of the book by group (:data:`FLOWS`, grids), and the rows whose balances are
     clipped on their own, each as (its group, its flows' events): the contracts that may be invoiced ahead
     (``ahead``, merged by their terms) and the ramp deals (``ramp``, priced by ``years``, from :func:`ramp_years`).
@@ -237,7 +246,8 @@ def _book_flows(book: Book, group: np.ndarray, groups: int, origin: int, months:
     max(b, 0) = b + max(-b, 0). Each flow's events are let go once added up (by customer, they are about the book's
     size each).
     """
-    pooled = Terms.merged_of(book, group, origin, np.flatnonzero(ramp) if years is not None else np.zeros(0, np.int64))
+    left_out = ramp if lines is None else ramp | lines
+    pooled = Terms.merged_of(book, group, origin, np.flatnonzero(left_out))
     events = _events(pooled, groups, months)
     del pooled
     parts = []
