@@ -28,21 +28,28 @@ class Events:
         (close it with the negative amount where it stops); ``running_totals=2`` into a
         level that grows by the amount every month. Each stride in ``every`` repeats the
         amount every that many months from there on.
+
+        The arrays are kept as they are where every event counts (no copy): change none of them afterwards.
         """
-        one = self.groups == 1  # every event in group 0: no group kept (None)
-        group, month, amount = np.broadcast_arrays(
-            np.asarray(0 if one else group, np.int64), np.asarray(month, np.int64), np.asarray(amount, np.int64)
-        )
+        month, amount = np.asarray(month, np.int64), np.asarray(amount, np.int64)
+        if self.groups == 1:  # every event in group 0: no group kept (None)
+            group = None
+            if month.shape != amount.shape:  # (numpy's broadcast is slow to call: only where needed)
+                month, amount = np.broadcast_arrays(month, amount)
+        else:
+            group = np.asarray(group, np.int64)
+            if not group.shape == month.shape == amount.shape:
+                group, month, amount = np.broadcast_arrays(group, month, amount)
         keep = (amount != 0) & (month < self.months)
         if not keep.any():
             return
-        if keep.all():  # each kept: copied as it is (several times faster than picked by a mask)
-            strides = [np.array(np.broadcast_to(np.asarray(s, np.int64), month.shape)) for s in every]
-            self.parts.append((None if one else np.array(group), np.array(month), np.array(amount), running_totals,
-                               strides))
+        strides = [np.asarray(stride, np.int64) for stride in every]
+        strides = [stride if stride.shape == month.shape else np.broadcast_to(stride, month.shape) for stride in strides]
+        if keep.all():  # each kept: the arrays as they are
+            self.parts.append((group, month, amount, running_totals, strides))
             return
-        strides = [np.broadcast_to(np.asarray(s, np.int64), month.shape)[keep] for s in every]
-        self.parts.append((None if one else group[keep], month[keep], amount[keep], running_totals, strides))
+        self.parts.append((None if group is None else group[keep], month[keep], amount[keep], running_totals,
+                           [stride[keep] for stride in strides]))
 
     def include(self, other: "Events", sign: int = 1, rows: np.ndarray | None = None) -> None:
         """Add ``other``'s events (of as many months) to these, each amount times ``sign`` (1 or -1), and each

@@ -191,8 +191,7 @@ def lines_of(book, roots: np.ndarray, origin: int) -> Lines:
         vt[k] = recurring_value(book.ramps[int(rows[k])], int(t0[k]))
     f, vs, p = a + term, book.value[rows], book.period[rows]
     length = np.maximum(term, 1)  # f - a
-    term_start = s0 + t0 * ((a - s0) // t0)
-    anchor = a - (a - term_start) % p  # the billing date on or before the line's start
+    anchor = a - (a - s0) % t0 % p  # the billing date on or before the line's start (periods from its term's start)
     return Lines(chain=chain, row=rows, s0=s0, t0=t0, a=a, g=g, f=f, c=c, gc=gc, cut=cut, renews=book.renews[rows],
                  period=p, vs=vs, vt=vt, services=book.services[rows], price=price, ramp_first=ramp_first,
                  followed=followed, first_signed=np.repeat(g[first_line], count), ms=vs // length,
@@ -370,9 +369,10 @@ def line_reach(L: Lines, w: np.ndarray, months: int):
     return ahead, free, x, tail
 
 
-def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.ndarray]:
-    """Lines ``w`` (whole chains, ``target`` the group of each chain by its number) with those on the same terms
-    in the same group merged into one line, their amounts added (each line's divided amounts worked out before:
+def merged(lines: Lines, w: np.ndarray, target: np.ndarray, left_out: np.ndarray | None = None
+           ) -> tuple[Lines, np.ndarray]:
+    """Lines ``w`` (whole chains, ``target`` the group of each chain by its number; but those ``left_out``, a mask over
+    them) with those on the same terms in the same group merged into one line, their amounts added (each line's divided amounts worked out before:
     :class:`Lines`), each line its own chain; and the group of each. A ramp's line is merged with none.
 
     Only what adds up line by line holds for the merged lines: their flows (:func:`chain_figures` without rows)
@@ -404,12 +404,16 @@ def merged(lines: Lines, w: np.ndarray, target: np.ndarray) -> tuple[Lines, np.n
         ids += column
         ids -= low
         size *= span
-    ids, present = factorize(ids, size)
-    count = len(present)
-    rep = np.empty(count, np.int64)
+    dropped = left_out is not None and bool(left_out.any())
+    if dropped:
+        ids[left_out] = size  # numbered last, then dropped
+    ids, present = factorize(ids, size + dropped)
+    count = len(present) - dropped
+    rep = np.empty(count + dropped, np.int64)
     rep[ids] = np.arange(len(L.chain))[w]  # a line of each merged line: any, they differ only where nothing reads them
+    rep, present = rep[:count], present[:count]
     amounts = ("vs", "vt", "services", "price", "ms", "mt", "mrr", "bill_first", "bill_alike", "invoice_t")
-    out = {name: sum_by(ids, getattr(L, name)[w], count) for name in amounts}
+    out = {name: sum_by(ids, getattr(L, name)[w], count + dropped)[:count] for name in amounts}
     if digits is None:
         out.update({name: getattr(L, name)[rep] for name in LINE_FIELDS if name not in amounts})
         group = target[L.chain[rep]]
@@ -493,8 +497,7 @@ def _invoices(L: Lines, x: np.ndarray, ahead: np.ndarray, events, group: np.ndar
         events.add(go[at], (anc + pp)[at], alike[at], every=every)
         events.add(go[at], (anc + (1 + between) * pp)[at], -alike[at], every=every)
     events.add(go[has_last], (anc + (n - 1) * pp)[has_last], last[has_last])
-    issued += between * alike
-    issued += np.where(has_last, last, 0)
+    issued = issued + between * alike + np.where(has_last, last, 0)  # a new array: the events keep the first
     if isinstance(o, slice):  # each line once
         billed[o] += issued
     else:
@@ -530,7 +533,17 @@ def _invoices(L: Lines, x: np.ndarray, ahead: np.ndarray, events, group: np.ndar
     return billed
 
 
-def falling(lines: Lines, chains: int) -> np.ndarray:
+def _shape(L: Lines) -> dict:
+    """What :func:`falling` and :func:`windowed` both read of lines ``L`` (at least one): each chain's first line and
+    last, whether a line is signed no later than it starts, or signed where it takes effect with no services, and
+    whether its cut is signed where it takes effect; each line's start of the line before it and after it."""
+    differs = L.chain[1:] != L.chain[:-1]
+    return {"first": np.r_[True, differs], "last": np.r_[differs, True], "signed_before": L.g <= L.a,
+            "plain": (L.g == L.a) & (L.services == 0), "a_before": _before(L.a), "a_after": _after(L.a),
+            "cut_signed": L.gc == L.c}
+
+
+def falling(lines: Lines, chains: int, shape: dict | None = None) -> np.ndarray:
     """Which chains never have more revenue in their next 12 months than they have booked and not earned, once
     signed: a mask over the chains (numbered as in ``lines``, each chain's lines in order).
 
@@ -546,20 +559,19 @@ def falling(lines: Lines, chains: int) -> np.ndarray:
     n = len(L.chain)
     if not n:
         return np.zeros(chains, bool)
+    shape = _shape(L) if shape is None else shape
     monthly = L.ms
     last_month = L.vs - (np.maximum(L.f - L.a, 1) - 1) * monthly
-    first = np.r_[True, L.chain[1:] != L.chain[:-1]]
-    last = np.r_[L.chain[1:] != L.chain[:-1], True]
     ok = ~L.renews & (L.ramp_first < 0)
-    ok &= np.where(first, L.g <= L.a, (L.g == L.a) & (L.services == 0) & (L.f == _before(L.f))
-                   & (L.a >= _before(L.a)) & (monthly <= _before(monthly)) & (last_month <= _before(last_month)))
-    ok &= np.where(last, ~L.cut, L.cut & (L.gc == L.c) & (L.c == _after(L.a)))
+    ok &= np.where(shape["first"], shape["signed_before"], shape["plain"] & (L.f == _before(L.f))
+                   & (L.a >= shape["a_before"]) & (monthly <= _before(monthly)) & (last_month <= _before(last_month)))
+    ok &= np.where(shape["last"], ~L.cut, L.cut & shape["cut_signed"] & (L.c == shape["a_after"]))
     out = np.ones(chains, bool)
     out[L.chain[~ok]] = False
     return out
 
 
-def windowed(lines: Lines, chains: int) -> np.ndarray:
+def windowed(lines: Lines, chains: int, shape: dict | None = None) -> np.ndarray:
     """Which chains have their current backlog worked out from their next 12 months' revenue, less what is not
     booked yet (:func:`unbooked`), but in the 12 months before each amendment (:func:`window_cells`): a mask over
     the chains (numbered as in ``lines``, each chain's lines in order).
@@ -576,11 +588,11 @@ def windowed(lines: Lines, chains: int) -> np.ndarray:
     n = len(L.chain)
     if not n:
         return np.zeros(chains, bool)
-    first = np.r_[True, L.chain[1:] != L.chain[:-1]]
-    last = np.r_[L.chain[1:] != L.chain[:-1], True]
+    shape = _shape(L) if shape is None else shape
+    first = shape["first"]
     ok = (L.ramp_first < 0) & ~(L.renews & (L.period > L.t0))
-    ok &= np.where(first, L.g <= L.a, (L.g == L.a) & (L.services == 0) & (_before(first) | (L.a - _before(L.a) >= 12)))
-    ok &= ~L.cut | ((L.gc == L.c) & (L.c <= L.f) & (last | (L.c == _after(L.a))))
+    ok &= np.where(first, shape["signed_before"], shape["plain"] & (_before(first) | (L.a - shape["a_before"] >= 12)))
+    ok &= ~L.cut | (shape["cut_signed"] & (L.c <= L.f) & (shape["last"] | (L.c == shape["a_after"])))
     out = np.ones(chains, bool)
     out[L.chain[~ok]] = False
     return out
@@ -705,8 +717,10 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
     lines = lines_of(book, roots, origin)
     groups = len(next(iter(flows.values())))
     # Falling and windowed chains first (see falling and windowed): their current backlog needs no row of its own.
-    fall = falling(lines, len(roots))
-    short = fall | windowed(lines, len(roots))
+    shape = _shape(lines) if len(lines.chain) else None
+    fall = falling(lines, len(roots), shape)
+    short = fall | windowed(lines, len(roots), shape)
+    del shape
     shorts = int(short.sum())
     if shorts < len(roots):
         # Each chain's months with anything to add up: from its first signing to its last cut or end (to the
@@ -735,8 +749,10 @@ def add_chains(book, roots: np.ndarray, group: np.ndarray, origin: int, months: 
         spans.append(joined(roots[lines.chain[w][~free]], lines.a[w][~free], np.where(tail, months, x)[~free]))
         windows = np.flatnonzero(~fall[lines.chain[w]])  # a falling chain's amendments add nothing (window_cells)
         balances["current"] += window_cells(lines, windows, target, groups, months)
+        # A cancellation with no services adds nothing up (no price, no value): merged without them.
+        nothing = free & (lines.services[w] == 0)
         del free, x, tail, windows
-        one, one_target = merged(lines, w, target)
+        one, one_target = merged(lines, w, target, nothing)
         if shorts == len(roots):  # no chain left for the blocks below: the lines' memory free for what follows
             del lines
         every = np.arange(len(one.chain))
