@@ -182,6 +182,27 @@ def test_merged_lines_have_the_flows_of_the_lines_they_merge(book, groups, month
             == unbooked(lines, every, target, groups, months).tolist())
 
 
+@settings(max_examples=300, deadline=None)
+@given(chains_on_shared_terms(), st.integers(1, 3), st.integers(1, 80), st.randoms())
+def test_cancellations_without_services_add_nothing_up(book, groups, months, random):
+    """A cancellation with no services (no price, no value) adds nothing to the flows nor to what is not booked yet:
+    ``merged`` leaving them out, as ``add_chains`` does, gives the same grids, every group and month, to the cent."""
+    b = Book.of(book)
+    roots = np.flatnonzero(chained(b)[0])
+    lines = lines_of(b, roots, int(b.signed.min()) - 13)
+    target = np.array([random.randrange(groups) for _ in roots], np.int64)
+    every = np.arange(len(lines.chain))
+    nothing = (lines.price == 0) & (lines.ramp_first < 0) & (lines.services == 0)
+    results = []
+    for left_out in (None, nothing):
+        one, one_target = merged(lines, every, target, left_out)
+        merged_every = np.arange(len(one.chain))
+        flows = chain_figures(one, merged_every, one_target, groups, months, rows=False)[0]
+        results.append(({name: grid.tolist() for name, grid in flows.items()},
+                        unbooked(one, merged_every, one_target, groups, months).tolist()))
+    assert results[0] == results[1]
+
+
 @settings(max_examples=200, deadline=None)
 @given(chains_on_shared_terms(), st.integers(1, 3), st.sampled_from([2**6, 2**12, 2**20]), st.randoms())
 def test_merged_lines_read_back_from_their_keys_are_those_renumbered(book, groups, limit, random):
