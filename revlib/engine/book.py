@@ -122,26 +122,23 @@ class Book:
                                  f"${MAX_BOOK_CENTS // 100:,}, the most revlib adds up to the cent"])
         return cls(**columns)
 
-    def take(self, rows, text=True, links=True) -> "Book":
+    def take(self, rows, text=True) -> "Book":
         """The contracts at ``rows`` (positions, or a mask), as a book of their own; without their customers',
         segments', labels' and billing names (None), days (whole months) and file lines unless ``text`` (the
         monthly engine's rules read none of them, and they are the slow columns to copy).
 
         An amendment goes with the contract it amends (they share its segment); a renewed contract taken
-        without its renewal still stops renewing where the renewal starts. Without ``links`` the contracts are
-        taken as unlinked: no amendment, renewal contract nor stop (for the engine's rules of single contracts,
-        which read none of them).
+        without its renewal still stops renewing where the renewal starts.
         """
         rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows, np.int64)
         names = ("customer", "segment", "label", "start_day", "signed_day", "line") if text else ()
         columns = {name: getattr(self, name)[rows] for name in names + (
-            "start", "signed", "term", "period", "renews", "services", "value", "first_price") + ("stop",) * links}
+            "start", "signed", "term", "period", "renews", "services", "value", "first_price", "stop")}
         if not text:
             columns.update(customer=None, segment=None, label=None)
-        if links or self.ramps:
-            where = np.full(len(self) + 1, -1, np.int64)
-            where[rows] = np.arange(len(rows))
-        for name in ("amends", "renewal_of") if links else ():
+        where = np.full(len(self) + 1, -1, np.int64)
+        where[rows] = np.arange(len(rows))
+        for name in ("amends", "renewal_of"):
             old = getattr(self, name)[rows]
             columns[name] = np.where(old >= 0, where[old], -1) if (old >= 0).any() else old  # none: all -1
         return Book(**columns, ramps={int(where[i]): p for i, p in self.ramps.items() if where[i] >= 0},

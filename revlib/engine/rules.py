@@ -71,7 +71,7 @@ class Terms:
     @classmethod
     def merged_of(cls, book: Book, group: np.ndarray, origin: int, left_out: np.ndarray) -> "Terms":
         """``Terms.of(book, rows, group[rows], origin).merged()``, ``rows`` every row of the book but those
-        ``left_out`` (a few positions): worked out on the book's columns as they are, none gathered first."""
+        ``left_out`` (positions): worked out on the book's columns as they are, none gathered first."""
         def amount(name: str) -> np.ndarray:  # each contract's, one at a time
             return _amount(name, book.value, book.term, book.period, book.first_price, book.services)
 
@@ -244,7 +244,8 @@ def _book_flows(book: Book, group: np.ndarray, groups: int, origin: int, months:
 
     Their flows are in the book's as well: its deferred revenue then holds their balances as they are, and
     max(b, 0) = b + max(-b, 0). Each flow's events are let go once added up (by customer, they are about the book's
-    size each).
+    size each). The rows of ``lines`` (a mask: the chains' rows, which :mod:`revlib.engine.lines` works out) are left
+    out.
     """
     left_out = ramp if lines is None else ramp | lines
     pooled = Terms.merged_of(book, group, origin, np.flatnonzero(left_out))
