@@ -29,7 +29,8 @@ class Events:
         level that grows by the amount every month. Each stride in ``every`` repeats the
         amount every that many months from there on.
 
-        The arrays are kept as they are where every event counts (no copy): change none of them afterwards.
+        In one group, the arrays are kept as they are where every event counts (no copy): change none of them
+        afterwards.
         """
         month, amount = np.asarray(month, np.int64), np.asarray(amount, np.int64)
         if self.groups == 1:  # every event in group 0: no group kept (None)
@@ -44,8 +45,13 @@ class Events:
         if not keep.any():
             return
         strides = [np.asarray(stride, np.int64) for stride in every]
-        strides = [stride if stride.shape == month.shape else np.broadcast_to(stride, month.shape) for stride in strides]
-        if keep.all():  # each kept: the arrays as they are
+        strides = [s if s.shape == month.shape else np.broadcast_to(s, month.shape) for s in strides]
+        if keep.all():  # each kept: the arrays as they are in one group; else copies (several times faster than
+            # picked by a mask), so that the arrays several figures' events share (by customer, each about the book's
+            # size) are let go with the terms they come from
+            if group is not None:
+                group, month, amount = np.array(group), np.array(month), np.array(amount)
+                strides = [np.array(stride) for stride in strides]
             self.parts.append((group, month, amount, running_totals, strides))
             return
         self.parts.append((None if group is None else group[keep], month[keep], amount[keep], running_totals,
@@ -94,7 +100,7 @@ class Events:
                 compact, present = pd.factorize(np.concatenate([group for group, _, _ in parts]))
                 if 2 * len(present) <= self.groups:  # few groups: repeated on their rows only
                     ends = np.cumsum([len(month) for _, month, _ in parts])[:-1]
-                    parts = [(group, month, amount) for group, (_, month, amount) in zip(np.split(compact, ends), parts)]
+                    parts = [(each, month, amount) for each, (_, month, amount) in zip(np.split(compact, ends), parts)]
                     rows = present
             if scratch is None:
                 scratch = np.empty_like(total)

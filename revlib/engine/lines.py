@@ -371,9 +371,10 @@ def line_reach(L: Lines, w: np.ndarray, months: int):
 
 def merged(lines: Lines, w: np.ndarray, target: np.ndarray, left_out: np.ndarray | None = None
            ) -> tuple[Lines, np.ndarray]:
-    """Lines ``w`` (whole chains, ``target`` the group of each chain by its number; but those ``left_out``, a mask over
-    them) with those on the same terms in the same group merged into one line, their amounts added (each line's divided amounts worked out before:
-    :class:`Lines`), each line its own chain; and the group of each. A ramp's line is merged with none.
+    """Lines ``w`` (whole chains, ``target`` the group of each chain by its number; but those ``left_out``, a mask
+    over them) with those on the same terms in the same group merged into one line, their amounts added (each
+    line's divided amounts worked out before: :class:`Lines`), each line its own chain; and the group of each. A
+    ramp's line is merged with none.
 
     Only what adds up line by line holds for the merged lines: their flows (:func:`chain_figures` without rows)
     and what is not booked yet (:func:`unbooked`); nothing clipped chain by chain."""
